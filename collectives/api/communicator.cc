@@ -1,0 +1,37 @@
+#include "collectives/api/communicator.h"
+
+#include <algorithm>
+
+#include "collectives/api/algorithm.h"
+
+namespace collbench {
+
+Communicator::Communicator(Transport& transport, CommOptions options)
+    : transport_(transport), options_(options) {}
+
+MemoryRegion& Communicator::region(const void* ptr, std::size_t bytes) {
+  for (auto& r : regions_) {
+    if (r->contains(ptr, bytes)) return *r;
+  }
+  regions_.push_back(
+      transport_.registerMemory(const_cast<void*>(ptr), bytes, MemoryKind::kHost));
+  return *regions_.back();
+}
+
+void Communicator::releaseRegions() { regions_.clear(); }
+
+MemoryRegion& Communicator::scratch(std::size_t bytes) {
+  if (!scratch_region_ || scratch_memory_.size() < bytes) {
+    scratch_region_.reset();
+    scratch_memory_.assign(std::max<std::size_t>(bytes, 1), std::byte{0});
+    scratch_region_ =
+        transport_.registerMemory(scratch_memory_.data(), scratch_memory_.size(), MemoryKind::kHost);
+  }
+  return *scratch_region_;
+}
+
+double allreduceBusFactor(int ranks) {
+  return ranks > 1 ? 2.0 * (ranks - 1) / ranks : 0.0;
+}
+
+}  // namespace collbench

@@ -1,0 +1,56 @@
+// A group of ranks as an algorithm sees it: a transport, its rank and size, tuning options, a
+// cache of memory registrations, scratch space and a tag sequence.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transports/api/transport.h"
+
+namespace collbench {
+
+struct CommOptions {
+  std::size_t segment_bytes = 256 * 1024;  // pipelining unit of ring and tree
+  int segments_in_flight = 4;              // receives posted ahead of the one being reduced
+  std::chrono::milliseconds timeout{300000};
+};
+
+class Communicator {
+ public:
+  Communicator(Transport& transport, CommOptions options);
+
+  Transport& transport() { return transport_; }
+  const Transport& transport() const { return transport_; }
+  int rank() const { return transport_.rank(); }
+  int size() const { return transport_.size(); }
+  const CommOptions& options() const { return options_; }
+
+  // Region covering [ptr, ptr + bytes): a cached registration or a new one. Registration is
+  // done once per buffer; releaseRegions() drops them (the harness calls it when it frees
+  // its buffers).
+  MemoryRegion& region(const void* ptr, std::size_t bytes);
+  void releaseRegions();
+
+  // Registered scratch space of at least `bytes` bytes, kept between calls.
+  MemoryRegion& scratch(std::size_t bytes);
+
+  // A fresh tag base for one collective call; every rank must make the same calls in the
+  // same order. The low 16 bits are free for the algorithm's channels.
+  Tag nextTagBase() { return (++call_seq_) << 16; }
+
+  Deadline deadline() const { return Clock::now() + options_.timeout; }
+
+ private:
+  Transport& transport_;
+  CommOptions options_;
+  std::vector<std::unique_ptr<MemoryRegion>> regions_;
+  std::vector<std::byte> scratch_memory_;
+  std::unique_ptr<MemoryRegion> scratch_region_;
+  std::uint64_t call_seq_ = 0;
+};
+
+}  // namespace collbench

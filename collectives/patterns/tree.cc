@@ -1,0 +1,50 @@
+#include "collectives/patterns/tree.h"
+
+namespace collbench {
+
+TreeNode binaryTree(int rank, int size) {
+  TreeNode node;
+  if (size <= 1) return node;
+  int bit = 1;
+  while (bit < size && !(bit & rank)) bit <<= 1;
+  if (rank == 0) {
+    node.children.push_back(bit >> 1);  // bit is the first power of two >= size
+    return node;
+  }
+  const int up = (rank ^ bit) | (bit << 1);
+  node.parent = up < size ? up : (rank ^ bit);
+  for (int low = bit >> 1; low > 0; low >>= 1) {
+    if (node.children.empty()) node.children.push_back(rank - low);
+    if (rank + low < size) {
+      node.children.push_back(rank + low);
+      break;
+    }
+  }
+  return node;
+}
+
+namespace {
+
+int mapRank(int r, int size, int t) {
+  if (t == 0 || r < 0) return r;
+  return size % 2 == 1 ? (r + 1) % size : size - 1 - r;
+}
+
+int unmapRank(int r, int size, int t) {
+  if (t == 0 || r < 0) return r;
+  return size % 2 == 1 ? (r - 1 + size) % size : size - 1 - r;
+}
+
+}  // namespace
+
+TreeNode doubleBinaryTree(int rank, int size, int t) {
+  TreeNode base = binaryTree(unmapRank(rank, size, t), size);
+  TreeNode node;
+  node.parent = mapRank(base.parent, size, t);
+  for (int c : base.children) node.children.push_back(mapRank(c, size, t));
+  return node;
+}
+
+int treeRoot(int size, int t) { return mapRank(0, size, t); }
+
+}  // namespace collbench

@@ -1,0 +1,26 @@
+// The double binary tree NCCL uses for all-reduce: two binary trees over the same ranks, the
+// second the mirror (even size) or the shift by one (odd size) of the first, so that a rank
+// that is an inner node of one tree is a leaf of the other and both halves of the data keep
+// every link busy. Depth is about log2(size).
+#pragma once
+
+#include <vector>
+
+namespace collbench {
+
+struct TreeNode {
+  int parent = -1;             // -1 at the root
+  std::vector<int> children;   // zero, one or two ranks
+};
+
+// Binary tree rooted at rank 0: a rank's parent clears its lowest set bit and sets the next
+// one (or just clears it when that would fall outside the group); children are rank -+ half
+// of the lowest set bit.
+TreeNode binaryTree(int rank, int size);
+
+// Tree t (0 or 1) of the double binary tree.
+TreeNode doubleBinaryTree(int rank, int size, int t);
+
+int treeRoot(int size, int t);
+
+}  // namespace collbench

@@ -1,0 +1,20 @@
+// CPU reduction kernels: element-wise dst = a op b for every dtype and op. Plain loops over
+// typed pointers that GCC and Clang vectorise at -O2/-O3; float16 and bfloat16 are widened to
+// float in registers, element by element, with no temporary array.
+#pragma once
+
+#include <cstddef>
+
+#include "collectives/api/types.h"
+
+namespace collbench {
+
+// dst[i] = a[i] op b[i] for i < count. dst may be the same pointer as a or b (not a partial
+// overlap). kAvg reduces as a sum; finishAverage() divides once at the end. Integer sum and
+// prod wrap modulo 2^bits (computed unsigned, so there is no undefined overflow).
+void reduce(DataType t, ReduceOp op, void* dst, const void* a, const void* b, std::size_t count);
+
+// buf[i] /= ranks. Integers divide with truncation toward zero.
+void finishAverage(DataType t, void* buf, std::size_t count, int ranks);
+
+}  // namespace collbench

@@ -1,0 +1,44 @@
+#include "collectives/registry.h"
+
+#include <functional>
+#include <utility>
+
+#include "collectives/allreduce/allreduce.h"
+#include "collectives/native/mpi.h"
+
+namespace collbench {
+namespace {
+
+using Factory = std::function<std::unique_ptr<Algorithm>()>;
+
+const std::vector<std::pair<std::string, Factory>>& factories() {
+  static const std::vector<std::pair<std::string, Factory>> table = {
+      {"ring", makeRingAllreduce},
+      {"tree", makeTreeAllreduce},
+      {"mpi", makeMpiAllreduce},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<AlgorithmInfo> listAlgorithms() {
+  std::vector<AlgorithmInfo> out;
+  for (const auto& [name, make] : factories()) out.push_back({name, make()->description()});
+  return out;
+}
+
+std::unique_ptr<Algorithm> makeAlgorithm(const std::string& name) {
+  for (const auto& [n, make] : factories()) {
+    if (n == name) return make();
+  }
+  return nullptr;
+}
+
+std::string algorithmNames() {
+  std::string s;
+  for (const auto& entry : factories()) s += (s.empty() ? "" : ", ") + entry.first;
+  return s;
+}
+
+}  // namespace collbench

@@ -1,0 +1,133 @@
+// collbench: launched with mpirun, one process per rank.
+//
+// Exit status: 0 every check passed; 1 runtime failure (timeout, dead peer, I/O);
+// 2 usage error (bad flag, mismatched options across ranks); 3 wrong results.
+#include <mpi.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "collectives/api/communicator.h"
+#include "collectives/registry.h"
+#include "harness/mpi_bootstrap.h"
+#include "harness/options.h"
+#include "harness/run_info.h"
+#include "harness/sweep.h"
+#include "transports/registry.h"
+
+namespace collbench {
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitWrong = 3;
+
+// Before MPI_Init the rank is unknown; the launcher's environment usually says.
+bool likelyRankZero() {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
+    if (const char* v = std::getenv(var)) return std::string(v) == "0";
+  }
+  return true;
+}
+
+void printList() {
+  std::cout << "transports:\n";
+  for (const auto& t : listTransports()) std::cout << "  " << t.name << ": " << t.description << "\n";
+  std::cout << "algorithms (allreduce):\n";
+  for (const auto& a : listAlgorithms()) std::cout << "  " << a.name << ": " << a.description << "\n";
+}
+
+// Every rank must run the same sweep. Returns an empty string when they agree, else a message
+// naming the first differing option and the ranks that differ from rank 0.
+std::string compareOptionsAcrossRanks(const Options& o, Bootstrap& boot) {
+  std::ostringstream mine;
+  for (const auto& [k, v] : o.canonical()) mine << k << '=' << v << '\n';
+  auto all = allgatherStrings(boot, mine.str());
+  for (int r = 1; r < boot.size(); ++r) {
+    if (all[r] == all[0]) continue;
+    std::istringstream a(all[0]), b(all[r]);
+    std::string la, lb;
+    while (std::getline(a, la) && std::getline(b, lb) && la == lb) {
+    }
+    return "options differ between ranks: rank 0 has " + la + ", rank " + std::to_string(r) +
+           " has " + lb;
+  }
+  return "";
+}
+
+int runJob(const Options& o, int argc, char** argv) {
+  MpiBootstrap boot(MPI_COMM_WORLD);
+  const std::string mismatch = compareOptionsAcrossRanks(o, boot);
+  if (!mismatch.empty()) {
+    if (boot.rank() == 0) std::cerr << "collbench: error: " << mismatch << "\n";
+    return kExitUsage;
+  }
+  RunInfo run = collectRunInfo(o, boot, argc, argv);
+  std::unique_ptr<Transport> transport;
+  try {
+    transport = makeTransport(o.transport, boot, o.transport_options);
+  } catch (const std::exception& e) {
+    std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname()
+              << "): cannot set up transport " << o.transport << ": " << e.what() << "\n";
+    return kExitRuntime;
+  }
+  Communicator comm(*transport, o.comm);
+  const bool root = boot.rank() == 0;
+  ResultSink sink(run, root ? &std::cout : nullptr, root ? o.json_path : "");
+  sink.begin();
+  Sweep sweep(o, boot, comm, sink);
+  std::int64_t wrong = 0;
+  try {
+    wrong = sweep.run();
+  } catch (const std::exception& e) {
+    std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname() << "): FAILED: "
+              << e.what() << "\n";
+    if (root && !o.json_path.empty()) {
+      std::cerr << "collbench: measurements taken so far are in " << o.json_path << "\n";
+    }
+    MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
+    return kExitRuntime;
+  }
+  sink.end(wrong);
+  boot.barrier();  // no rank closes its connections while another still uses them
+  return wrong == 0 ? 0 : kExitWrong;
+}
+
+}  // namespace
+}  // namespace collbench
+
+int main(int argc, char** argv) {
+  using namespace collbench;
+  Options options;
+  std::string help;
+  try {
+    options = parseOptions(argc, argv, &help);
+  } catch (const UsageError& e) {
+    if (likelyRankZero()) {
+      std::cerr << "collbench: error: " << e.what() << "\n"
+                << "Run 'collbench --help' for the list of options.\n";
+    }
+    return kExitUsage;
+  }
+  if (!help.empty()) {
+    std::cout << help;
+    return 0;
+  }
+  if (options.show_version || options.show_list) {
+    if (options.show_version) std::cout << versionText();
+    if (options.show_list) printList();
+    return 0;
+  }
+  MPI_Init(&argc, &argv);
+  int status = kExitRuntime;
+  try {
+    status = runJob(options, argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "collbench: error: " << e.what() << "\n";
+    MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
+  }
+  MPI_Finalize();
+  return status;
+}

@@ -1,0 +1,219 @@
+#include "harness/options.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <sstream>
+
+#include "collectives/registry.h"
+
+namespace collbench {
+namespace {
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+template <typename T, typename Parse, typename All>
+std::vector<T> parseNames(const std::string& flag, const std::string& text, Parse parse, All all,
+                          const std::string& allowed) {
+  if (text == "all") return all();
+  std::vector<T> out;
+  for (const auto& name : splitList(text)) {
+    auto v = parse(name);
+    if (!v) throw UsageError(flag + ": unknown value '" + name + "'; allowed: " + allowed + ", all");
+    out.push_back(*v);
+  }
+  if (out.empty()) throw UsageError(flag + ": empty list");
+  return out;
+}
+
+void checkRange(const std::string& flag, double v, double lo, double hi) {
+  if (v < lo || v > hi) {
+    std::ostringstream msg;
+    msg << flag << ": " << v << " is out of range [" << lo << ", " << hi << "]";
+    throw UsageError(msg.str());
+  }
+}
+
+std::uint64_t sizeFlag(const std::string& flag, const std::string& text) {
+  try {
+    return parseSize(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(flag + ": " + e.what());
+  }
+}
+
+struct RawOptions {
+  std::string min_bytes = "8", max_bytes = "64M", ops = "sum", dtypes = "float32";
+  std::string algorithms = "ring,tree,mpi", in_place = "both", segment = "256K", chunk = "512K";
+  std::string sockbuf = "4M";
+  double timeout_s = 300;
+  int spin_us = 50;
+};
+
+void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
+  app.add_option("-b,--minbytes", raw.min_bytes, "Smallest message size (K/M/G = 1024^n)");
+  app.add_option("-e,--maxbytes", raw.max_bytes, "Largest message size");
+  app.add_option("-f,--stepfactor", o.step_factor, "Size multiplication factor between steps");
+  app.add_option("-n,--iters", o.iters, "Timed iterations per size");
+  app.add_option("-w,--warmup_iters", o.warmup, "Warm-up iterations per size");
+  app.add_option("-c,--check", o.check, "Check results (1) or not (0)");
+  app.add_option("-o,--op", raw.ops, "Reduction: " + reduceOpNames() + " (comma list or all)");
+  app.add_option("-d,--datatype", raw.dtypes, "Type: " + dataTypeNames() + " (comma list or all)");
+  app.add_option("-J,--json", o.json_path, "Write results as JSON to this file");
+  app.add_option("--transport", o.transport, "Transport: " + transportNames());
+  app.add_option("--algo", raw.algorithms, "Algorithms, comma list: " + algorithmNames());
+  app.add_option("--in-place", raw.in_place, "yes, no or both");
+  app.add_option("--label", o.label, "Free-form label stored in the result file");
+  app.add_option("--seed", o.seed, "Seed of the correctness data");
+  app.add_option("--timeout", raw.timeout_s, "Seconds one collective may take before failing");
+  app.add_option("--segment-bytes", raw.segment, "Pipelining segment of ring and tree");
+  app.add_option("--segments-in-flight", o.comm.segments_in_flight,
+                 "Receives posted ahead by ring and tree");
+  auto& tcp = o.transport_options.tcp;
+  app.add_option("--tcp-addr", tcp.address, "IPv4 address or interface to listen on");
+  app.add_option("--tcp-streams", tcp.streams, "TCP sockets per peer");
+  app.add_option("--tcp-chunk-bytes", raw.chunk, "TCP wire chunk size");
+  app.add_option("--tcp-sockbuf", raw.sockbuf, "TCP socket buffer size (0: kernel autotuning)");
+  app.add_option("--tcp-spin-us", raw.spin_us, "Microseconds to busy-poll before blocking");
+  app.add_option("--inject-wrong-rank", o.inject_wrong_rank)->group("");  // test hook, hidden
+  app.add_flag("--version", o.show_version, "Print version and build configuration");
+  app.add_flag("--list", o.show_list, "List transports and algorithms");
+}
+
+void validate(Options& o, const RawOptions& raw) {
+  o.min_bytes = sizeFlag("-b/--minbytes", raw.min_bytes);
+  o.max_bytes = sizeFlag("-e/--maxbytes", raw.max_bytes);
+  checkRange("-b/--minbytes", static_cast<double>(o.min_bytes), 1, 64.0 * (1ull << 30));
+  checkRange("-e/--maxbytes", static_cast<double>(o.max_bytes), 1, 64.0 * (1ull << 30));
+  if (o.min_bytes > o.max_bytes) throw UsageError("-b/--minbytes is larger than -e/--maxbytes");
+  checkRange("-f/--stepfactor", o.step_factor, 1.01, 1024);
+  checkRange("-n/--iters", o.iters, 1, 1e7);
+  checkRange("-w/--warmup_iters", o.warmup, 0, 1e7);
+  checkRange("-c/--check", o.check, 0, 1);
+  o.ops = parseNames<ReduceOp>("-o/--op", raw.ops, parseReduceOp, allReduceOps, reduceOpNames());
+  o.dtypes = parseNames<DataType>("-d/--datatype", raw.dtypes, parseDataType, allDataTypes,
+                                  dataTypeNames());
+  if (!transportExists(o.transport)) {
+    throw UsageError("--transport: unknown transport '" + o.transport + "'; available: " +
+                     transportNames());
+  }
+  o.algorithms = splitList(raw.algorithms);
+  if (o.algorithms.empty()) throw UsageError("--algo: empty list");
+  for (const auto& a : o.algorithms) {
+    if (!makeAlgorithm(a)) {
+      throw UsageError("--algo: unknown algorithm '" + a + "'; available: " + algorithmNames());
+    }
+  }
+  if (raw.in_place == "yes") o.in_place = InPlaceMode::kYes;
+  else if (raw.in_place == "no") o.in_place = InPlaceMode::kNo;
+  else if (raw.in_place == "both") o.in_place = InPlaceMode::kBoth;
+  else throw UsageError("--in-place: '" + raw.in_place + "' is not one of yes, no, both");
+  checkRange("--timeout", raw.timeout_s, 0.001, 7 * 86400);
+  o.comm.timeout = std::chrono::milliseconds(static_cast<long long>(raw.timeout_s * 1000));
+  o.comm.segment_bytes = sizeFlag("--segment-bytes", raw.segment);
+  checkRange("--segment-bytes", static_cast<double>(o.comm.segment_bytes), 64, 1 << 30);
+  checkRange("--segments-in-flight", o.comm.segments_in_flight, 1, 64);
+  auto& tcp = o.transport_options.tcp;
+  checkRange("--tcp-streams", tcp.streams, 1, 64);
+  tcp.chunk_bytes = sizeFlag("--tcp-chunk-bytes", raw.chunk);
+  checkRange("--tcp-chunk-bytes", static_cast<double>(tcp.chunk_bytes), 1024, 1 << 30);
+  const std::uint64_t sockbuf = sizeFlag("--tcp-sockbuf", raw.sockbuf);
+  checkRange("--tcp-sockbuf", static_cast<double>(sockbuf), 0, 1 << 30);
+  tcp.socket_buffer_bytes = static_cast<int>(sockbuf);
+  checkRange("--tcp-spin-us", raw.spin_us, 0, 1e6);
+  tcp.spin = std::chrono::microseconds(raw.spin_us);
+  tcp.connect_timeout = std::min(o.comm.timeout, std::chrono::milliseconds(60000));
+}
+
+}  // namespace
+
+std::uint64_t parseSize(const std::string& text) {
+  std::size_t pos = 0;
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+  if (pos == 0) throw std::invalid_argument("'" + text + "' is not a size (e.g. 8, 64K, 1M, 2G)");
+  std::string unit = text.substr(pos);
+  for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();
+  if (unit.size() == 2 && unit.back() == 'I') unit.pop_back();
+  int shift = 0;
+  if (unit == "K") shift = 10;
+  else if (unit == "M") shift = 20;
+  else if (unit == "G") shift = 30;
+  else if (!unit.empty() && unit != "B") {
+    throw std::invalid_argument("'" + text + "' has an unknown unit; use K, M or G (powers of 1024)");
+  }
+  const std::string digits = text.substr(0, pos);
+  if (digits.size() > 15) throw std::invalid_argument("'" + text + "' is too large");
+  const std::uint64_t value = std::stoull(digits);
+  if (shift && value > (~0ull >> shift)) throw std::invalid_argument("'" + text + "' is too large");
+  return value << shift;
+}
+
+std::vector<std::uint64_t> sweepSizes(const Options& o, DataType dtype) {
+  const std::uint64_t es = dtypeSize(dtype);
+  std::vector<std::uint64_t> sizes;
+  for (double b = static_cast<double>(o.min_bytes); b <= static_cast<double>(o.max_bytes);) {
+    const auto bytes = static_cast<std::uint64_t>(b);
+    const std::uint64_t whole = std::max<std::uint64_t>(es, bytes / es * es);
+    if (sizes.empty() || sizes.back() != whole) sizes.push_back(whole);
+    b = std::max(std::floor(b * o.step_factor), b + 1);
+  }
+  return sizes;
+}
+
+std::map<std::string, std::string> Options::canonical() const {
+  std::map<std::string, std::string> m;
+  auto join = [](const auto& items, auto name) {
+    std::string s;
+    for (const auto& x : items) s += (s.empty() ? "" : ",") + std::string(name(x));
+    return s;
+  };
+  m["minbytes"] = std::to_string(min_bytes);
+  m["maxbytes"] = std::to_string(max_bytes);
+  m["stepfactor"] = std::to_string(step_factor);
+  m["iters"] = std::to_string(iters);
+  m["warmup_iters"] = std::to_string(warmup);
+  m["check"] = std::to_string(check);
+  m["op"] = join(ops, opName);
+  m["datatype"] = join(dtypes, dtypeName);
+  m["transport"] = transport;
+  m["algo"] = join(algorithms, [](const std::string& s) { return s; });
+  m["in_place"] = in_place == InPlaceMode::kBoth ? "both" : in_place == InPlaceMode::kYes ? "yes" : "no";
+  m["seed"] = std::to_string(seed);
+  m["timeout_ms"] = std::to_string(comm.timeout.count());
+  m["segment_bytes"] = std::to_string(comm.segment_bytes);
+  m["segments_in_flight"] = std::to_string(comm.segments_in_flight);
+  m["tcp_streams"] = std::to_string(transport_options.tcp.streams);
+  m["tcp_chunk_bytes"] = std::to_string(transport_options.tcp.chunk_bytes);
+  m["tcp_sockbuf"] = std::to_string(transport_options.tcp.socket_buffer_bytes);
+  return m;
+}
+
+Options parseOptions(int argc, char** argv, std::string* help) {
+  Options o;
+  RawOptions raw;
+  CLI::App app{"collbench: collective-communication benchmark. Launch with mpirun."};
+  app.set_help_flag("-h,--help", "Print this help and exit");
+  addFlags(app, o, raw);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    *help = app.help();
+    return o;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(e.what());
+  }
+  validate(o, raw);
+  return o;
+}
+
+}  // namespace collbench

@@ -1,0 +1,60 @@
+// Command-line options of collbench, parsed and validated before any traffic.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "collectives/api/communicator.h"
+#include "collectives/api/types.h"
+#include "transports/registry.h"
+
+namespace collbench {
+
+enum class InPlaceMode { kNo, kYes, kBoth };
+
+struct Options {
+  std::uint64_t min_bytes = 8;
+  std::uint64_t max_bytes = 64ull << 20;
+  double step_factor = 2;
+  int iters = 20;
+  int warmup = 5;
+  int check = 1;
+  std::vector<ReduceOp> ops{ReduceOp::kSum};
+  std::vector<DataType> dtypes{DataType::kFloat32};
+  std::string json_path;
+  std::string transport = "tcp";
+  std::vector<std::string> algorithms{"ring", "tree", "mpi"};
+  InPlaceMode in_place = InPlaceMode::kBoth;
+  std::string label;
+  std::uint64_t seed = 1;
+  TransportOptions transport_options;
+  CommOptions comm;
+  int inject_wrong_rank = -1;  // test hook: corrupt one element of this rank's checked result
+  bool show_version = false;
+  bool show_list = false;
+
+  // The settings every rank must agree on, name -> canonical text.
+  std::map<std::string, std::string> canonical() const;
+};
+
+// A bad command line; what() names the flag and the allowed values.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses and validates. Throws UsageError. `help` receives the help text when -h is given
+// (and the function then returns with show_list/show_version false and help non-empty).
+Options parseOptions(int argc, char** argv, std::string* help);
+
+// "64M" -> 67108864. K, M, G are powers of 1024; an optional trailing B or iB is accepted.
+std::uint64_t parseSize(const std::string& text);
+
+// The message sizes of the sweep, in bytes, each a whole number of elements of `dtype`
+// (at least one element), without repeats.
+std::vector<std::uint64_t> sweepSizes(const Options& o, DataType dtype);
+
+}  // namespace collbench

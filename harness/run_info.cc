@@ -1,0 +1,105 @@
+#include "harness/run_info.h"
+
+#include "transports/registry.h"
+
+#include <mpi.h>
+
+#include <ctime>
+#include <sstream>
+
+#include "collectives/registry.h"
+#include "harness/build_info.h"
+
+extern char** environ;
+
+namespace collbench {
+namespace {
+
+std::string optionalLine(const char* name, const std::string& have, const char* version,
+                         const char* status) {
+  if (have != "ON") return std::string("  ") + name + ": not built in\n";
+  return std::string("  ") + name + " " + version + ": found at build time; " + status + "\n";
+}
+
+std::string isoTimeNow() {
+  std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buf;
+}
+
+std::string quoteArg(const std::string& a) {
+  if (!a.empty() && a.find_first_of(" \t\"'$\\") == std::string::npos) return a;
+  std::string q = "'";
+  for (char c : a) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+std::string mpiLibraryVersion() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len = 0;
+  MPI_Get_library_version(text, &len);
+  std::string s(text, len);
+  auto nl = s.find_first_of("\n,");
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+std::string versionText() {
+  std::ostringstream out;
+  out << "collbench " << COLLBENCH_VERSION << " (git " << COLLBENCH_GIT_REVISION << ", "
+      << COLLBENCH_BUILD_TYPE << ")\n"
+      << "compiler: " << COLLBENCH_COMPILER << "\n"
+      << "MPI: " << mpiLibraryVersion() << "\n"
+      << "transports: " << transportNames() << "\n"
+      << "algorithms: " << algorithmNames() << "\n"
+      << "optional dependencies:\n"
+      << optionalLine("libfabric", COLLBENCH_HAVE_LIBFABRIC_TEXT, COLLBENCH_LIBFABRIC_VERSION,
+                      "libfabric transport not written yet")
+      << optionalLine("NCCL", COLLBENCH_HAVE_NCCL_TEXT, COLLBENCH_NCCL_VERSION,
+                      "NCCL transport and baseline not written yet")
+      << optionalLine("Gloo", COLLBENCH_HAVE_GLOO_TEXT, COLLBENCH_GLOO_VERSION,
+                      "Gloo baseline not written yet");
+  return out.str();
+}
+
+std::map<std::string, std::string> relevantEnvironment() {
+  static const char* kPrefixes[] = {"FI_", "NCCL_", "OMPI_", "UCX_", "COLLBENCH_", "CUDA_VISIBLE",
+                                    "SLURM_JOB_ID", "SLURM_NNODES"};
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    for (const char* p : kPrefixes) {
+      if (kv.rfind(p, 0) == 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+  return env;
+}
+
+RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, int argc, char** argv) {
+  RunInfo run;
+  for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + quoteArg(argv[i]);
+  run.version = COLLBENCH_VERSION;
+  run.git_revision = COLLBENCH_GIT_REVISION;
+  run.start_time = isoTimeNow();
+  run.label = options.label;
+  run.transport = options.transport;
+  run.ranks = boot.size();
+  for (const auto& name : allgatherStrings(boot, boot.hostname())) {
+    bool found = false;
+    for (auto& h : run.hosts) {
+      if (h.name == name) found = (++h.ranks, true);
+    }
+    if (!found) run.hosts.push_back({name, 1});
+  }
+  run.libraries["mpi"] = mpiLibraryVersion();
+  run.libraries["compiler"] = COLLBENCH_COMPILER;
+  run.environment = relevantEnvironment();
+  run.options = options.canonical();
+  return run;
+}
+
+}  // namespace collbench

@@ -1,0 +1,191 @@
+#include "harness/sweep.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+#include "collectives/api/check.h"
+#include "collectives/registry.h"
+#include "results/json.h"
+
+namespace collbench {
+
+ResultSink::ResultSink(RunInfo run, std::ostream* console, std::string json_path)
+    : run_(std::move(run)), console_(console), json_path_(std::move(json_path)) {
+  if (console_) table_ = std::make_unique<ConsoleReporter>(*console_);
+}
+
+void ResultSink::begin() {
+  if (table_) table_->header(run_);
+  save();
+}
+
+void ResultSink::add(const Measurement& oop, const Measurement& ip, bool have_oop, bool have_ip) {
+  if (have_oop) measurements_.push_back(oop);
+  if (have_ip) measurements_.push_back(ip);
+  if (table_) table_->row(have_oop ? &oop : nullptr, have_ip ? &ip : nullptr);
+  save();
+}
+
+void ResultSink::note(const std::string& line) {
+  if (console_) *console_ << "# " << line << std::endl;
+}
+
+void ResultSink::end(std::int64_t total_wrong) {
+  if (table_) table_->footer(total_wrong);
+}
+
+void ResultSink::save() {
+  if (!json_path_.empty()) writeJsonAtomically(json_path_, resultDocument(run_, measurements_));
+}
+
+std::string describeSize(std::uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB"};
+  int u = 0;
+  while (u < 3 && bytes >= 1024 && bytes % 1024 == 0) bytes /= 1024, ++u;
+  return std::to_string(bytes) + " " + units[u];
+}
+
+Sweep::Sweep(const Options& options, Bootstrap& boot, Communicator& comm, ResultSink& sink)
+    : o_(options), boot_(boot), comm_(comm), sink_(sink) {
+  const std::size_t bytes = (o_.max_bytes + 7) / 8 * 8;
+  send_.resize(bytes);
+  recv_.resize(bytes);
+}
+
+std::int64_t Sweep::run() {
+  for (const auto& name : o_.algorithms) {
+    auto algo = makeAlgorithm(name);
+    for (DataType dtype : o_.dtypes) {
+      for (ReduceOp op : o_.ops) runAlgorithm(*algo, dtype, op);
+    }
+  }
+  comm_.releaseRegions();
+  return total_wrong_;
+}
+
+CollArgs Sweep::argsFor(std::uint64_t count, DataType dtype, ReduceOp op, bool in_place) {
+  CollArgs a;
+  a.send = in_place ? recv_.data() : send_.data();
+  a.recv = recv_.data();
+  a.count = count;
+  a.dtype = dtype;
+  a.op = op;
+  return a;
+}
+
+void Sweep::runAlgorithm(Algorithm& algo, DataType dtype, ReduceOp op) {
+  const bool want_oop = o_.in_place != InPlaceMode::kYes;
+  const bool want_ip = o_.in_place != InPlaceMode::kNo;
+  for (std::uint64_t bytes : sweepSizes(o_, dtype)) {
+    const std::uint64_t count = bytes / dtypeSize(dtype);
+    if (!algo.supports(comm_, argsFor(count, dtype, op, false))) {
+      sink_.note(algo.name() + " does not support " + describeSize(bytes) + " " +
+                 dtypeName(dtype) + " " + opName(op) + " here; skipped");
+      continue;
+    }
+    Measurement oop, ip;
+    if (want_oop) oop = measure(algo, argsFor(count, dtype, op, false), false);
+    if (want_ip) ip = measure(algo, argsFor(count, dtype, op, true), true);
+    sink_.add(oop, ip, want_oop, want_ip);
+  }
+}
+
+Measurement Sweep::measure(Algorithm& algo, const CollArgs& args, bool in_place) {
+  std::ostringstream what;
+  what << "allreduce " << algo.name() << " " << describeSize(args.bytes()) << " "
+       << dtypeName(args.dtype) << " " << opName(args.op)
+       << (in_place ? " in-place" : " out-of-place");
+  Measurement m;
+  m.algorithm = algo.name();
+  m.transport = algo.name() == "mpi" ? "mpi" : o_.transport;
+  m.ranks = comm_.size();
+  m.bytes = args.bytes();
+  m.count = args.count;
+  m.dtype = dtypeName(args.dtype);
+  m.op = opName(args.op);
+  m.in_place = in_place;
+  m.iterations = o_.iters;
+  m.warmup_iterations = o_.warmup;
+  if (o_.check) m.wrong = checkPass(algo, args, what.str());
+  std::vector<double> per_iteration = timedPass(algo, args, what.str());
+  m.time_us = summarize(per_iteration);
+  m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
+  m.busbw_gbps = m.algbw_gbps * allreduceBusFactor(m.ranks);
+  return m;
+}
+
+namespace {
+
+struct WrongReport {
+  std::int64_t wrong;
+  std::uint64_t first;
+  double got, expected;
+};
+
+// Runs fn, adding `what` to any failure's message.
+template <typename Fn>
+auto withContext(const std::string& what, const std::string& phase, Fn fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    throw SweepFailure(what + " (" + phase + "): " + e.what());
+  }
+}
+
+}  // namespace
+
+std::int64_t Sweep::checkPass(Algorithm& algo, const CollArgs& args, const std::string& what) {
+  const int rank = comm_.rank(), n = comm_.size();
+  void* input = args.inPlace() ? args.recv : const_cast<void*>(args.send);
+  fillInput(args.dtype, args.op, rank, n, o_.seed, input, args.count);
+  if (!args.inPlace()) std::memset(args.recv, 0xA5, args.bytes());  // no stale answers
+  boot_.barrier();
+  withContext(what, "correctness pass", [&] { algo.run(comm_, args); });
+  if (rank == o_.inject_wrong_rank && args.count > 0) {
+    storeElement(args.dtype, args.recv, args.count / 2, 99);
+  }
+  CheckResult res = checkOutput(args.dtype, args.op, n, o_.seed, args.recv, args.count);
+  WrongReport mine{static_cast<std::int64_t>(res.wrong), res.first_wrong, res.got, res.expected};
+  std::vector<WrongReport> all(n);
+  boot_.allgather(&mine, sizeof mine, all.data());
+  std::int64_t total = 0;
+  for (int r = 0; r < n; ++r) {
+    total += all[r].wrong;
+    if (all[r].wrong == 0) continue;
+    std::ostringstream msg;
+    msg << "WRONG RESULTS: " << what << ": rank " << r << " has " << all[r].wrong
+        << " wrong elements; first at index " << all[r].first << " (got " << all[r].got
+        << ", expected " << all[r].expected << ")";
+    sink_.note(msg.str());
+  }
+  total_wrong_ += total;
+  return total;
+}
+
+std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args,
+                                     const std::string& what) {
+  withContext(what, "warm-up", [&] {
+    for (int i = 0; i < o_.warmup; ++i) algo.run(comm_, args);
+  });
+  boot_.barrier();
+  std::vector<double> mine(o_.iters);
+  withContext(what, "timed iterations", [&] {
+    for (int i = 0; i < o_.iters; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      algo.run(comm_, args);
+      const auto t1 = std::chrono::steady_clock::now();
+      mine[i] = std::chrono::duration<double, std::micro>(t1 - t0).count();
+    }
+  });
+  // An iteration takes as long as its slowest rank.
+  std::vector<double> all(static_cast<std::size_t>(o_.iters) * comm_.size());
+  boot_.allgather(mine.data(), mine.size() * sizeof(double), all.data());
+  for (int r = 0; r < comm_.size(); ++r) {
+    for (int i = 0; i < o_.iters; ++i) mine[i] = std::max(mine[i], all[r * o_.iters + i]);
+  }
+  return mine;
+}
+
+}  // namespace collbench

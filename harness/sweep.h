@@ -1,0 +1,69 @@
+// The sweep: for every algorithm, dtype, op and size, a correctness pass, warm-up and timed
+// iterations, then one Measurement per placement (out-of-place, in-place).
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "collectives/api/algorithm.h"
+#include "harness/options.h"
+#include "results/console.h"
+#include "results/measurement.h"
+
+namespace collbench {
+
+// Where measurements go: the console table and the JSON file (rank 0 only; other ranks pass
+// a sink with no stream and no path). The JSON file is rewritten after every measurement.
+class ResultSink {
+ public:
+  ResultSink(RunInfo run, std::ostream* console, std::string json_path);
+  void begin();
+  void add(const Measurement& out_of_place, const Measurement& in_place, bool have_oop,
+           bool have_ip);
+  void note(const std::string& line);
+  void end(std::int64_t total_wrong);
+  const std::vector<Measurement>& measurements() const { return measurements_; }
+
+ private:
+  void save();
+  RunInfo run_;
+  std::ostream* console_;
+  std::unique_ptr<ConsoleReporter> table_;
+  std::string json_path_;
+  std::vector<Measurement> measurements_;
+};
+
+// A failure during the sweep, with what was running when it happened.
+class SweepFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Sweep {
+ public:
+  Sweep(const Options& options, Bootstrap& boot, Communicator& comm, ResultSink& sink);
+  // Runs everything; returns the number of wrong elements over all ranks and sizes. Throws
+  // SweepFailure naming the operation that failed.
+  std::int64_t run();
+
+ private:
+  void runAlgorithm(Algorithm& algo, DataType dtype, ReduceOp op);
+  Measurement measure(Algorithm& algo, const CollArgs& args, bool in_place);
+  std::int64_t checkPass(Algorithm& algo, const CollArgs& args, const std::string& what);
+  std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what);
+  CollArgs argsFor(std::uint64_t count, DataType dtype, ReduceOp op, bool in_place);
+
+  const Options& o_;
+  Bootstrap& boot_;
+  Communicator& comm_;
+  ResultSink& sink_;
+  std::vector<std::byte> send_, recv_;
+  std::int64_t total_wrong_ = 0;
+};
+
+std::string describeSize(std::uint64_t bytes);  // "1 MiB", "8 B"
+
+}  // namespace collbench

@@ -1,0 +1,71 @@
+#include "results/console.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <string>
+
+namespace collbench {
+
+namespace {
+
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char* fmt, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  return buf;
+}
+
+std::string half(const Measurement* m) {
+  if (!m) return format("  %9s %7s %7s %6s", "-", "-", "-", "-");
+  std::string wrong = m->wrong < 0 ? "N/A" : std::to_string(m->wrong);
+  return format("  %9.2f %7.3f %7.3f %6s", m->time_us.mean, m->algbw_gbps, m->busbw_gbps,
+                wrong.c_str());
+}
+
+}  // namespace
+
+void ConsoleReporter::header(const RunInfo& run) {
+  out_ << "# collbench " << run.version << " (" << run.git_revision << ")  transport " << run.transport
+       << "  ranks " << run.ranks << "  hosts " << run.hosts.size() << "\n";
+  for (const auto& h : run.hosts) out_ << "#   host " << h.name << ": " << h.ranks << " ranks\n";
+  if (!run.label.empty()) out_ << "# label: " << run.label << "\n";
+  out_ << "# time = mean of per-iteration times (max over ranks); GB/s = 10^9 bytes/s;"
+          " busbw = algbw * 2(n-1)/n\n";
+  out_ << format("#%-9s %-9s %12s %12s %8s %6s   %-33s   %-33s\n", "", "", "", "", "", "",
+                 "           out-of-place", "             in-place");
+  out_ << format("#%-9s %-9s %12s %12s %8s %6s  %9s %7s %7s %6s  %9s %7s %7s %6s\n", "algo",
+                 "transport", "size", "count", "type", "redop", "time", "algbw", "busbw", "#wrong",
+                 "time", "algbw", "busbw", "#wrong");
+  out_ << format("#%-9s %-9s %12s %12s %8s %6s  %9s %7s %7s %6s  %9s %7s %7s %6s\n", "", "", "(B)",
+                 "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)",
+                 "");
+  out_.flush();
+}
+
+void ConsoleReporter::row(const Measurement* oop, const Measurement* ip) {
+  const Measurement* any = oop ? oop : ip;
+  if (!any) return;
+  out_ << format(" %-9s %-9s %12llu %12llu %8s %6s", any->algorithm.c_str(), any->transport.c_str(),
+                 static_cast<unsigned long long>(any->bytes),
+                 static_cast<unsigned long long>(any->count), any->dtype.c_str(), any->op.c_str())
+       << half(oop) << half(ip) << "\n";
+  out_.flush();
+  for (const Measurement* m : {oop, ip}) {
+    if (!m) continue;
+    busbw_sum_ += m->busbw_gbps;
+    ++busbw_rows_;
+  }
+}
+
+void ConsoleReporter::footer(std::int64_t total_wrong) {
+  out_ << "# Out of bounds values : " << total_wrong << (total_wrong == 0 ? " OK" : " FAILED")
+       << "\n";
+  out_ << format("# Avg bus bandwidth    : %g GB/s\n",
+                 busbw_rows_ ? busbw_sum_ / busbw_rows_ : 0.0);
+  out_.flush();
+}
+
+}  // namespace collbench

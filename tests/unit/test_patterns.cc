@@ -1,0 +1,151 @@
+#include <gtest/gtest.h>
+
+#include <set>
+#include <vector>
+
+#include "collectives/patterns/ring.h"
+#include "collectives/patterns/tree.h"
+
+namespace collbench {
+namespace {
+
+TEST(Ring, NeighboursWrapAround) {
+  EXPECT_EQ(ringNext(0, 5), 1);
+  EXPECT_EQ(ringNext(4, 5), 0);
+  EXPECT_EQ(ringPrev(0, 5), 4);
+  EXPECT_EQ(ringPrev(3, 5), 2);
+  EXPECT_EQ(ringNext(0, 1), 0);
+}
+
+TEST(Ring, EvenChunksCoverTheBufferInOrder) {
+  for (std::size_t count : {0u, 1u, 2u, 7u, 1000u, 1048579u}) {
+    for (int parts : {1, 2, 3, 5, 7, 8, 13}) {
+      std::size_t expect_begin = 0;
+      for (int c = 0; c < parts; ++c) {
+        Range r = evenChunk(count, parts, c);
+        EXPECT_EQ(r.begin, expect_begin) << count << "/" << parts << " chunk " << c;
+        EXPECT_LE(r.size(), count / parts + 1);
+        EXPECT_GE(r.size(), count / parts);
+        expect_begin = r.end;
+      }
+      EXPECT_EQ(expect_begin, count);
+    }
+  }
+}
+
+// After n-1 reduce-scatter steps the chunk a rank owns has received a contribution from every
+// other rank exactly once, and what a rank receives at step s is what its previous neighbour
+// sends at step s.
+TEST(Ring, ReduceScatterScheduleGathersEveryRankOnce) {
+  for (int n : {2, 3, 4, 5, 7, 8}) {
+    // contributions[rank][chunk]: ranks whose data is in that rank's partial of the chunk
+    std::vector<std::vector<std::set<int>>> have(n, std::vector<std::set<int>>(n));
+    for (int r = 0; r < n; ++r) {
+      for (int c = 0; c < n; ++c) have[r][c] = {r};
+    }
+    for (int s = 0; s < n - 1; ++s) {
+      auto next = have;
+      for (int r = 0; r < n; ++r) {
+        int prev = ringPrev(r, n);
+        int c = ringReduceScatterRecvChunk(r, n, s);
+        ASSERT_EQ(c, ringReduceScatterSendChunk(prev, n, s));
+        next[r][c].insert(have[prev][c].begin(), have[prev][c].end());
+      }
+      have = next;
+    }
+    for (int r = 0; r < n; ++r) {
+      EXPECT_EQ(have[r][ringOwnedChunk(r, n)].size(), static_cast<std::size_t>(n))
+          << "n=" << n << " rank " << r;
+    }
+  }
+}
+
+TEST(Ring, AllGatherScheduleDeliversEveryChunk) {
+  for (int n : {2, 3, 4, 5, 8}) {
+    std::vector<std::set<int>> final_chunks(n);
+    for (int r = 0; r < n; ++r) final_chunks[r] = {ringOwnedChunk(r, n)};
+    for (int s = 0; s < n - 1; ++s) {
+      auto next = final_chunks;
+      for (int r = 0; r < n; ++r) {
+        int prev = ringPrev(r, n);
+        int sent = ringAllGatherSendChunk(prev, n, s);
+        ASSERT_TRUE(final_chunks[prev].count(sent)) << "rank " << prev << " sends unfinished";
+        ASSERT_EQ(sent, ringAllGatherRecvChunk(r, n, s));
+        next[r].insert(sent);
+      }
+      final_chunks = next;
+    }
+    for (int r = 0; r < n; ++r) EXPECT_EQ(final_chunks[r].size(), static_cast<std::size_t>(n));
+  }
+}
+
+TEST(Ring, SegmentsTileTheRange) {
+  Range r{10, 35};
+  EXPECT_EQ(segmentCount(r.size(), 10), 3u);
+  EXPECT_EQ(segmentOf(r, 10, 0).begin, 10u);
+  EXPECT_EQ(segmentOf(r, 10, 2).begin, 30u);
+  EXPECT_EQ(segmentOf(r, 10, 2).end, 35u);
+  EXPECT_TRUE(segmentOf(r, 10, 3).empty());
+}
+
+TEST(BinaryTree, KnownShapeForEight) {
+  // 0 -> 4 -> {2 -> {1,3}, 6 -> {5,7}}
+  EXPECT_EQ(binaryTree(0, 8).parent, -1);
+  EXPECT_EQ(binaryTree(0, 8).children, std::vector<int>{4});
+  EXPECT_EQ(binaryTree(4, 8).children, (std::vector<int>{2, 6}));
+  EXPECT_EQ(binaryTree(6, 8).children, (std::vector<int>{5, 7}));
+  EXPECT_EQ(binaryTree(7, 8).parent, 6);
+  EXPECT_TRUE(binaryTree(7, 8).children.empty());
+}
+
+// Every tree is a spanning tree: parent and child links agree, at most two children, every
+// rank reaches the root, and the depth is at most ceil(log2(n)) + 1.
+void expectSpanningTree(int n, int t) {
+  const int root = treeRoot(n, t);
+  int depth_bound = 1;
+  while ((1 << (depth_bound - 1)) < n) ++depth_bound;
+  for (int r = 0; r < n; ++r) {
+    TreeNode node = doubleBinaryTree(r, n, t);
+    EXPECT_LE(node.children.size(), 2u);
+    EXPECT_EQ(node.parent == -1, r == root) << "n=" << n << " t=" << t << " rank " << r;
+    for (int c : node.children) {
+      ASSERT_GE(c, 0);
+      ASSERT_LT(c, n);
+      EXPECT_EQ(doubleBinaryTree(c, n, t).parent, r) << "n=" << n << " t=" << t;
+    }
+    if (node.parent >= 0) {
+      auto kids = doubleBinaryTree(node.parent, n, t).children;
+      EXPECT_NE(std::find(kids.begin(), kids.end(), r), kids.end());
+    }
+    int steps = 0;
+    for (int x = r; x != root; x = doubleBinaryTree(x, n, t).parent) {
+      ASSERT_LE(++steps, depth_bound) << "n=" << n << " t=" << t << " rank " << r;
+    }
+  }
+}
+
+TEST(DoubleBinaryTree, BothTreesSpanForManySizes) {
+  for (int n = 1; n <= 130; ++n) {
+    expectSpanningTree(n, 0);
+    expectSpanningTree(n, 1);
+  }
+  for (int n : {255, 256, 257, 1000, 1024, 4097}) {
+    expectSpanningTree(n, 0);
+    expectSpanningTree(n, 1);
+  }
+}
+
+// The point of two trees: for even sizes no rank is an inner node of both, so each rank's
+// links carry about the same load.
+TEST(DoubleBinaryTree, InnerNodesOfOneTreeAreLeavesOfTheOtherForEvenSizes) {
+  for (int n : {2, 4, 6, 8, 16, 24, 64}) {
+    for (int r = 0; r < n; ++r) {
+      bool inner0 = !doubleBinaryTree(r, n, 0).children.empty();
+      bool inner1 = !doubleBinaryTree(r, n, 1).children.empty();
+      EXPECT_FALSE(inner0 && inner1) << "n=" << n << " rank " << r;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace collbench

@@ -1,0 +1,73 @@
+// The transport interface: point-to-point, tagged, non-blocking messages between the ranks
+// of one group. Collectives are written once against it.
+//
+// Threading: a transport instance belongs to one rank and is driven by one thread; no method
+// may be called concurrently with another on the same instance.
+// Matching: a receive posted for (peer, tag) matches the sends from that peer with that tag
+// in the order they were posted (no overtaking), whatever the wire does underneath. The
+// receive must be at least as large as the send.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transports/api/errors.h"
+#include "transports/api/memory.h"
+#include "transports/api/request.h"
+
+namespace collbench {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+
+struct TransportProps {
+  std::string name;      // "tcp", "loopback", ...
+  std::string provider;  // e.g. libfabric provider; empty where it does not apply
+  std::vector<MemoryKind> memory_kinds{MemoryKind::kHost};
+  double link_gbps = 0;  // nominal link speed in 10^9 bit/s; 0 when unknown
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  virtual const TransportProps& props() const = 0;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  // Registers [data, data + bytes) for later sends and receives. Does not block on peers.
+  // The caller keeps the memory alive while the returned region exists.
+  virtual std::unique_ptr<MemoryRegion> registerMemory(void* data, std::size_t bytes,
+                                                       MemoryKind kind) = 0;
+
+  // Posts a send of region[offset, offset + bytes) to `peer`. Never blocks; the memory must
+  // not change until the request completes. Zero-byte messages are allowed.
+  virtual Request postSend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                           std::size_t bytes) = 0;
+
+  // Posts a receive into region[offset, offset + bytes) from `peer`. Never blocks; the memory
+  // must not be read or written until the request completes.
+  virtual Request postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
+                           std::size_t bytes) = 0;
+
+  // Drives progress until every request in [reqs, reqs + n) is complete. Blocks. Throws
+  // TimeoutError naming the first pending peer and tag if `deadline` passes, PeerError if a
+  // peer went away, TransportError for any other failure of one of these requests.
+  virtual void wait(Request* reqs, std::size_t n, Deadline deadline) = 0;
+
+  void wait(Request& req, Deadline deadline) { wait(&req, 1, deadline); }
+  void wait(std::vector<Request>& reqs, Deadline deadline) {
+    wait(reqs.data(), reqs.size(), deadline);
+  }
+};
+
+// Shared helper for wait(): throws the error recorded on a failed request, if any.
+void throwIfFailed(const Request& req, int my_rank);
+
+// Text such as "recv from rank 3 tag 0x1002" for messages.
+std::string describe(const RequestState& state);
+
+}  // namespace collbench

@@ -1,0 +1,127 @@
+#include "transports/loopback/transport.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace collbench {
+
+LoopbackFabric::LoopbackFabric(int size) : size_(size), inboxes_(size), dead_(size, false) {}
+
+void LoopbackFabric::kill(int rank) {
+  std::lock_guard<std::mutex> lock(mu_);
+  dead_[rank] = true;
+  failPendingWith(rank);
+  cv_.notify_all();
+}
+
+void LoopbackFabric::failPendingWith(int dead_rank) {
+  const std::string why = "rank " + std::to_string(dead_rank) + " (loopback) is dead";
+  for (int r = 0; r < size_; ++r) {
+    for (auto* queue : {&inboxes_[r].sends, &inboxes_[r].recvs}) {
+      for (auto it = queue->begin(); it != queue->end();) {
+        bool involved = r == dead_rank || it->src == dead_rank;
+        if (involved) it->state->fail(why, true);
+        it = involved ? queue->erase(it) : it + 1;
+      }
+    }
+  }
+}
+
+LoopbackTransport::LoopbackTransport(std::shared_ptr<LoopbackFabric> fabric, int rank)
+    : fabric_(std::move(fabric)), rank_(rank) {
+  props_.name = "loopback";
+}
+
+std::unique_ptr<MemoryRegion> LoopbackTransport::registerMemory(void* data, std::size_t bytes,
+                                                                MemoryKind kind) {
+  if (kind != MemoryKind::kHost) throw TransportError("loopback transport moves host memory only");
+  return std::make_unique<MemoryRegion>(data, bytes, kind);
+}
+
+void LoopbackTransport::checkPeer(int peer) const {
+  if (peer < 0 || peer >= size() || peer == rank_) {
+    throw TransportError("rank " + std::to_string(rank_) + ": invalid peer " +
+                         std::to_string(peer) + " for a group of " + std::to_string(size()));
+  }
+}
+
+namespace {
+
+// Copies a matched send into its receive and completes both. Caller holds the fabric lock.
+void deliver(const std::byte* src, std::size_t src_bytes, RequestState& send, std::byte* dst,
+             std::size_t dst_bytes, RequestState& recv) {
+  if (src_bytes > dst_bytes) {
+    std::string why = "message of " + std::to_string(src_bytes) + " bytes does not fit a " +
+                      std::to_string(dst_bytes) + "-byte receive";
+    send.fail(why);
+    recv.fail(why);
+    return;
+  }
+  if (src_bytes > 0) std::memcpy(dst, src, src_bytes);
+  send.complete();
+  recv.complete();
+}
+
+}  // namespace
+
+Request LoopbackTransport::postSend(int peer, Tag tag, const MemoryRegion& region,
+                                    std::size_t offset, std::size_t bytes) {
+  checkPeer(peer);
+  auto state = std::make_shared<RequestState>(OpKind::kSend, peer, tag, bytes);
+  std::byte* data = region.data() + offset;
+  std::lock_guard<std::mutex> lock(fabric_->mu_);
+  if (fabric_->dead_[peer] || fabric_->dead_[rank_]) {
+    state->fail("rank " + std::to_string(peer) + " (loopback) is dead", true);
+    return Request(state);
+  }
+  auto& recvs = fabric_->inboxes_[peer].recvs;
+  auto match = std::find_if(recvs.begin(), recvs.end(),
+                            [&](const auto& r) { return r.src == rank_ && r.tag == tag; });
+  if (match == recvs.end()) {
+    fabric_->inboxes_[peer].sends.push_back({rank_, tag, data, bytes, state});
+    return Request(state);
+  }
+  deliver(data, bytes, *state, match->data, match->bytes, *match->state);
+  recvs.erase(match);
+  fabric_->cv_.notify_all();
+  return Request(state);
+}
+
+Request LoopbackTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
+                                    std::size_t bytes) {
+  checkPeer(peer);
+  auto state = std::make_shared<RequestState>(OpKind::kRecv, peer, tag, bytes);
+  std::byte* data = region.data() + offset;
+  std::lock_guard<std::mutex> lock(fabric_->mu_);
+  if (fabric_->dead_[peer] || fabric_->dead_[rank_]) {
+    state->fail("rank " + std::to_string(peer) + " (loopback) is dead", true);
+    return Request(state);
+  }
+  auto& sends = fabric_->inboxes_[rank_].sends;
+  auto match = std::find_if(sends.begin(), sends.end(),
+                            [&](const auto& s) { return s.src == peer && s.tag == tag; });
+  if (match == sends.end()) {
+    fabric_->inboxes_[rank_].recvs.push_back({peer, tag, data, bytes, state});
+    return Request(state);
+  }
+  deliver(match->data, match->bytes, *match->state, data, bytes, *state);
+  sends.erase(match);
+  fabric_->cv_.notify_all();
+  return Request(state);
+}
+
+void LoopbackTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
+  std::unique_lock<std::mutex> lock(fabric_->mu_);
+  auto all_done = [&] { return std::all_of(reqs, reqs + n, [](auto& r) { return r.done(); }); };
+  if (!fabric_->cv_.wait_until(lock, deadline, all_done)) {
+    auto* pending = std::find_if(reqs, reqs + n, [](auto& r) { return !r.done(); });
+    throw TimeoutError("rank " + std::to_string(rank_) + ": timed out waiting for " +
+                           describe(pending->state()) + " on host loopback",
+                       pending->state().peer, pending->state().tag);
+  }
+  lock.unlock();
+  for (std::size_t i = 0; i < n; ++i) throwIfFailed(reqs[i], rank_);
+}
+
+}  // namespace collbench

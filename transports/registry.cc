@@ -1,0 +1,51 @@
+#include "transports/registry.h"
+
+#include <functional>
+#include <stdexcept>
+
+namespace collbench {
+namespace {
+
+struct Entry {
+  TransportInfo info;
+  std::function<std::unique_ptr<Transport>(Bootstrap&, const TransportOptions&)> make;
+};
+
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> table = {
+      {{"tcp", "TCP sockets, epoll progress, --tcp-streams sockets per peer"},
+       [](Bootstrap& b, const TransportOptions& o) { return std::make_unique<TcpTransport>(b, o.tcp); }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<TransportInfo> listTransports() {
+  std::vector<TransportInfo> out;
+  for (const auto& e : entries()) out.push_back(e.info);
+  return out;
+}
+
+std::string transportNames() {
+  std::string s;
+  for (const auto& e : entries()) s += (s.empty() ? "" : ", ") + e.info.name;
+  return s;
+}
+
+bool transportExists(const std::string& name) {
+  for (const auto& e : entries()) {
+    if (e.info.name == name) return true;
+  }
+  return false;
+}
+
+std::unique_ptr<Transport> makeTransport(const std::string& name, Bootstrap& boot,
+                                         const TransportOptions& options) {
+  for (const auto& e : entries()) {
+    if (e.info.name == name) return e.make(boot, options);
+  }
+  throw std::invalid_argument("unknown transport '" + name + "'; available: " + transportNames());
+}
+
+}  // namespace collbench

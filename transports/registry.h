@@ -1,0 +1,34 @@
+// The one place that knows which transports were built. Adding a transport is one folder plus
+// one entry in registry.cc.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transports/api/bootstrap.h"
+#include "transports/api/transport.h"
+#include "transports/tcp/transport.h"
+
+namespace collbench {
+
+// Options of every transport; each reads its own part.
+struct TransportOptions {
+  TcpOptions tcp;
+};
+
+struct TransportInfo {
+  std::string name;
+  std::string description;
+};
+
+// Transports that collbench can run on (the test-only loopback transport is not listed).
+std::vector<TransportInfo> listTransports();
+std::string transportNames();
+bool transportExists(const std::string& name);
+
+// Collective over boot. Throws std::invalid_argument for an unknown name.
+std::unique_ptr<Transport> makeTransport(const std::string& name, Bootstrap& boot,
+                                         const TransportOptions& options);
+
+}  // namespace collbench

@@ -1,0 +1,559 @@
+#include "transports/tcp/transport.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <random>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "transports/tcp/socket.h"
+
+namespace collbench {
+namespace {
+
+constexpr std::uint32_t kHelloMagic = 0x43425431;  // "CBT1"
+constexpr std::uint32_t kChunkMagic = 0x43424348;  // "CBCH"
+constexpr int kMaxIov = 64;
+
+// First bytes on every connection, from the connecting (lower) rank.
+struct Hello {
+  std::uint32_t magic;
+  std::uint32_t rank;
+  std::uint32_t stream;
+  std::uint32_t streams;
+  std::uint64_t token;
+};
+
+// Precedes every chunk of a message.
+struct ChunkHeader {
+  std::uint64_t tag;
+  std::uint64_t seq;     // n-th message with this tag from this sender to this receiver
+  std::uint64_t offset;  // of this chunk within the message
+  std::uint64_t total;   // message size
+  std::uint32_t bytes;   // of this chunk
+  std::uint32_t magic;
+};
+
+// What each rank publishes through the bootstrap.
+struct EndpointInfo {
+  char ip[48];
+  char host[64];
+  std::uint16_t port;
+};
+
+struct SendState : RequestState {
+  using RequestState::RequestState;
+  std::size_t chunks_left = 0;
+};
+
+struct OutChunk {
+  ChunkHeader header;
+  const std::byte* data;
+  std::size_t written = 0;  // of header + payload
+  std::shared_ptr<SendState> req;
+  std::size_t size() const { return sizeof header + header.bytes; }
+};
+
+// A message being received: matched to a posted receive, or (unexpected) buffered until one is
+// posted.
+struct Inbound {
+  std::shared_ptr<RequestState> req;  // null while unexpected
+  std::byte* dst = nullptr;
+  std::size_t capacity = 0;
+  std::vector<std::byte> buffer;  // holds the data of an unexpected message
+  bool buffered = false;
+  std::size_t total = 0;
+  std::size_t received = 0;
+  bool header_seen = false;
+};
+
+// epoll's user data points at one of these.
+struct Pollable {
+  enum Kind { kListener, kHandshake, kStream } kind;
+  explicit Pollable(Kind k) : kind(k) {}
+};
+
+struct Stream : Pollable {
+  Stream(int peer, int index) : Pollable(kStream), peer(peer), index(index) {}
+  int peer, index;
+  tcp::Fd fd;
+  std::deque<OutChunk> out;
+  // Receive state: a header being read, then its payload.
+  ChunkHeader header{};
+  std::size_t header_got = 0;
+  std::byte* payload = nullptr;  // where the rest of the current payload goes
+  std::size_t payload_left = 0;
+  Inbound* target = nullptr;
+  std::vector<std::byte> discard;  // payload of a message that failed (does not fit)
+};
+
+struct Handshake : Pollable {
+  Handshake() : Pollable(kHandshake) {}
+  tcp::Fd fd;
+  Hello hello{};
+  std::size_t got = 0;
+};
+
+using Key = std::pair<Tag, std::uint64_t>;  // (tag, seq)
+struct KeyHash {
+  std::size_t operator()(const Key& k) const { return k.first * 0x9E3779B97F4A7C15ull ^ k.second; }
+};
+
+struct Peer {
+  std::string ip, host;
+  std::uint16_t port = 0;
+  std::vector<std::unique_ptr<Stream>> streams;
+  bool connected = false;  // this side initiated (or accepted all) connections
+  bool lost = false;
+  std::string lost_reason;
+  std::size_t next_stream = 0;
+  std::unordered_map<Tag, std::uint64_t> send_seq, recv_seq;
+  std::unordered_map<Key, Inbound, KeyHash> inbound;
+};
+
+}  // namespace
+
+struct TcpTransport::Impl {
+  Impl(Bootstrap& boot, TcpOptions opts);
+  ~Impl();
+
+  void exchangeEndpoints(Bootstrap& boot, const std::string& address);
+  std::string who(int peer) const;
+  void ensureConnected(int peer);
+  void addToEpoll(int fd, Pollable* p, std::uint32_t events);
+  void progress(int timeout_ms);
+  void acceptAll();
+  void continueHandshake(Handshake* h);
+  void adopt(Handshake* h);
+  void flush(Stream& s);
+  void drain(Stream& s);
+  bool readHeader(Stream& s, ssize_t n);
+  void startPayload(Stream& s);
+  void finishPayload(Stream& s);
+  void completeInbound(Peer& peer, const Key& key, Inbound& in);
+  void failPeer(int peer, const std::string& why);
+  void reject(Handshake* h, const std::string& why);
+
+  TcpOptions opts;
+  int rank = 0, size = 0;
+  std::uint64_t token = 0;
+  TransportProps props;
+  tcp::Listener listener;
+  Pollable listener_tag{Pollable::kListener};
+  tcp::Fd epoll;
+  std::vector<Peer> peers;
+  std::vector<std::unique_ptr<Handshake>> handshakes;
+  std::size_t rejected = 0;
+};
+
+TcpTransport::Impl::Impl(Bootstrap& boot, TcpOptions o) : opts(std::move(o)) {
+  rank = boot.rank();
+  size = boot.size();
+  if (opts.streams < 1 || opts.streams > 64) {
+    throw TransportError("tcp: streams per peer must be 1..64, got " + std::to_string(opts.streams));
+  }
+  if (opts.chunk_bytes == 0 || opts.chunk_bytes > (1u << 30)) {
+    throw TransportError("tcp: chunk size must be 1 byte .. 1 GiB");
+  }
+  props.name = "tcp";
+  epoll = tcp::Fd(::epoll_create1(EPOLL_CLOEXEC));
+  if (epoll.get() < 0) throw TransportError(tcp::errnoText("epoll_create1"));
+  auto hosts = allgatherStrings(boot, boot.hostname());
+  bool one_host = std::all_of(hosts.begin(), hosts.end(), [&](auto& h) { return h == hosts[0]; });
+  std::string address = opts.address.empty()
+                            ? (one_host ? "127.0.0.1" : tcp::firstExternalAddress())
+                            : tcp::resolveAddress(opts.address);
+  if (address.empty()) throw TransportError("tcp: no usable IPv4 address; give --tcp-addr");
+  listener = tcp::listenOn(address);
+  addToEpoll(listener.fd.get(), &listener_tag, EPOLLIN);
+  exchangeEndpoints(boot, address);
+}
+
+TcpTransport::Impl::~Impl() = default;
+
+void TcpTransport::Impl::exchangeEndpoints(Bootstrap& boot, const std::string& address) {
+  // Rank 0's random token is the job's secret; a connection must present it.
+  std::uint64_t mine = std::random_device{}() * 0x100000000ull + std::random_device{}();
+  std::vector<std::uint64_t> tokens(size);
+  boot.allgather(&mine, sizeof mine, tokens.data());
+  token = tokens[0];
+  EndpointInfo info{};
+  std::snprintf(info.ip, sizeof info.ip, "%s", address.c_str());
+  std::snprintf(info.host, sizeof info.host, "%s", boot.hostname().c_str());
+  info.port = listener.port;
+  std::vector<EndpointInfo> all(size);
+  boot.allgather(&info, sizeof info, all.data());
+  peers.resize(size);
+  for (int r = 0; r < size; ++r) {
+    peers[r].ip = all[r].ip;
+    peers[r].host = all[r].host;
+    peers[r].port = all[r].port;
+    for (int s = 0; s < opts.streams; ++s) peers[r].streams.push_back(std::make_unique<Stream>(r, s));
+  }
+}
+
+std::string TcpTransport::Impl::who(int peer) const {
+  return "rank " + std::to_string(peer) + " (" + peers[peer].host + ")";
+}
+
+void TcpTransport::Impl::addToEpoll(int fd, Pollable* p, std::uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = p;
+  if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+    throw TransportError(tcp::errnoText("epoll_ctl"));
+  }
+}
+
+void TcpTransport::Impl::ensureConnected(int peer) {
+  Peer& p = peers[peer];
+  if (p.connected || peer < rank) return;  // lower ranks connect to us
+  p.connected = true;
+  for (auto& s : p.streams) {
+    tcp::Fd fd;
+    try {
+      fd = tcp::connectTo(p.ip, p.port, opts.connect_timeout);
+    } catch (const TransportError& e) {
+      failPeer(peer, e.what());
+      return;
+    }
+    tcp::tuneSocket(fd.get(), opts.socket_buffer_bytes);
+    Hello hello{kHelloMagic, static_cast<std::uint32_t>(rank), static_cast<std::uint32_t>(s->index),
+                static_cast<std::uint32_t>(opts.streams), token};
+    if (!tcp::writeFully(fd.get(), &hello, sizeof hello)) {
+      failPeer(peer, "handshake failed");
+      return;
+    }
+    tcp::setNonBlocking(fd.get());
+    s->fd = std::move(fd);
+    addToEpoll(s->fd.get(), s.get(), EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP);
+  }
+}
+
+void TcpTransport::Impl::progress(int timeout_ms) {
+  epoll_event events[64];
+  int n = ::epoll_wait(epoll.get(), events, 64, timeout_ms);
+  if (n < 0 && errno != EINTR) throw TransportError(tcp::errnoText("epoll_wait"));
+  for (int i = 0; i < n; ++i) {
+    auto* p = static_cast<Pollable*>(events[i].data.ptr);
+    if (p->kind == Pollable::kListener) {
+      acceptAll();
+    } else if (p->kind == Pollable::kHandshake) {
+      continueHandshake(static_cast<Handshake*>(p));
+    } else {
+      auto* s = static_cast<Stream*>(p);
+      if (events[i].events & EPOLLOUT) flush(*s);
+      if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) drain(*s);
+    }
+  }
+}
+
+void TcpTransport::Impl::acceptAll() {
+  for (;;) {
+    int fd = ::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN, or a connection that vanished; nothing to do either way
+    auto h = std::make_unique<Handshake>();
+    h->fd = tcp::Fd(fd);
+    addToEpoll(fd, h.get(), EPOLLIN | EPOLLET | EPOLLRDHUP);
+    handshakes.push_back(std::move(h));
+    continueHandshake(handshakes.back().get());
+  }
+}
+
+void TcpTransport::Impl::continueHandshake(Handshake* h) {
+  while (h->got < sizeof h->hello) {
+    ssize_t n = ::recv(h->fd.get(), reinterpret_cast<char*>(&h->hello) + h->got,
+                       sizeof h->hello - h->got, 0);
+    if (n > 0) {
+      h->got += static_cast<std::size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return;
+    } else {
+      return reject(h, "closed before completing the handshake");
+    }
+  }
+  const Hello& m = h->hello;
+  if (m.magic != kHelloMagic) return reject(h, "not a collbench handshake");
+  if (m.token != token) return reject(h, "wrong job token");
+  if (m.rank >= static_cast<std::uint32_t>(rank)) return reject(h, "invalid rank " + std::to_string(m.rank));
+  if (m.streams != static_cast<std::uint32_t>(opts.streams) || m.stream >= m.streams) {
+    return reject(h, "stream " + std::to_string(m.stream) + "/" + std::to_string(m.streams) +
+                         " does not match --tcp-streams " + std::to_string(opts.streams));
+  }
+  if (peers[m.rank].streams[m.stream]->fd.get() >= 0) return reject(h, "duplicate connection");
+  adopt(h);
+}
+
+void TcpTransport::Impl::reject(Handshake* h, const std::string& why) {
+  ++rejected;
+  std::fprintf(stderr, "collbench: rank %d: tcp: dropped a connection: %s\n", rank, why.c_str());
+  auto it = std::find_if(handshakes.begin(), handshakes.end(), [&](auto& x) { return x.get() == h; });
+  handshakes.erase(it);  // closes the socket, which also removes it from epoll
+}
+
+void TcpTransport::Impl::adopt(Handshake* h) {
+  Stream& s = *peers[h->hello.rank].streams[h->hello.stream];
+  s.fd = std::move(h->fd);
+  tcp::tuneSocket(s.fd.get(), opts.socket_buffer_bytes);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
+  ev.data.ptr = &s;
+  ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, s.fd.get(), &ev);
+  auto it = std::find_if(handshakes.begin(), handshakes.end(), [&](auto& x) { return x.get() == h; });
+  handshakes.erase(it);
+  flush(s);
+  drain(s);
+}
+
+// Writes queued chunks until the socket would block. Several chunks go in one sendmsg.
+void TcpTransport::Impl::flush(Stream& s) {
+  while (!s.out.empty() && s.fd.get() >= 0) {
+    iovec iov[kMaxIov];
+    int n_iov = 0;
+    for (auto it = s.out.begin(); it != s.out.end() && n_iov + 2 <= kMaxIov; ++it) {
+      std::size_t w = it->written;
+      if (w < sizeof(ChunkHeader)) {
+        iov[n_iov++] = {reinterpret_cast<char*>(&it->header) + w, sizeof(ChunkHeader) - w};
+        w = sizeof(ChunkHeader);
+      }
+      std::size_t done = w - sizeof(ChunkHeader);
+      if (done < it->header.bytes) {
+        iov[n_iov++] = {const_cast<std::byte*>(it->data) + done, it->header.bytes - done};
+      }
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<std::size_t>(n_iov);
+    ssize_t n = ::sendmsg(s.fd.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      return failPeer(s.peer, tcp::errnoText("send"));
+    }
+    auto left = static_cast<std::size_t>(n);
+    while (left > 0) {
+      OutChunk& c = s.out.front();
+      std::size_t take = std::min(left, c.size() - c.written);
+      c.written += take;
+      left -= take;
+      if (c.written < c.size()) break;
+      if (--c.req->chunks_left == 0) c.req->complete();
+      s.out.pop_front();
+    }
+  }
+}
+
+// Reads everything the socket has: headers, then payloads straight into their destination.
+void TcpTransport::Impl::drain(Stream& s) {
+  while (s.fd.get() >= 0) {
+    ssize_t n;
+    if (s.payload_left == 0) {
+      n = ::recv(s.fd.get(), reinterpret_cast<char*>(&s.header) + s.header_got,
+                 sizeof s.header - s.header_got, 0);
+    } else {
+      n = ::recv(s.fd.get(), s.payload, s.payload_left, 0);
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return failPeer(s.peer, "connection closed by " + who(s.peer));
+    if (n < 0) return failPeer(s.peer, tcp::errnoText("recv from " + who(s.peer)));
+    if (s.payload_left == 0) {
+      if (!readHeader(s, n)) return;
+    } else {
+      s.payload += n;
+      s.payload_left -= static_cast<std::size_t>(n);
+      if (s.payload_left == 0) finishPayload(s);
+    }
+  }
+}
+
+// Returns false when the stream was failed.
+bool TcpTransport::Impl::readHeader(Stream& s, ssize_t n) {
+  s.header_got += static_cast<std::size_t>(n);
+  if (s.header_got < sizeof s.header) return true;
+  s.header_got = 0;
+  if (s.header.magic != kChunkMagic) {
+    failPeer(s.peer, "corrupt stream from " + who(s.peer) + " (bad chunk header)");
+    return false;
+  }
+  startPayload(s);
+  if (s.payload_left == 0) finishPayload(s);
+  return true;
+}
+
+void TcpTransport::Impl::startPayload(Stream& s) {
+  Peer& peer = peers[s.peer];
+  const ChunkHeader& h = s.header;
+  Inbound& in = peer.inbound[{h.tag, h.seq}];
+  if (!in.header_seen) {
+    in.header_seen = true;
+    in.total = h.total;
+    if (!in.req) {  // nobody asked yet: keep it until a receive is posted
+      in.buffered = true;
+      in.buffer.resize(h.total);
+    } else if (h.total > in.capacity) {
+      in.req->fail("message of " + std::to_string(h.total) + " bytes does not fit the " +
+                   std::to_string(in.capacity) + "-byte receive");
+    }
+  }
+  s.target = &in;
+  s.payload_left = h.bytes;
+  const bool usable = h.offset + h.bytes <= in.total && (in.buffered || !in.req->done);
+  if (!usable) {
+    s.discard.resize(h.bytes);
+    s.payload = s.discard.data();
+  } else {
+    s.payload = (in.buffered ? in.buffer.data() : in.dst) + h.offset;
+  }
+}
+
+void TcpTransport::Impl::finishPayload(Stream& s) {
+  Peer& peer = peers[s.peer];
+  const Key key{s.header.tag, s.header.seq};
+  Inbound& in = *s.target;
+  s.target = nullptr;
+  in.received += s.header.bytes;
+  if (in.received >= in.total) completeInbound(peer, key, in);
+}
+
+void TcpTransport::Impl::completeInbound(Peer& peer, const Key& key, Inbound& in) {
+  if (!in.req) return;  // complete but unexpected: wait for the receive
+  if (!in.req->done) {
+    if (in.buffered && in.total > 0) std::memcpy(in.dst, in.buffer.data(), in.total);
+    in.req->complete();
+  }
+  peer.inbound.erase(key);
+}
+
+void TcpTransport::Impl::failPeer(int peer_rank, const std::string& why) {
+  Peer& p = peers[peer_rank];
+  if (p.lost) return;
+  p.lost = true;
+  p.lost_reason = why;
+  for (auto& s : p.streams) {
+    for (auto& c : s->out) {
+      if (!c.req->done) c.req->fail(why, true);
+    }
+    s->out.clear();
+    s->fd.reset();
+    s->payload_left = 0;
+    s->target = nullptr;
+  }
+  for (auto& [key, in] : p.inbound) {
+    if (in.req && !in.req->done) in.req->fail(why, true);
+  }
+  p.inbound.clear();
+}
+
+TcpTransport::TcpTransport(Bootstrap& boot, TcpOptions options)
+    : impl_(std::make_unique<Impl>(boot, std::move(options))) {}
+
+TcpTransport::~TcpTransport() = default;
+
+const TransportProps& TcpTransport::props() const { return impl_->props; }
+int TcpTransport::rank() const { return impl_->rank; }
+int TcpTransport::size() const { return impl_->size; }
+std::string TcpTransport::listenAddress() const {
+  return impl_->listener.ip + ":" + std::to_string(impl_->listener.port);
+}
+std::size_t TcpTransport::rejectedConnections() const { return impl_->rejected; }
+
+std::unique_ptr<MemoryRegion> TcpTransport::registerMemory(void* data, std::size_t bytes,
+                                                           MemoryKind kind) {
+  if (kind != MemoryKind::kHost) throw TransportError("tcp transport moves host memory only");
+  return std::make_unique<MemoryRegion>(data, bytes, kind);
+}
+
+namespace {
+
+void checkPeer(int peer, int rank, int size) {
+  if (peer < 0 || peer >= size || peer == rank) {
+    throw TransportError("rank " + std::to_string(rank) + ": invalid peer " + std::to_string(peer) +
+                         " for a group of " + std::to_string(size));
+  }
+}
+
+}  // namespace
+
+Request TcpTransport::postSend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                               std::size_t bytes) {
+  Impl& m = *impl_;
+  checkPeer(peer, m.rank, m.size);
+  auto req = std::make_shared<SendState>(OpKind::kSend, peer, tag, bytes);
+  m.ensureConnected(peer);
+  Peer& p = m.peers[peer];
+  if (p.lost) {
+    req->fail(p.lost_reason, true);
+    return Request(req);
+  }
+  const std::uint64_t seq = p.send_seq[tag]++;
+  const std::byte* base = region.data() + offset;
+  const std::size_t chunks = std::max<std::size_t>(1, (bytes + m.opts.chunk_bytes - 1) / m.opts.chunk_bytes);
+  req->chunks_left = chunks;
+  for (std::size_t c = 0; c < chunks; ++c) {
+    const std::size_t off = c * m.opts.chunk_bytes;
+    const auto len = static_cast<std::uint32_t>(std::min(m.opts.chunk_bytes, bytes - off));
+    Stream& s = *p.streams[p.next_stream++ % p.streams.size()];
+    s.out.push_back(OutChunk{ChunkHeader{tag, seq, off, bytes, len, kChunkMagic}, base + off, 0, req});
+  }
+  for (auto& s : p.streams) m.flush(*s);
+  return Request(req);
+}
+
+Request TcpTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
+                               std::size_t bytes) {
+  Impl& m = *impl_;
+  checkPeer(peer, m.rank, m.size);
+  auto req = std::make_shared<RequestState>(OpKind::kRecv, peer, tag, bytes);
+  m.ensureConnected(peer);
+  Peer& p = m.peers[peer];
+  if (p.lost) {
+    req->fail(p.lost_reason, true);
+    return Request(req);
+  }
+  const Key key{tag, p.recv_seq[tag]++};
+  Inbound& in = p.inbound[key];
+  in.req = req;
+  in.dst = region.data() + offset;
+  in.capacity = bytes;
+  if (in.header_seen && in.total > bytes) {
+    req->fail("message of " + std::to_string(in.total) + " bytes does not fit the " +
+              std::to_string(bytes) + "-byte receive");
+  }
+  if (in.header_seen && in.received >= in.total) m.completeInbound(p, key, in);
+  return Request(req);
+}
+
+void TcpTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
+  Impl& m = *impl_;
+  const auto spin_until = Clock::now() + m.opts.spin;
+  for (;;) {
+    auto* pending = std::find_if(reqs, reqs + n, [](const Request& r) { return !r.done(); });
+    if (pending == reqs + n) break;
+    const auto now = Clock::now();
+    if (now >= deadline) {
+      const RequestState& st = pending->state();
+      throw TimeoutError("rank " + std::to_string(m.rank) + ": timed out waiting for " +
+                             describe(st) + " on host " + m.peers[st.peer].host,
+                         st.peer, st.tag);
+    }
+    int timeout_ms = 0;
+    if (now >= spin_until) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+      timeout_ms = static_cast<int>(std::clamp<long long>(left + 1, 1, 100));
+    }
+    m.progress(timeout_ms);
+  }
+  for (std::size_t i = 0; i < n; ++i) throwIfFailed(reqs[i], m.rank);
+}
+
+}  // namespace collbench
