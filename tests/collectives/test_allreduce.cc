@@ -1,0 +1,125 @@
+// Our all-reduce algorithms over in-process transports: every rank count, element count,
+// dtype, op and placement the issue names, each result checked element by element.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <sstream>
+#include <tuple>
+#include <vector>
+
+#include "collectives/api/check.h"
+#include "collectives/registry.h"
+#include "tests/support/world.h"
+
+namespace collbench {
+namespace {
+
+struct Case {
+  DataType dtype;
+  ReduceOp op;
+};
+
+// Small counts get every dtype x op; the large count a representative few.
+std::vector<Case> casesFor(std::size_t count) {
+  std::vector<Case> cases;
+  if (count > 10000) {
+    return {{DataType::kFloat32, ReduceOp::kSum},
+            {DataType::kInt64, ReduceOp::kMax},
+            {DataType::kBFloat16, ReduceOp::kAvg}};
+  }
+  for (DataType t : allDataTypes()) {
+    for (ReduceOp op : allReduceOps()) cases.push_back({t, op});
+  }
+  return cases;
+}
+
+// Returns "" when every element is right, else a description of the first failure.
+std::string runAndCheck(Algorithm& algo, Communicator& comm, const Case& c, std::size_t count,
+                        bool in_place, std::uint64_t seed) {
+  const std::size_t bytes = count * dtypeSize(c.dtype);
+  std::vector<std::byte> send(bytes + 1), recv(bytes + 1);
+  void* input = in_place ? recv.data() : send.data();
+  fillInput(c.dtype, c.op, comm.rank(), comm.size(), seed, input, count);
+  if (!in_place) std::memset(recv.data(), 0x5A, bytes);
+  CollArgs args{input, recv.data(), count, c.dtype, c.op};
+  algo.run(comm, args);
+  comm.releaseRegions();
+  CheckResult res = checkOutput(c.dtype, c.op, comm.size(), seed, recv.data(), count);
+  if (res.wrong == 0) return "";
+  std::ostringstream msg;
+  msg << algo.name() << " rank " << comm.rank() << "/" << comm.size() << " " << dtypeName(c.dtype)
+      << " " << opName(c.op) << " count " << count << (in_place ? " in-place" : " out-of-place")
+      << ": " << res.wrong << " wrong, first at " << res.first_wrong << " got " << res.got
+      << " expected " << res.expected;
+  return msg.str();
+}
+
+using Param = std::tuple<std::string, std::string, int, std::size_t>;  // transport, algo, ranks, count
+
+class AllreduceTest : public ::testing::TestWithParam<Param> {};
+
+TEST_P(AllreduceTest, EveryElementCorrect) {
+  const auto& [transport, algo_name, ranks, count] = GetParam();
+  CommOptions opts;
+  // Small segments so that even 1000 elements cross several pipeline stages and slots.
+  opts.segment_bytes = count > 10000 ? 64 * 1024 : 64;
+  opts.segments_in_flight = 3;
+  opts.timeout = std::chrono::milliseconds(60000);
+  std::vector<std::string> failures(ranks);
+  testing::runWorld(transport, ranks, [&](Transport& tr, Bootstrap& boot) {
+    Communicator comm(tr, opts);
+    auto algo = makeAlgorithm(algo_name);
+    std::uint64_t seed = 11;
+    for (const Case& c : casesFor(count)) {
+      for (bool in_place : {false, true}) {
+        std::string err = runAndCheck(*algo, comm, c, count, in_place, ++seed);
+        if (!err.empty() && failures[boot.rank()].empty()) failures[boot.rank()] = err;
+      }
+    }
+  });
+  for (const auto& f : failures) EXPECT_EQ(f, "");
+}
+
+std::string paramName(const ::testing::TestParamInfo<Param>& info) {
+  const auto& [transport, algo, ranks, count] = info.param;
+  return transport + "_" + algo + "_" + std::to_string(ranks) + "ranks_" + std::to_string(count);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loopback, AllreduceTest,
+                         ::testing::Combine(::testing::Values("loopback"),
+                                            ::testing::Values("ring", "tree"),
+                                            ::testing::Values(1, 2, 3, 4, 5, 7, 8),
+                                            ::testing::Values(0, 1, 2, 3, 7, 1000, 1048579)),
+                         paramName);
+
+INSTANTIATE_TEST_SUITE_P(Tcp, AllreduceTest,
+                         ::testing::Combine(::testing::Values("tcp"),
+                                            ::testing::Values("ring", "tree"),
+                                            ::testing::Values(2, 3, 4),
+                                            ::testing::Values(0, 1, 7, 1000, 1048579)),
+                         paramName);
+
+// The same algorithm object and communicator used many times in a row, with different sizes
+// interleaved, as the harness's sweep does.
+TEST(Allreduce, BackToBackCallsWithChangingSizes) {
+  testing::runWorld("loopback", 5, [&](Transport& tr, Bootstrap&) {
+    Communicator comm(tr, CommOptions{128, 2, std::chrono::milliseconds(30000)});
+    for (const char* name : {"ring", "tree"}) {
+      auto algo = makeAlgorithm(name);
+      for (std::size_t count : {1000u, 3u, 5000u, 0u, 17u}) {
+        EXPECT_EQ(runAndCheck(*algo, comm, {DataType::kInt32, ReduceOp::kSum}, count, false, 3), "");
+      }
+    }
+  });
+}
+
+TEST(Allreduce, MpiIsUnsupportedWithoutMpi) {
+  testing::runWorld("loopback", 2, [&](Transport& tr, Bootstrap&) {
+    Communicator comm(tr, CommOptions{});
+    int x = 0;
+    EXPECT_FALSE(makeAlgorithm("mpi")->supports(comm, CollArgs{&x, &x, 1, DataType::kInt32, ReduceOp::kSum}));
+  });
+}
+
+}  // namespace
+}  // namespace collbench
