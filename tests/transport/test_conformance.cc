@@ -1,0 +1,285 @@
+// Transport conformance: what every Transport must do, run over each transport built here.
+// TCP runs with one and with three sockets per peer and a small chunk size, so that messages
+// are split across sockets and arrive out of order between them.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <numeric>
+#include <thread>
+#include <vector>
+
+#include "tests/support/world.h"
+
+namespace collbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Flavour {
+  std::string transport;
+  int streams;
+};
+
+class Conformance : public ::testing::TestWithParam<Flavour> {
+ protected:
+  void run(int ranks, const testing::RankBody& body) {
+    TcpOptions tcp;
+    tcp.streams = GetParam().streams;
+    tcp.chunk_bytes = 4096;
+    testing::runWorld(GetParam().transport, ranks, body, tcp);
+  }
+};
+
+std::vector<std::uint8_t> pattern(std::size_t n, int salt) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(i * 31 + salt * 7 + (i >> 8));
+  return v;
+}
+
+Deadline soon(std::chrono::milliseconds ms = 20000ms) { return Clock::now() + ms; }
+
+TEST_P(Conformance, MessagesOfManySizesArriveIntact) {
+  const std::vector<std::size_t> sizes = {0, 1, 7, 4095, 4096, 4097, 100000, 3 << 20};
+  run(2, [&](Transport& tr, Bootstrap&) {
+    for (std::size_t n : sizes) {
+      auto data = pattern(n, static_cast<int>(n % 251));
+      std::vector<std::uint8_t> buf(n + 16, 0xEE);
+      auto region = tr.registerMemory(tr.rank() == 0 ? data.data() : buf.data(),
+                                      tr.rank() == 0 ? n + 1 : buf.size(), MemoryKind::kHost);
+      if (tr.rank() == 0) {
+        Request r = tr.postSend(1, 5, *region, 0, n);
+        tr.wait(r, soon());
+      } else {
+        Request r = tr.postRecv(0, 5, *region, 8, n);
+        tr.wait(r, soon());
+        ASSERT_TRUE(std::equal(data.begin(), data.end(), buf.begin() + 8)) << n << " bytes";
+        ASSERT_EQ(buf[7], 0xEE);
+        ASSERT_EQ(buf[8 + n], 0xEE) << "wrote past the receive";
+      }
+    }
+  });
+}
+
+// Sends with one tag match receives with that tag in posting order, and tags do not mix.
+TEST_P(Conformance, SameTagInOrderAndTagsMatchIndependently) {
+  constexpr int kMessages = 12;
+  constexpr std::size_t kBytes = 10000;
+  run(2, [&](Transport& tr, Bootstrap&) {
+    std::vector<std::vector<std::uint8_t>> bufs;
+    for (int i = 0; i < kMessages; ++i) bufs.push_back(tr.rank() == 0 ? pattern(kBytes, i) : std::vector<std::uint8_t>(kBytes));
+    std::vector<std::unique_ptr<MemoryRegion>> regions;
+    std::vector<Request> reqs;
+    for (int i = 0; i < kMessages; ++i) {
+      regions.push_back(tr.registerMemory(bufs[i].data(), kBytes, MemoryKind::kHost));
+      const Tag tag = 100 + i % 2;  // two tags interleaved
+      if (tr.rank() == 0) {
+        reqs.push_back(tr.postSend(1, tag, *regions[i], 0, kBytes));
+      }
+    }
+    if (tr.rank() == 1) {
+      // Post tag 101's receives first: matching must not depend on posting order across tags.
+      for (int i = 1; i < kMessages; i += 2) reqs.push_back(tr.postRecv(0, 101, *regions[i], 0, kBytes));
+      for (int i = 0; i < kMessages; i += 2) reqs.push_back(tr.postRecv(0, 100, *regions[i], 0, kBytes));
+    }
+    tr.wait(reqs, soon());
+    if (tr.rank() == 1) {
+      for (int i = 0; i < kMessages; ++i) EXPECT_EQ(bufs[i], pattern(kBytes, i)) << "message " << i;
+    }
+  });
+}
+
+// A message that arrives before its receive is posted is kept and delivered later.
+TEST_P(Conformance, SendBeforeReceiveIsPosted) {
+  run(2, [&](Transport& tr, Bootstrap& boot) {
+    auto data = pattern(50000, 3);
+    std::vector<std::uint8_t> buf(50000);
+    auto region = tr.registerMemory(tr.rank() == 0 ? data.data() : buf.data(), 50000, MemoryKind::kHost);
+    Request r;
+    if (tr.rank() == 0) r = tr.postSend(1, 9, *region, 0, 50000);
+    boot.barrier();
+    if (tr.rank() == 1) {
+      std::this_thread::sleep_for(50ms);
+      r = tr.postRecv(0, 9, *region, 0, 50000);
+    }
+    tr.wait(r, soon());
+    if (tr.rank() == 1) EXPECT_EQ(buf, data);
+  });
+}
+
+TEST_P(Conformance, EveryPairOfFourRanksExchanges) {
+  run(4, [&](Transport& tr, Bootstrap&) {
+    const int me = tr.rank(), n = tr.size();
+    std::vector<std::vector<std::uint8_t>> out(n), in(n);
+    std::vector<std::unique_ptr<MemoryRegion>> regions;
+    std::vector<Request> reqs;
+    for (int p = 0; p < n; ++p) {
+      if (p == me) continue;
+      out[p] = pattern(20000, me * 10 + p);
+      in[p].assign(20000, 0);
+      regions.push_back(tr.registerMemory(in[p].data(), 20000, MemoryKind::kHost));
+      reqs.push_back(tr.postRecv(p, 1, *regions.back(), 0, 20000));
+      regions.push_back(tr.registerMemory(out[p].data(), 20000, MemoryKind::kHost));
+      reqs.push_back(tr.postSend(p, 1, *regions.back(), 0, 20000));
+    }
+    tr.wait(reqs, soon());
+    for (int p = 0; p < n; ++p) {
+      if (p != me) EXPECT_EQ(in[p], pattern(20000, p * 10 + me)) << me << " from " << p;
+    }
+  });
+}
+
+TEST_P(Conformance, TimeoutNamesPeerAndTag) {
+  run(2, [&](Transport& tr, Bootstrap& boot) {
+    if (tr.rank() == 0) {
+      std::vector<std::uint8_t> buf(16);
+      auto region = tr.registerMemory(buf.data(), 16, MemoryKind::kHost);
+      Request r = tr.postRecv(1, 0x2a, *region, 0, 16);
+      try {
+        tr.wait(r, Clock::now() + 200ms);
+        ADD_FAILURE() << "wait returned without a sender";
+      } catch (const TimeoutError& e) {
+        EXPECT_EQ(e.peer(), 1);
+        EXPECT_EQ(e.tag(), 0x2au);
+        EXPECT_NE(std::string(e.what()).find("rank 0: timed out waiting for recv from rank 1 tag 0x2a"),
+                  std::string::npos)
+            << e.what();
+      }
+    }
+    boot.barrier();
+  });
+}
+
+TEST_P(Conformance, MessageLargerThanReceiveFails) {
+  run(2, [&](Transport& tr, Bootstrap&) {
+    std::vector<std::uint8_t> buf(100, 1);
+    auto region = tr.registerMemory(buf.data(), buf.size(), MemoryKind::kHost);
+    if (tr.rank() == 0) {
+      Request r = tr.postSend(1, 3, *region, 0, 100);
+      try {
+        tr.wait(r, soon(2000ms));  // may fail (loopback) or complete (tcp, eager)
+      } catch (const TransportError&) {
+      }
+    } else {
+      Request r = tr.postRecv(0, 3, *region, 0, 50);
+      try {
+        tr.wait(r, soon());
+        ADD_FAILURE() << "a 100-byte message fit a 50-byte receive";
+      } catch (const TransportError& e) {
+        EXPECT_NE(std::string(e.what()).find("does not fit"), std::string::npos) << e.what();
+      }
+    }
+  });
+}
+
+TEST_P(Conformance, InvalidPeerIsRejected) {
+  run(2, [&](Transport& tr, Bootstrap&) {
+    std::vector<std::uint8_t> buf(8);
+    auto region = tr.registerMemory(buf.data(), 8, MemoryKind::kHost);
+    EXPECT_THROW(tr.postSend(2, 0, *region, 0, 8), TransportError);
+    EXPECT_THROW(tr.postRecv(tr.rank(), 0, *region, 0, 8), TransportError);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Conformance,
+                         ::testing::Values(Flavour{"loopback", 1}, Flavour{"tcp", 1},
+                                           Flavour{"tcp", 3}),
+                         [](const auto& info) {
+                           return info.param.transport + "_" + std::to_string(info.param.streams) +
+                                  "streams";
+                         });
+
+// A dead peer is noticed through the transport, well before the deadline, and named.
+TEST(DeadPeer, LoopbackKillFailsPendingReceive) {
+  auto fabric = std::make_shared<LoopbackFabric>(2);
+  LoopbackTransport t0(fabric, 0);
+  std::vector<std::uint8_t> buf(8);
+  auto region = t0.registerMemory(buf.data(), 8, MemoryKind::kHost);
+  Request r = t0.postRecv(1, 1, *region, 0, 8);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(50ms);
+    fabric->kill(1);
+  });
+  try {
+    t0.wait(r, Clock::now() + 20s);
+    ADD_FAILURE() << "wait returned";
+  } catch (const PeerError& e) {
+    EXPECT_EQ(e.peer(), 1);
+    EXPECT_NE(std::string(e.what()).find("rank 1"), std::string::npos) << e.what();
+  }
+  killer.join();
+}
+
+TEST(DeadPeer, TcpClosedConnectionFailsPendingReceiveQuickly) {
+  auto group = std::make_shared<ThreadGroup>(2);
+  runThreads(2, [&](int rank) {
+    ThreadBootstrap boot(group, rank);
+    auto tr = std::make_unique<TcpTransport>(boot, TcpOptions{});
+    std::vector<std::uint8_t> buf(64);
+    auto region = tr->registerMemory(buf.data(), 64, MemoryKind::kHost);
+    // One exchange so that the connection exists.
+    Request r = rank == 0 ? tr->postSend(1, 1, *region, 0, 64) : tr->postRecv(0, 1, *region, 0, 64);
+    tr->wait(r, soon());
+    boot.barrier();
+    if (rank == 1) {
+      tr.reset();  // rank 1 "dies": its sockets close
+      boot.barrier();
+      return;
+    }
+    boot.barrier();
+    Request pending = tr->postRecv(1, 2, *region, 0, 64);
+    const auto start = Clock::now();
+    try {
+      tr->wait(pending, Clock::now() + 30s);
+      ADD_FAILURE() << "wait returned";
+    } catch (const PeerError& e) {
+      EXPECT_EQ(e.peer(), 1);
+      EXPECT_NE(std::string(e.what()).find("rank 1 (localhost)"), std::string::npos) << e.what();
+    }
+    EXPECT_LT(Clock::now() - start, 5s);
+  });
+}
+
+// Connections that do not present this job's token are dropped; the job goes on unharmed.
+TEST(TcpSecurity, StrangersAreDroppedAndTheJobContinues) {
+  auto group = std::make_shared<ThreadGroup>(2);
+  std::string rank1_address;
+  runThreads(2, [&](int rank) {
+    ThreadBootstrap boot(group, rank);
+    TcpOptions opts;
+    opts.spin = std::chrono::microseconds(0);
+    TcpTransport tr(boot, opts);
+    if (rank == 1) rank1_address = tr.listenAddress();
+    boot.barrier();
+    if (rank == 0) {
+      const auto colon = rank1_address.find(':');
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(rank1_address.substr(colon + 1))));
+      inet_pton(AF_INET, rank1_address.substr(0, colon).c_str(), &addr.sin_addr);
+      for (const char* junk : {"GET / HTTP/1.0\r\n\r\n", "1CBT\x00\x00\x00\x00 wrong token......"}) {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        ASSERT_GT(::send(fd, junk, 24, MSG_NOSIGNAL), 0);
+        ::close(fd);
+      }
+    }
+    boot.barrier();
+    auto data = pattern(100000, 1);
+    std::vector<std::uint8_t> buf(100000);
+    auto region = tr.registerMemory(rank == 0 ? data.data() : buf.data(), 100000, MemoryKind::kHost);
+    Request r = rank == 0 ? tr.postSend(1, 4, *region, 0, 100000) : tr.postRecv(0, 4, *region, 0, 100000);
+    tr.wait(r, soon());
+    if (rank == 1) {
+      EXPECT_EQ(buf, data);
+      EXPECT_EQ(tr.rejectedConnections(), 2u);
+    }
+    boot.barrier();
+  });
+}
+
+}  // namespace
+}  // namespace collbench
