@@ -64,17 +64,36 @@ std::string versionText() {
   return out.str();
 }
 
+namespace {
+
+bool startsWithAny(const std::string& s, std::initializer_list<const char*> prefixes) {
+  for (const char* p : prefixes) {
+    if (s.rfind(p, 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::map<std::string, std::string> relevantEnvironment() {
-  static const char* kPrefixes[] = {"FI_", "NCCL_", "OMPI_", "UCX_", "COLLBENCH_", "CUDA_VISIBLE",
-                                    "SLURM_JOB_ID", "SLURM_NNODES"};
   std::map<std::string, std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string kv(*e);
     auto eq = kv.find('=');
     if (eq == std::string::npos) continue;
-    for (const char* p : kPrefixes) {
-      if (kv.rfind(p, 0) == 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    const std::string name = kv.substr(0, eq);
+    if (!startsWithAny(name, {"FI_", "NCCL_", "OMPI_", "UCX_", "COLLBENCH_", "CUDA_VISIBLE_DEVICES",
+                              "SLURM_JOB_ID", "SLURM_NNODES"})) {
+      continue;
     }
+    // Open MPI's launcher plumbing (and its per-job transport key) says nothing about the run.
+    if (startsWithAny(name, {"OMPI_MCA_orte_", "OMPI_MCA_ess", "OMPI_MCA_pmix", "OMPI_MCA_shmem_",
+                             "OMPI_MCA_initial_wdir", "OMPI_COMM_WORLD_", "OMPI_FILE_LOCATION",
+                             "OMPI_ARGV", "OMPI_COMMAND", "OMPI_APP_CTX", "OMPI_NUM_APP_CTX",
+                             "OMPI_FIRST_RANKS", "OMPI_UNIVERSE_SIZE"})) {
+      continue;
+    }
+    env[name] = kv.substr(eq + 1);
   }
   return env;
 }

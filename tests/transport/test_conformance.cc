@@ -24,6 +24,8 @@ struct Flavour {
   int streams;
 };
 
+void PrintTo(const Flavour& f, std::ostream* os) { *os << f.transport << " x" << f.streams; }
+
 class Conformance : public ::testing::TestWithParam<Flavour> {
  protected:
   void run(int ranks, const testing::RankBody& body) {

@@ -1,0 +1,40 @@
+# Shared by run.sh and test.sh: install what collbench needs from Debian's packages, then
+# configure and build. Source it; do not run it.
+
+COLLBENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${COLLBENCH_BUILD_DIR:-$COLLBENCH_ROOT/build}
+
+# Required to build and run; then what the tests need; then optional transports/baselines.
+PACKAGES=(g++ cmake make pkg-config libopenmpi-dev openmpi-bin libcli11-dev nlohmann-json3-dev
+          libgtest-dev libgmock-dev python3 python3-jsonschema
+          libfabric-dev libfabric-bin libgloo-dev)
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "collbench: missing packages: ${missing[*]}" >&2
+    echo "collbench: install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "collbench: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  cmake -S "$COLLBENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@"
+  cmake --build "$BUILD_DIR" -j "$(nproc)"
+}
+
+# mpirun flags for this host: root needs --allow-run-as-root; a laptop or CI box usually has
+# fewer cores than ranks.
+mpirun_flags() {
+  local flags=(--oversubscribe)
+  [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
+  echo "${flags[@]}"
+}

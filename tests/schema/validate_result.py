@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""Validates a collbench result file against results/schema/result.schema.json, then checks
+what a schema cannot: ordered statistics, the busbw formula, bytes = count * dtype size, and
+(optionally) that the expected algorithms and rank count are present.
+
+usage: validate_result.py SCHEMA RESULT [--algos ring,tree,mpi] [--ranks N] [--sizes K]
+Exit 0 when valid; 1 with one line per problem otherwise."""
+import argparse
+import json
+import sys
+
+import jsonschema
+
+DTYPE_SIZE = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2, "int32": 4,
+              "int64": 8, "uint8": 1}
+
+
+def semantic_problems(doc, args):
+    problems = []
+    seen_algos = set()
+    for i, m in enumerate(doc["measurements"]):
+        where = f"measurements[{i}] ({m['algorithm']} {m['bytes']} B)"
+        seen_algos.add(m["algorithm"])
+        t = m["time_us"]
+        order = [t["min"], t["p50"], t["p95"], t["p99"], t["max"]]
+        if order != sorted(order) or not t["min"] <= t["mean"] <= t["max"]:
+            problems.append(f"{where}: time statistics out of order: {t}")
+        if m["bytes"] != m["count"] * DTYPE_SIZE[m["dtype"]]:
+            problems.append(f"{where}: bytes != count * sizeof({m['dtype']})")
+        n = m["ranks"]
+        want = m["algbw_gbps"] * 2 * (n - 1) / n
+        if abs(m["busbw_gbps"] - want) > 1e-9 * max(1.0, want):
+            problems.append(f"{where}: busbw {m['busbw_gbps']} != algbw * 2(n-1)/n = {want}")
+        algbw = m["bytes"] / (t["mean"] * 1e3) if t["mean"] > 0 else 0
+        if abs(m["algbw_gbps"] - algbw) > 1e-9 * max(1.0, algbw):
+            problems.append(f"{where}: algbw {m['algbw_gbps']} != bytes / mean time {algbw}")
+        if args.ranks and n != args.ranks:
+            problems.append(f"{where}: ranks {n}, expected {args.ranks}")
+        if m["wrong"] not in (0, None):
+            problems.append(f"{where}: {m['wrong']} wrong elements")
+    if args.algos:
+        missing = set(args.algos.split(",")) - seen_algos
+        if missing:
+            problems.append(f"no measurements for {sorted(missing)}")
+    if args.sizes and len({m["bytes"] for m in doc["measurements"]}) != args.sizes:
+        problems.append(f"expected {args.sizes} distinct sizes")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("schema")
+    parser.add_argument("result")
+    parser.add_argument("--algos")
+    parser.add_argument("--ranks", type=int)
+    parser.add_argument("--sizes", type=int)
+    args = parser.parse_args()
+    with open(args.schema) as f:
+        schema = json.load(f)
+    try:
+        with open(args.result) as f:
+            doc = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        print(f"{args.result}: not readable JSON: {e}")
+        return 1
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+    for e in errors:
+        path = "/".join(str(p) for p in e.path) or "(root)"
+        print(f"{args.result}: {path}: {e.message}")
+    if errors:
+        return 1
+    problems = semantic_problems(doc, args)
+    for p in problems:
+        print(f"{args.result}: {p}")
+    if problems:
+        return 1
+    print(f"{args.result}: valid ({len(doc['measurements'])} measurements)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
