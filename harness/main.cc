@@ -34,9 +34,11 @@ bool likelyRankZero() {
 
 void printList() {
   std::cout << "transports:\n";
-  for (const auto& t : listTransports()) std::cout << "  " << t.name << ": " << t.description << "\n";
+  for (const auto& t : listTransports())
+    std::cout << "  " << t.name << ": " << t.description << "\n";
   std::cout << "algorithms (allreduce):\n";
-  for (const auto& a : listAlgorithms()) std::cout << "  " << a.name << ": " << a.description << "\n";
+  for (const auto& a : listAlgorithms())
+    std::cout << "  " << a.name << ": " << a.description << "\n";
 }
 
 // Every rank must run the same sweep. Returns an empty string when they agree, else a message
@@ -82,8 +84,8 @@ int runJob(const Options& o, int argc, char** argv) {
   try {
     wrong = sweep.run();
   } catch (const std::exception& e) {
-    std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname() << "): FAILED: "
-              << e.what() << "\n";
+    std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname()
+              << "): FAILED: " << e.what() << "\n";
     if (root && !o.json_path.empty()) {
       std::cerr << "collbench: measurements taken so far are in " << o.json_path << "\n";
     }

@@ -28,7 +28,8 @@ std::vector<T> parseNames(const std::string& flag, const std::string& text, Pars
   std::vector<T> out;
   for (const auto& name : splitList(text)) {
     auto v = parse(name);
-    if (!v) throw UsageError(flag + ": unknown value '" + name + "'; allowed: " + allowed + ", all");
+    if (!v)
+      throw UsageError(flag + ": unknown value '" + name + "'; allowed: " + allowed + ", all");
     out.push_back(*v);
   }
   if (out.empty()) throw UsageError(flag + ": empty list");
@@ -103,8 +104,8 @@ void validate(Options& o, const RawOptions& raw) {
   o.dtypes = parseNames<DataType>("-d/--datatype", raw.dtypes, parseDataType, allDataTypes,
                                   dataTypeNames());
   if (!transportExists(o.transport)) {
-    throw UsageError("--transport: unknown transport '" + o.transport + "'; available: " +
-                     transportNames());
+    throw UsageError("--transport: unknown transport '" + o.transport +
+                     "'; available: " + transportNames());
   }
   o.algorithms = splitList(raw.algorithms);
   if (o.algorithms.empty()) throw UsageError("--algo: empty list");
@@ -113,10 +114,14 @@ void validate(Options& o, const RawOptions& raw) {
       throw UsageError("--algo: unknown algorithm '" + a + "'; available: " + algorithmNames());
     }
   }
-  if (raw.in_place == "yes") o.in_place = InPlaceMode::kYes;
-  else if (raw.in_place == "no") o.in_place = InPlaceMode::kNo;
-  else if (raw.in_place == "both") o.in_place = InPlaceMode::kBoth;
-  else throw UsageError("--in-place: '" + raw.in_place + "' is not one of yes, no, both");
+  if (raw.in_place == "yes")
+    o.in_place = InPlaceMode::kYes;
+  else if (raw.in_place == "no")
+    o.in_place = InPlaceMode::kNo;
+  else if (raw.in_place == "both")
+    o.in_place = InPlaceMode::kBoth;
+  else
+    throw UsageError("--in-place: '" + raw.in_place + "' is not one of yes, no, both");
   checkRange("--timeout", raw.timeout_s, 0.001, 7 * 86400);
   o.comm.timeout = std::chrono::milliseconds(static_cast<long long>(raw.timeout_s * 1000));
   o.comm.segment_bytes = sizeFlag("--segment-bytes", raw.segment);
@@ -145,11 +150,15 @@ std::uint64_t parseSize(const std::string& text) {
   if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();
   if (unit.size() == 2 && unit.back() == 'I') unit.pop_back();
   int shift = 0;
-  if (unit == "K") shift = 10;
-  else if (unit == "M") shift = 20;
-  else if (unit == "G") shift = 30;
+  if (unit == "K")
+    shift = 10;
+  else if (unit == "M")
+    shift = 20;
+  else if (unit == "G")
+    shift = 30;
   else if (!unit.empty() && unit != "B") {
-    throw std::invalid_argument("'" + text + "' has an unknown unit; use K, M or G (powers of 1024)");
+    throw std::invalid_argument("'" + text +
+                                "' has an unknown unit; use K, M or G (powers of 1024)");
   }
   const std::string digits = text.substr(0, pos);
   if (digits.size() > 15) throw std::invalid_argument("'" + text + "' is too large");
@@ -187,7 +196,9 @@ std::map<std::string, std::string> Options::canonical() const {
   m["datatype"] = join(dtypes, dtypeName);
   m["transport"] = transport;
   m["algo"] = join(algorithms, [](const std::string& s) { return s; });
-  m["in_place"] = in_place == InPlaceMode::kBoth ? "both" : in_place == InPlaceMode::kYes ? "yes" : "no";
+  m["in_place"] = in_place == InPlaceMode::kBoth  ? "both"
+                  : in_place == InPlaceMode::kYes ? "yes"
+                                                  : "no";
   m["seed"] = std::to_string(seed);
   m["timeout_ms"] = std::to_string(comm.timeout.count());
   m["segment_bytes"] = std::to_string(comm.segment_bytes);

@@ -81,8 +81,8 @@ void Sweep::runAlgorithm(Algorithm& algo, DataType dtype, ReduceOp op) {
   for (std::uint64_t bytes : sweepSizes(o_, dtype)) {
     const std::uint64_t count = bytes / dtypeSize(dtype);
     if (!algo.supports(comm_, argsFor(count, dtype, op, false))) {
-      sink_.note(algo.name() + " does not support " + describeSize(bytes) + " " +
-                 dtypeName(dtype) + " " + opName(op) + " here; skipped");
+      sink_.note(algo.name() + " does not support " + describeSize(bytes) + " " + dtypeName(dtype) +
+                 " " + opName(op) + " here; skipped");
       continue;
     }
     Measurement oop, ip;

@@ -28,8 +28,8 @@ std::string half(const Measurement* m) {
 }  // namespace
 
 void ConsoleReporter::header(const RunInfo& run) {
-  out_ << "# collbench " << run.version << " (" << run.git_revision << ")  transport " << run.transport
-       << "  ranks " << run.ranks << "  hosts " << run.hosts.size() << "\n";
+  out_ << "# collbench " << run.version << " (" << run.git_revision << ")  transport "
+       << run.transport << "  ranks " << run.ranks << "  hosts " << run.hosts.size() << "\n";
   for (const auto& h : run.hosts) out_ << "#   host " << h.name << ": " << h.ranks << " ranks\n";
   if (!run.label.empty()) out_ << "# label: " << run.label << "\n";
   out_ << "# time = mean of per-iteration times (max over ranks); GB/s = 10^9 bytes/s;"

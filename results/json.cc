@@ -21,8 +21,13 @@ nlohmann::json toJson(const Measurement& m) {
       {"iterations", m.iterations},
       {"warmup_iterations", m.warmup_iterations},
       {"time_us",
-       {{"min", t.min}, {"mean", t.mean}, {"p50", t.p50}, {"p95", t.p95}, {"p99", t.p99},
-        {"max", t.max}, {"samples", t.samples}}},
+       {{"min", t.min},
+        {"mean", t.mean},
+        {"p50", t.p50},
+        {"p95", t.p95},
+        {"p99", t.p99},
+        {"max", t.max},
+        {"samples", t.samples}}},
       {"algbw_gbps", m.algbw_gbps},
       {"busbw_gbps", m.busbw_gbps},
   };
@@ -34,11 +39,16 @@ nlohmann::json toJson(const RunInfo& run) {
   nlohmann::json hosts = nlohmann::json::array();
   for (const auto& h : run.hosts) hosts.push_back({{"name", h.name}, {"ranks", h.ranks}});
   return {
-      {"command_line", run.command_line}, {"version", run.version},
-      {"git_revision", run.git_revision}, {"start_time", run.start_time},
-      {"label", run.label},               {"transport", run.transport},
-      {"ranks", run.ranks},               {"hosts", hosts},
-      {"libraries", run.libraries},       {"environment", run.environment},
+      {"command_line", run.command_line},
+      {"version", run.version},
+      {"git_revision", run.git_revision},
+      {"start_time", run.start_time},
+      {"label", run.label},
+      {"transport", run.transport},
+      {"ranks", run.ranks},
+      {"hosts", hosts},
+      {"libraries", run.libraries},
+      {"environment", run.environment},
       {"options", run.options},
   };
 }

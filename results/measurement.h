@@ -31,7 +31,7 @@ struct Measurement {
   bool in_place = false;
   int iterations = 0;
   int warmup_iterations = 0;
-  TimeStats time_us;  // per iteration, the maximum over ranks
+  TimeStats time_us;      // per iteration, the maximum over ranks
   double algbw_gbps = 0;  // 10^9 bytes per second, from the mean time
   double busbw_gbps = 0;
   std::int64_t wrong = -1;  // elements wrong over all ranks; -1 when not checked

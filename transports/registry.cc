@@ -14,7 +14,9 @@ struct Entry {
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> table = {
       {{"tcp", "TCP sockets, epoll progress, --tcp-streams sockets per peer"},
-       [](Bootstrap& b, const TransportOptions& o) { return std::make_unique<TcpTransport>(b, o.tcp); }},
+       [](Bootstrap& b, const TransportOptions& o) {
+         return std::make_unique<TcpTransport>(b, o.tcp);
+       }},
   };
   return table;
 }

@@ -67,8 +67,7 @@ class TreeRun {
   Range chunk(int t, std::size_t k) const { return segmentOf(half_[t], seg_, k); }
   std::size_t bytesOf(Range r) const { return r.size() * esize_; }
   std::size_t slotOffset(int t, std::size_t c, std::size_t k) const {
-    return ((static_cast<std::size_t>(t) * kMaxChildren + c) * slots_ + k % slots_) * seg_ *
-           esize_;
+    return ((static_cast<std::size_t>(t) * kMaxChildren + c) * slots_ + k % slots_) * seg_ * esize_;
   }
 
   // Keeps child receives posted up to `slots_` chunks ahead of chunk k.
@@ -120,8 +119,8 @@ class TreeRun {
     if (node.parent >= 0) {
       // The result overwrites out_, which the up-send of this chunk may still be reading.
       tr_.wait(up_sends_[t][k], comm_.deadline());
-      Request down = tr_.postRecv(node.parent, tag_ | (kDownChannel + t), out_, r.begin * esize_,
-                                  bytesOf(r));
+      Request down =
+          tr_.postRecv(node.parent, tag_ | (kDownChannel + t), out_, r.begin * esize_, bytesOf(r));
       tr_.wait(down, comm_.deadline());
     }
     for (int child : node.children) {

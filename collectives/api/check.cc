@@ -36,21 +36,31 @@ Draw draw(DataType t, ReduceOp op, int ranks, std::uint64_t seed, std::size_t i)
 
 double exactLimit(DataType t) {
   switch (t) {
-    case DataType::kFloat32: return 0x1p24;
-    case DataType::kFloat64: return 0x1p53;
-    case DataType::kFloat16: return 0x1p11;
-    case DataType::kBFloat16: return 0x1p8;
-    default: return std::numeric_limits<double>::infinity();
+    case DataType::kFloat32:
+      return 0x1p24;
+    case DataType::kFloat64:
+      return 0x1p53;
+    case DataType::kFloat16:
+      return 0x1p11;
+    case DataType::kBFloat16:
+      return 0x1p8;
+    default:
+      return std::numeric_limits<double>::infinity();
   }
 }
 
 double epsilon(DataType t) {
   switch (t) {
-    case DataType::kFloat32: return 0x1p-23;
-    case DataType::kFloat64: return 0x1p-52;
-    case DataType::kFloat16: return 0x1p-10;
-    case DataType::kBFloat16: return 0x1p-7;
-    default: return 0;
+    case DataType::kFloat32:
+      return 0x1p-23;
+    case DataType::kFloat64:
+      return 0x1p-52;
+    case DataType::kFloat16:
+      return 0x1p-10;
+    case DataType::kBFloat16:
+      return 0x1p-7;
+    default:
+      return 0;
   }
 }
 
@@ -64,8 +74,7 @@ double wrapToType(DataType t, double v) {
 
 }  // namespace
 
-double inputValue(DataType t, ReduceOp op, int rank, int ranks, std::uint64_t seed,
-                  std::size_t i) {
+double inputValue(DataType t, ReduceOp op, int rank, int ranks, std::uint64_t seed, std::size_t i) {
   const Draw d = draw(t, op, ranks, seed, i);
   const bool owner = rank == d.owner;
   const auto ri = static_cast<std::int64_t>((static_cast<std::uint64_t>(rank) + i) % 12);
@@ -90,12 +99,16 @@ double expectedValue(DataType t, ReduceOp op, int ranks, std::uint64_t seed, std
   const std::int64_t odd = (i & 1) ? (ranks + 1) / 2 : ranks / 2;
   const double sum = wrapToType(t, static_cast<double>(d.base * ranks + odd));
   switch (op) {
-    case ReduceOp::kSum: return sum;
+    case ReduceOp::kSum:
+      return sum;
     case ReduceOp::kAvg:
       return isFloating(t) ? sum / ranks : std::trunc(sum / ranks);
-    case ReduceOp::kProd: return wrapToType(t, d.negate ? -2 : 2);
-    case ReduceOp::kMin: return static_cast<double>(d.base);
-    case ReduceOp::kMax: return static_cast<double>(d.base + 4);
+    case ReduceOp::kProd:
+      return wrapToType(t, d.negate ? -2 : 2);
+    case ReduceOp::kMin:
+      return static_cast<double>(d.base);
+    case ReduceOp::kMax:
+      return static_cast<double>(d.base + 4);
   }
   return 0;
 }
@@ -140,13 +153,20 @@ double loadElement(DataType t, const void* buf, std::size_t i) {
     return v;
   };
   switch (t) {
-    case DataType::kFloat32: return load(float{});
-    case DataType::kFloat64: return load(double{});
-    case DataType::kFloat16: return halfToFloat(load(std::uint16_t{}));
-    case DataType::kBFloat16: return bfloat16ToFloat(load(std::uint16_t{}));
-    case DataType::kInt32: return load(std::int32_t{});
-    case DataType::kInt64: return static_cast<double>(load(std::int64_t{}));
-    case DataType::kUInt8: return load(std::uint8_t{});
+    case DataType::kFloat32:
+      return load(float{});
+    case DataType::kFloat64:
+      return load(double{});
+    case DataType::kFloat16:
+      return halfToFloat(load(std::uint16_t{}));
+    case DataType::kBFloat16:
+      return bfloat16ToFloat(load(std::uint16_t{}));
+    case DataType::kInt32:
+      return load(std::int32_t{});
+    case DataType::kInt64:
+      return static_cast<double>(load(std::int64_t{}));
+    case DataType::kUInt8:
+      return load(std::uint8_t{});
   }
   return 0;
 }
@@ -157,13 +177,20 @@ void storeElement(DataType t, void* buf, std::size_t i, double v) {
   // Integers wrap modulo 2^bits, as the reduction kernels' unsigned arithmetic does.
   const auto as_int = static_cast<std::int64_t>(v);
   switch (t) {
-    case DataType::kFloat32: return store(static_cast<float>(v));
-    case DataType::kFloat64: return store(v);
-    case DataType::kFloat16: return store(floatToHalf(static_cast<float>(v)));
-    case DataType::kBFloat16: return store(floatToBfloat16(static_cast<float>(v)));
-    case DataType::kInt32: return store(static_cast<std::int32_t>(static_cast<std::uint32_t>(as_int)));
-    case DataType::kInt64: return store(as_int);
-    case DataType::kUInt8: return store(static_cast<std::uint8_t>(as_int));
+    case DataType::kFloat32:
+      return store(static_cast<float>(v));
+    case DataType::kFloat64:
+      return store(v);
+    case DataType::kFloat16:
+      return store(floatToHalf(static_cast<float>(v)));
+    case DataType::kBFloat16:
+      return store(floatToBfloat16(static_cast<float>(v)));
+    case DataType::kInt32:
+      return store(static_cast<std::int32_t>(static_cast<std::uint32_t>(as_int)));
+    case DataType::kInt64:
+      return store(as_int);
+    case DataType::kUInt8:
+      return store(static_cast<std::uint8_t>(as_int));
   }
 }
 

@@ -14,8 +14,7 @@
 namespace collbench {
 
 // Element i of the input of `rank`.
-double inputValue(DataType t, ReduceOp op, int rank, int ranks, std::uint64_t seed,
-                  std::size_t i);
+double inputValue(DataType t, ReduceOp op, int rank, int ranks, std::uint64_t seed, std::size_t i);
 // Element i of the exact result (before rounding to the dtype).
 double expectedValue(DataType t, ReduceOp op, int ranks, std::uint64_t seed, std::size_t i);
 // The absolute error allowed for element i (0 for integers and exact float cases).

@@ -13,8 +13,7 @@ MemoryRegion& Communicator::region(const void* ptr, std::size_t bytes) {
   for (auto& r : regions_) {
     if (r->contains(ptr, bytes)) return *r;
   }
-  regions_.push_back(
-      transport_.registerMemory(const_cast<void*>(ptr), bytes, MemoryKind::kHost));
+  regions_.push_back(transport_.registerMemory(const_cast<void*>(ptr), bytes, MemoryKind::kHost));
   return *regions_.back();
 }
 
@@ -24,14 +23,12 @@ MemoryRegion& Communicator::scratch(std::size_t bytes) {
   if (!scratch_region_ || scratch_memory_.size() < bytes) {
     scratch_region_.reset();
     scratch_memory_.assign(std::max<std::size_t>(bytes, 1), std::byte{0});
-    scratch_region_ =
-        transport_.registerMemory(scratch_memory_.data(), scratch_memory_.size(), MemoryKind::kHost);
+    scratch_region_ = transport_.registerMemory(scratch_memory_.data(), scratch_memory_.size(),
+                                                MemoryKind::kHost);
   }
   return *scratch_region_;
 }
 
-double allreduceBusFactor(int ranks) {
-  return ranks > 1 ? 2.0 * (ranks - 1) / ranks : 0.0;
-}
+double allreduceBusFactor(int ranks) { return ranks > 1 ? 2.0 * (ranks - 1) / ranks : 0.0; }
 
 }  // namespace collbench

@@ -28,9 +28,11 @@ const std::vector<TypeInfo>& typeTable() {
 const TypeInfo& info(DataType t) { return typeTable()[static_cast<int>(t)]; }
 
 const std::vector<std::pair<ReduceOp, const char*>>& opTable() {
-  static const std::vector<std::pair<ReduceOp, const char*>> table = {
-      {ReduceOp::kSum, "sum"}, {ReduceOp::kProd, "prod"}, {ReduceOp::kMin, "min"},
-      {ReduceOp::kMax, "max"}, {ReduceOp::kAvg, "avg"}};
+  static const std::vector<std::pair<ReduceOp, const char*>> table = {{ReduceOp::kSum, "sum"},
+                                                                      {ReduceOp::kProd, "prod"},
+                                                                      {ReduceOp::kMin, "min"},
+                                                                      {ReduceOp::kMax, "max"},
+                                                                      {ReduceOp::kAvg, "avg"}};
   return table;
 }
 

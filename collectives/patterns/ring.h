@@ -29,14 +29,18 @@ inline Range evenChunk(std::size_t count, int parts, int c) {
 // Reduce-scatter step s (0 .. size-2): the chunk this rank sends to its next neighbour and the
 // chunk it receives from its previous one and reduces. After the last step, this rank holds
 // the fully reduced chunk ringOwnedChunk().
-inline int ringReduceScatterSendChunk(int rank, int size, int step) { return mod(rank - step, size); }
+inline int ringReduceScatterSendChunk(int rank, int size, int step) {
+  return mod(rank - step, size);
+}
 inline int ringReduceScatterRecvChunk(int rank, int size, int step) {
   return mod(rank - step - 1, size);
 }
 inline int ringOwnedChunk(int rank, int size) { return mod(rank + 1, size); }
 
 // All-gather step s (0 .. size-2): the chunk sent (already final) and the chunk received.
-inline int ringAllGatherSendChunk(int rank, int size, int step) { return mod(rank + 1 - step, size); }
+inline int ringAllGatherSendChunk(int rank, int size, int step) {
+  return mod(rank + 1 - step, size);
+}
 inline int ringAllGatherRecvChunk(int rank, int size, int step) { return mod(rank - step, size); }
 
 // Segment j of `range`, segments of `seg` elements (the last one may be shorter or empty).

@@ -9,8 +9,8 @@
 namespace collbench {
 
 struct TreeNode {
-  int parent = -1;             // -1 at the root
-  std::vector<int> children;   // zero, one or two ranks
+  int parent = -1;            // -1 at the root
+  std::vector<int> children;  // zero, one or two ranks
 };
 
 // Binary tree rooted at rank 0: a rank's parent clears its lowest set bit and sets the next

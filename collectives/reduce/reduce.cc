@@ -62,14 +62,20 @@ void reduceWith(DataType t, void* dst, const void* a, const void* b, std::size_t
   using I32 = std::conditional_t<kArith, std::uint32_t, std::int32_t>;
   using I64 = std::conditional_t<kArith, std::uint64_t, std::int64_t>;
   switch (t) {
-    case DataType::kFloat32: return loop<float, float, Op>(dst, a, b, n);
-    case DataType::kFloat64: return loop<double, double, Op>(dst, a, b, n);
-    case DataType::kFloat16: return halfLoop<floatToHalf, halfToFloat, Op>(dst, a, b, n);
+    case DataType::kFloat32:
+      return loop<float, float, Op>(dst, a, b, n);
+    case DataType::kFloat64:
+      return loop<double, double, Op>(dst, a, b, n);
+    case DataType::kFloat16:
+      return halfLoop<floatToHalf, halfToFloat, Op>(dst, a, b, n);
     case DataType::kBFloat16:
       return halfLoop<floatToBfloat16, bfloat16ToFloat, Op>(dst, a, b, n);
-    case DataType::kInt32: return loop<std::int32_t, I32, Op>(dst, a, b, n);
-    case DataType::kInt64: return loop<std::int64_t, I64, Op>(dst, a, b, n);
-    case DataType::kUInt8: return loop<std::uint8_t, std::uint32_t, Op>(dst, a, b, n);
+    case DataType::kInt32:
+      return loop<std::int32_t, I32, Op>(dst, a, b, n);
+    case DataType::kInt64:
+      return loop<std::int64_t, I64, Op>(dst, a, b, n);
+    case DataType::kUInt8:
+      return loop<std::uint8_t, std::uint32_t, Op>(dst, a, b, n);
   }
 }
 
@@ -93,24 +99,34 @@ void divideHalf(void* buf, std::size_t n, int ranks) {
 void reduce(DataType t, ReduceOp op, void* dst, const void* a, const void* b, std::size_t count) {
   switch (op) {
     case ReduceOp::kSum:
-    case ReduceOp::kAvg: return reduceWith<Sum>(t, dst, a, b, count);
-    case ReduceOp::kProd: return reduceWith<Prod>(t, dst, a, b, count);
-    case ReduceOp::kMin: return reduceWith<Min>(t, dst, a, b, count);
-    case ReduceOp::kMax: return reduceWith<Max>(t, dst, a, b, count);
+    case ReduceOp::kAvg:
+      return reduceWith<Sum>(t, dst, a, b, count);
+    case ReduceOp::kProd:
+      return reduceWith<Prod>(t, dst, a, b, count);
+    case ReduceOp::kMin:
+      return reduceWith<Min>(t, dst, a, b, count);
+    case ReduceOp::kMax:
+      return reduceWith<Max>(t, dst, a, b, count);
   }
 }
 
 void finishAverage(DataType t, void* buf, std::size_t count, int ranks) {
   if (ranks == 1) return;
   switch (t) {
-    case DataType::kFloat32: return divide<float, float>(buf, count, ranks);
-    case DataType::kFloat64: return divide<double, double>(buf, count, ranks);
-    case DataType::kFloat16: return divideHalf<floatToHalf, halfToFloat>(buf, count, ranks);
+    case DataType::kFloat32:
+      return divide<float, float>(buf, count, ranks);
+    case DataType::kFloat64:
+      return divide<double, double>(buf, count, ranks);
+    case DataType::kFloat16:
+      return divideHalf<floatToHalf, halfToFloat>(buf, count, ranks);
     case DataType::kBFloat16:
       return divideHalf<floatToBfloat16, bfloat16ToFloat>(buf, count, ranks);
-    case DataType::kInt32: return divide<std::int32_t, std::int64_t>(buf, count, ranks);
-    case DataType::kInt64: return divide<std::int64_t, std::int64_t>(buf, count, ranks);
-    case DataType::kUInt8: return divide<std::uint8_t, std::int64_t>(buf, count, ranks);
+    case DataType::kInt32:
+      return divide<std::int32_t, std::int64_t>(buf, count, ranks);
+    case DataType::kInt64:
+      return divide<std::int64_t, std::int64_t>(buf, count, ranks);
+    case DataType::kUInt8:
+      return divide<std::uint8_t, std::int64_t>(buf, count, ranks);
   }
 }
 

@@ -54,7 +54,8 @@ std::string runAndCheck(Algorithm& algo, Communicator& comm, const Case& c, std:
   return msg.str();
 }
 
-using Param = std::tuple<std::string, std::string, int, std::size_t>;  // transport, algo, ranks, count
+using Param =
+    std::tuple<std::string, std::string, int, std::size_t>;  // transport, algo, ranks, count
 
 class AllreduceTest : public ::testing::TestWithParam<Param> {};
 
@@ -107,7 +108,8 @@ TEST(Allreduce, BackToBackCallsWithChangingSizes) {
     for (const char* name : {"ring", "tree"}) {
       auto algo = makeAlgorithm(name);
       for (std::size_t count : {1000u, 3u, 5000u, 0u, 17u}) {
-        EXPECT_EQ(runAndCheck(*algo, comm, {DataType::kInt32, ReduceOp::kSum}, count, false, 3), "");
+        EXPECT_EQ(runAndCheck(*algo, comm, {DataType::kInt32, ReduceOp::kSum}, count, false, 3),
+                  "");
       }
     }
   });
@@ -117,7 +119,8 @@ TEST(Allreduce, MpiIsUnsupportedWithoutMpi) {
   testing::runWorld("loopback", 2, [&](Transport& tr, Bootstrap&) {
     Communicator comm(tr, CommOptions{});
     int x = 0;
-    EXPECT_FALSE(makeAlgorithm("mpi")->supports(comm, CollArgs{&x, &x, 1, DataType::kInt32, ReduceOp::kSum}));
+    EXPECT_FALSE(makeAlgorithm("mpi")->supports(
+        comm, CollArgs{&x, &x, 1, DataType::kInt32, ReduceOp::kSum}));
   });
 }
 

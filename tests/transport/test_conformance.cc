@@ -38,7 +38,8 @@ class Conformance : public ::testing::TestWithParam<Flavour> {
 
 std::vector<std::uint8_t> pattern(std::size_t n, int salt) {
   std::vector<std::uint8_t> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(i * 31 + salt * 7 + (i >> 8));
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = static_cast<std::uint8_t>(i * 31 + salt * 7 + (i >> 8));
   return v;
 }
 
@@ -72,7 +73,8 @@ TEST_P(Conformance, SameTagInOrderAndTagsMatchIndependently) {
   constexpr std::size_t kBytes = 10000;
   run(2, [&](Transport& tr, Bootstrap&) {
     std::vector<std::vector<std::uint8_t>> bufs;
-    for (int i = 0; i < kMessages; ++i) bufs.push_back(tr.rank() == 0 ? pattern(kBytes, i) : std::vector<std::uint8_t>(kBytes));
+    for (int i = 0; i < kMessages; ++i)
+      bufs.push_back(tr.rank() == 0 ? pattern(kBytes, i) : std::vector<std::uint8_t>(kBytes));
     std::vector<std::unique_ptr<MemoryRegion>> regions;
     std::vector<Request> reqs;
     for (int i = 0; i < kMessages; ++i) {
@@ -84,8 +86,10 @@ TEST_P(Conformance, SameTagInOrderAndTagsMatchIndependently) {
     }
     if (tr.rank() == 1) {
       // Post tag 101's receives first: matching must not depend on posting order across tags.
-      for (int i = 1; i < kMessages; i += 2) reqs.push_back(tr.postRecv(0, 101, *regions[i], 0, kBytes));
-      for (int i = 0; i < kMessages; i += 2) reqs.push_back(tr.postRecv(0, 100, *regions[i], 0, kBytes));
+      for (int i = 1; i < kMessages; i += 2)
+        reqs.push_back(tr.postRecv(0, 101, *regions[i], 0, kBytes));
+      for (int i = 0; i < kMessages; i += 2)
+        reqs.push_back(tr.postRecv(0, 100, *regions[i], 0, kBytes));
     }
     tr.wait(reqs, soon());
     if (tr.rank() == 1) {
@@ -99,7 +103,8 @@ TEST_P(Conformance, SendBeforeReceiveIsPosted) {
   run(2, [&](Transport& tr, Bootstrap& boot) {
     auto data = pattern(50000, 3);
     std::vector<std::uint8_t> buf(50000);
-    auto region = tr.registerMemory(tr.rank() == 0 ? data.data() : buf.data(), 50000, MemoryKind::kHost);
+    auto region =
+        tr.registerMemory(tr.rank() == 0 ? data.data() : buf.data(), 50000, MemoryKind::kHost);
     Request r;
     if (tr.rank() == 0) r = tr.postSend(1, 9, *region, 0, 50000);
     boot.barrier();
@@ -146,8 +151,9 @@ TEST_P(Conformance, TimeoutNamesPeerAndTag) {
       } catch (const TimeoutError& e) {
         EXPECT_EQ(e.peer(), 1);
         EXPECT_EQ(e.tag(), 0x2au);
-        EXPECT_NE(std::string(e.what()).find("rank 0: timed out waiting for recv from rank 1 tag 0x2a"),
-                  std::string::npos)
+        EXPECT_NE(
+            std::string(e.what()).find("rank 0: timed out waiting for recv from rank 1 tag 0x2a"),
+            std::string::npos)
             << e.what();
       }
     }
@@ -262,7 +268,8 @@ TEST(TcpSecurity, StrangersAreDroppedAndTheJobContinues) {
       addr.sin_family = AF_INET;
       addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(rank1_address.substr(colon + 1))));
       inet_pton(AF_INET, rank1_address.substr(0, colon).c_str(), &addr.sin_addr);
-      for (const char* junk : {"GET / HTTP/1.0\r\n\r\n", "1CBT\x00\x00\x00\x00 wrong token......"}) {
+      for (const char* junk :
+           {"GET / HTTP/1.0\r\n\r\n", "1CBT\x00\x00\x00\x00 wrong token......"}) {
         int fd = ::socket(AF_INET, SOCK_STREAM, 0);
         ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
         ASSERT_GT(::send(fd, junk, 24, MSG_NOSIGNAL), 0);
@@ -272,8 +279,10 @@ TEST(TcpSecurity, StrangersAreDroppedAndTheJobContinues) {
     boot.barrier();
     auto data = pattern(100000, 1);
     std::vector<std::uint8_t> buf(100000);
-    auto region = tr.registerMemory(rank == 0 ? data.data() : buf.data(), 100000, MemoryKind::kHost);
-    Request r = rank == 0 ? tr.postSend(1, 4, *region, 0, 100000) : tr.postRecv(0, 4, *region, 0, 100000);
+    auto region =
+        tr.registerMemory(rank == 0 ? data.data() : buf.data(), 100000, MemoryKind::kHost);
+    Request r =
+        rank == 0 ? tr.postSend(1, 4, *region, 0, 100000) : tr.postRecv(0, 4, *region, 0, 100000);
     tr.wait(r, soon());
     if (rank == 1) {
       EXPECT_EQ(buf, data);

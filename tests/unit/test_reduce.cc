@@ -15,10 +15,14 @@ namespace {
 double reference(ReduceOp op, double x, double y) {
   switch (op) {
     case ReduceOp::kSum:
-    case ReduceOp::kAvg: return x + y;
-    case ReduceOp::kProd: return x * y;
-    case ReduceOp::kMin: return std::min(x, y);
-    case ReduceOp::kMax: return std::max(x, y);
+    case ReduceOp::kAvg:
+      return x + y;
+    case ReduceOp::kProd:
+      return x * y;
+    case ReduceOp::kMin:
+      return std::min(x, y);
+    case ReduceOp::kMax:
+      return std::max(x, y);
   }
   return 0;
 }
@@ -99,8 +103,8 @@ TEST(Half, Float16KnownValuesAndRounding) {
   EXPECT_EQ(halfToFloat(0x3C00), 1.0f);
   EXPECT_EQ(halfToFloat(0xC000), -2.0f);
   EXPECT_EQ(halfToFloat(0x7BFF), 65504.0f);
-  EXPECT_EQ(halfToFloat(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
-  EXPECT_EQ(floatToHalf(65520.0f), 0x7C00);                // rounds to infinity
+  EXPECT_EQ(halfToFloat(0x0001), std::ldexp(1.0f, -24));         // smallest subnormal
+  EXPECT_EQ(floatToHalf(65520.0f), 0x7C00);                      // rounds to infinity
   EXPECT_EQ(floatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie to even
   EXPECT_TRUE(std::isnan(halfToFloat(floatToHalf(NAN))));
 }

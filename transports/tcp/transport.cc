@@ -160,7 +160,8 @@ TcpTransport::Impl::Impl(Bootstrap& boot, TcpOptions o) : opts(std::move(o)) {
   rank = boot.rank();
   size = boot.size();
   if (opts.streams < 1 || opts.streams > 64) {
-    throw TransportError("tcp: streams per peer must be 1..64, got " + std::to_string(opts.streams));
+    throw TransportError("tcp: streams per peer must be 1..64, got " +
+                         std::to_string(opts.streams));
   }
   if (opts.chunk_bytes == 0 || opts.chunk_bytes > (1u << 30)) {
     throw TransportError("tcp: chunk size must be 1 byte .. 1 GiB");
@@ -198,7 +199,8 @@ void TcpTransport::Impl::exchangeEndpoints(Bootstrap& boot, const std::string& a
     peers[r].ip = all[r].ip;
     peers[r].host = all[r].host;
     peers[r].port = all[r].port;
-    for (int s = 0; s < opts.streams; ++s) peers[r].streams.push_back(std::make_unique<Stream>(r, s));
+    for (int s = 0; s < opts.streams; ++s)
+      peers[r].streams.push_back(std::make_unique<Stream>(r, s));
   }
 }
 
@@ -285,7 +287,8 @@ void TcpTransport::Impl::continueHandshake(Handshake* h) {
   const Hello& m = h->hello;
   if (m.magic != kHelloMagic) return reject(h, "not a collbench handshake");
   if (m.token != token) return reject(h, "wrong job token");
-  if (m.rank >= static_cast<std::uint32_t>(rank)) return reject(h, "invalid rank " + std::to_string(m.rank));
+  if (m.rank >= static_cast<std::uint32_t>(rank))
+    return reject(h, "invalid rank " + std::to_string(m.rank));
   if (m.streams != static_cast<std::uint32_t>(opts.streams) || m.stream >= m.streams) {
     return reject(h, "stream " + std::to_string(m.stream) + "/" + std::to_string(m.streams) +
                          " does not match --tcp-streams " + std::to_string(opts.streams));
@@ -297,7 +300,8 @@ void TcpTransport::Impl::continueHandshake(Handshake* h) {
 void TcpTransport::Impl::reject(Handshake* h, const std::string& why) {
   ++rejected;
   std::fprintf(stderr, "collbench: rank %d: tcp: dropped a connection: %s\n", rank, why.c_str());
-  auto it = std::find_if(handshakes.begin(), handshakes.end(), [&](auto& x) { return x.get() == h; });
+  auto it =
+      std::find_if(handshakes.begin(), handshakes.end(), [&](auto& x) { return x.get() == h; });
   handshakes.erase(it);  // closes the socket, which also removes it from epoll
 }
 
@@ -309,7 +313,8 @@ void TcpTransport::Impl::adopt(Handshake* h) {
   ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
   ev.data.ptr = &s;
   ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, s.fd.get(), &ev);
-  auto it = std::find_if(handshakes.begin(), handshakes.end(), [&](auto& x) { return x.get() == h; });
+  auto it =
+      std::find_if(handshakes.begin(), handshakes.end(), [&](auto& x) { return x.get() == h; });
   handshakes.erase(it);
   flush(s);
   drain(s);
@@ -497,13 +502,15 @@ Request TcpTransport::postSend(int peer, Tag tag, const MemoryRegion& region, st
   }
   const std::uint64_t seq = p.send_seq[tag]++;
   const std::byte* base = region.data() + offset;
-  const std::size_t chunks = std::max<std::size_t>(1, (bytes + m.opts.chunk_bytes - 1) / m.opts.chunk_bytes);
+  const std::size_t chunks =
+      std::max<std::size_t>(1, (bytes + m.opts.chunk_bytes - 1) / m.opts.chunk_bytes);
   req->chunks_left = chunks;
   for (std::size_t c = 0; c < chunks; ++c) {
     const std::size_t off = c * m.opts.chunk_bytes;
     const auto len = static_cast<std::uint32_t>(std::min(m.opts.chunk_bytes, bytes - off));
     Stream& s = *p.streams[p.next_stream++ % p.streams.size()];
-    s.out.push_back(OutChunk{ChunkHeader{tag, seq, off, bytes, len, kChunkMagic}, base + off, 0, req});
+    s.out.push_back(
+        OutChunk{ChunkHeader{tag, seq, off, bytes, len, kChunkMagic}, base + off, 0, req});
   }
   for (auto& s : p.streams) m.flush(*s);
   return Request(req);
