@@ -113,7 +113,9 @@ TEST_P(Conformance, SendBeforeReceiveIsPosted) {
       r = tr.postRecv(0, 9, *region, 0, 50000);
     }
     tr.wait(r, soon());
-    if (tr.rank() == 1) EXPECT_EQ(buf, data);
+    if (tr.rank() == 1) {
+      EXPECT_EQ(buf, data);
+    }
   });
 }
 
@@ -134,7 +136,9 @@ TEST_P(Conformance, EveryPairOfFourRanksExchanges) {
     }
     tr.wait(reqs, soon());
     for (int p = 0; p < n; ++p) {
-      if (p != me) EXPECT_EQ(in[p], pattern(20000, p * 10 + me)) << me << " from " << p;
+      if (p != me) {
+        EXPECT_EQ(in[p], pattern(20000, p * 10 + me)) << me << " from " << p;
+      }
     }
   });
 }
