@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Installs missing packages (as root), builds with tests, and runs every test.
+# Installs missing packages (as root), builds with tests, and runs every test; then builds the
+# in-process tests again with AddressSanitizer and UndefinedBehaviorSanitizer and runs them.
 #   scripts/test.sh                 the whole suite
 #   scripts/test.sh -L unit         one slice (labels: unit, transport, collective, cli, mpi)
+# COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_packages
 build -DCOLLBENCH_BUILD_TESTS=ON
-cd "$BUILD_DIR"
-ctest --output-on-failure -j "$(nproc)" "$@"
+(cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)" "$@")
+
+if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
+  echo "collbench: sanitizer pass (address, undefined) over the in-process tests"
+  BUILD_DIR="$BUILD_DIR-asan" build -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCOLLBENCH_SANITIZE=address,undefined
+  cd "$BUILD_DIR-asan"
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective"
+fi

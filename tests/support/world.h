@@ -20,6 +20,7 @@ using RankBody = std::function<void(Transport&, Bootstrap&)>;
 // Rethrows the first failure of any rank.
 inline void runWorld(const std::string& kind, int ranks, const RankBody& body,
                      TcpOptions tcp = {}) {
+  tcp.spin = std::chrono::microseconds(0);  // threads share two cores: block at once
   auto group = std::make_shared<ThreadGroup>(ranks);
   auto fabric = std::make_shared<LoopbackFabric>(ranks);
   runThreads(ranks, [&](int rank) {
@@ -28,7 +29,6 @@ inline void runWorld(const std::string& kind, int ranks, const RankBody& body,
     if (kind == "loopback") {
       transport = std::make_unique<LoopbackTransport>(fabric, rank);
     } else {
-      tcp.spin = std::chrono::microseconds(0);  // threads share two cores: block at once
       transport = std::make_unique<TcpTransport>(boot, tcp);
     }
     body(*transport, boot);

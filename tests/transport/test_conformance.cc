@@ -272,11 +272,18 @@ TEST(TcpSecurity, StrangersAreDroppedAndTheJobContinues) {
       addr.sin_family = AF_INET;
       addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(rank1_address.substr(colon + 1))));
       inet_pton(AF_INET, rank1_address.substr(0, colon).c_str(), &addr.sin_addr);
-      for (const char* junk :
-           {"GET / HTTP/1.0\r\n\r\n", "1CBT\x00\x00\x00\x00 wrong token......"}) {
+      // A port scanner's bytes, and a well-formed handshake with the wrong job token.
+      std::string http = "GET / HTTP/1.0\r\n\r\n";
+      struct {
+        std::uint32_t magic = 0x43425431, rank = 0, stream = 0, streams = 1;
+        std::uint64_t token = 12345;
+      } forged;
+      std::string hello(reinterpret_cast<const char*>(&forged), sizeof forged);
+      for (const std::string& junk : {http, hello}) {
         int fd = ::socket(AF_INET, SOCK_STREAM, 0);
         ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-        ASSERT_GT(::send(fd, junk, 24, MSG_NOSIGNAL), 0);
+        ASSERT_EQ(::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL),
+                  static_cast<ssize_t>(junk.size()));
         ::close(fd);
       }
     }
