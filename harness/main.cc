@@ -15,6 +15,7 @@
 #include "harness/options.h"
 #include "harness/run_info.h"
 #include "harness/sweep.h"
+#include "harness/watchdog.h"
 #include "transports/registry.h"
 
 namespace collbench {
@@ -79,7 +80,13 @@ int runJob(const Options& o, int argc, char** argv) {
   const bool root = boot.rank() == 0;
   ResultSink sink(run, root ? &std::cout : nullptr, root ? o.json_path : "");
   sink.begin();
-  Sweep sweep(o, boot, comm, sink);
+  // Backstop for hangs no transport deadline sees (MPI's own calls): print and exit, and
+  // mpirun takes the rest of the job down. The result file is already saved.
+  const auto grace = o.comm.timeout / 2 + std::chrono::seconds(5);
+  Watchdog watchdog(o.comm.timeout + std::chrono::duration_cast<std::chrono::milliseconds>(grace),
+                    "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")",
+                    [] { std::_Exit(kExitRuntime); });
+  Sweep sweep(o, boot, comm, sink, watchdog);
   std::int64_t wrong = 0;
   try {
     wrong = sweep.run();
@@ -93,7 +100,10 @@ int runJob(const Options& o, int argc, char** argv) {
     return kExitRuntime;
   }
   sink.end(wrong);
+  watchdog.setTask("the end of the run");
+  watchdog.arm("final barrier");
   boot.barrier();  // no rank closes its connections while another still uses them
+  watchdog.disarm();
   return wrong == 0 ? 0 : kExitWrong;
 }
 

@@ -85,7 +85,9 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--tcp-chunk-bytes", raw.chunk, "TCP wire chunk size");
   app.add_option("--tcp-sockbuf", raw.sockbuf, "TCP socket buffer size (0: kernel autotuning)");
   app.add_option("--tcp-spin-us", raw.spin_us, "Microseconds to busy-poll before blocking");
-  app.add_option("--inject-wrong-rank", o.inject_wrong_rank)->group("");  // test hook, hidden
+  app.add_option("--inject-wrong-rank", o.inject_wrong_rank)->group("");  // test hooks, hidden
+  app.add_option("--inject-exit-rank", o.inject_exit_rank)->group("");
+  app.add_option("--inject-stall-rank", o.inject_stall_rank)->group("");
   app.add_flag("--version", o.show_version, "Print version and build configuration");
   app.add_flag("--list", o.show_list, "List transports and algorithms");
 }

@@ -32,7 +32,11 @@ struct Options {
   std::uint64_t seed = 1;
   TransportOptions transport_options;
   CommOptions comm;
-  int inject_wrong_rank = -1;  // test hook: corrupt one element of this rank's checked result
+  // Test hooks (hidden flags): corrupt one element of this rank's checked result; make this
+  // rank exit abruptly, or stall, when it reaches the second size of the sweep.
+  int inject_wrong_rank = -1;
+  int inject_exit_rank = -1;
+  int inject_stall_rank = -1;
   bool show_version = false;
   bool show_list = false;
 

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <thread>
 
 #include "collectives/api/check.h"
 #include "collectives/registry.h"
@@ -47,8 +49,9 @@ std::string describeSize(std::uint64_t bytes) {
   return std::to_string(bytes) + " " + units[u];
 }
 
-Sweep::Sweep(const Options& options, Bootstrap& boot, Communicator& comm, ResultSink& sink)
-    : o_(options), boot_(boot), comm_(comm), sink_(sink) {
+Sweep::Sweep(const Options& options, Bootstrap& boot, Communicator& comm, ResultSink& sink,
+             Watchdog& watchdog)
+    : o_(options), boot_(boot), comm_(comm), sink_(sink), watchdog_(watchdog) {
   const std::size_t bytes = (o_.max_bytes + 7) / 8 * 8;
   send_.resize(bytes);
   recv_.resize(bytes);
@@ -85,11 +88,19 @@ void Sweep::runAlgorithm(Algorithm& algo, DataType dtype, ReduceOp op) {
                  " " + opName(op) + " here; skipped");
       continue;
     }
+    injectFaults();
     Measurement oop, ip;
     if (want_oop) oop = measure(algo, argsFor(count, dtype, op, false), false);
     if (want_ip) ip = measure(algo, argsFor(count, dtype, op, true), true);
     sink_.add(oop, ip, want_oop, want_ip);
   }
+}
+
+// Test hooks: a rank that dies or hangs in the middle of a sweep, after one size is saved.
+void Sweep::injectFaults() {
+  if (++sizes_started_ != 2) return;
+  if (comm_.rank() == o_.inject_exit_rank) std::_Exit(9);
+  if (comm_.rank() == o_.inject_stall_rank) std::this_thread::sleep_for(std::chrono::hours(1));
 }
 
 Measurement Sweep::measure(Algorithm& algo, const CollArgs& args, bool in_place) {
@@ -108,6 +119,7 @@ Measurement Sweep::measure(Algorithm& algo, const CollArgs& args, bool in_place)
   m.in_place = in_place;
   m.iterations = o_.iters;
   m.warmup_iterations = o_.warmup;
+  watchdog_.setTask(what.str());
   if (o_.check) m.wrong = checkPass(algo, args, what.str());
   std::vector<double> per_iteration = timedPass(algo, args, what.str());
   m.time_us = summarize(per_iteration);
@@ -124,32 +136,33 @@ struct WrongReport {
   double got, expected;
 };
 
-// Runs fn, adding `what` to any failure's message.
+}  // namespace
+
 template <typename Fn>
-auto withContext(const std::string& what, const std::string& phase, Fn fn) {
+void Sweep::step(const std::string& what, const char* phase, Fn fn) {
+  watchdog_.arm(phase);
   try {
-    return fn();
+    fn();
   } catch (const std::exception& e) {
     throw SweepFailure(what + " (" + phase + "): " + e.what());
   }
+  watchdog_.disarm();
 }
-
-}  // namespace
 
 std::int64_t Sweep::checkPass(Algorithm& algo, const CollArgs& args, const std::string& what) {
   const int rank = comm_.rank(), n = comm_.size();
   void* input = args.inPlace() ? args.recv : const_cast<void*>(args.send);
   fillInput(args.dtype, args.op, rank, n, o_.seed, input, args.count);
   if (!args.inPlace()) std::memset(args.recv, 0xA5, args.bytes());  // no stale answers
-  boot_.barrier();
-  withContext(what, "correctness pass", [&] { algo.run(comm_, args); });
+  step(what, "barrier before the correctness pass", [&] { comm_.barrier(); });
+  step(what, "correctness pass", [&] { algo.run(comm_, args); });
   if (rank == o_.inject_wrong_rank && args.count > 0) {
     storeElement(args.dtype, args.recv, args.count / 2, 99);
   }
   CheckResult res = checkOutput(args.dtype, args.op, n, o_.seed, args.recv, args.count);
   WrongReport mine{static_cast<std::int64_t>(res.wrong), res.first_wrong, res.got, res.expected};
   std::vector<WrongReport> all(n);
-  boot_.allgather(&mine, sizeof mine, all.data());
+  step(what, "gathering check results", [&] { boot_.allgather(&mine, sizeof mine, all.data()); });
   std::int64_t total = 0;
   for (int r = 0; r < n; ++r) {
     total += all[r].wrong;
@@ -166,13 +179,17 @@ std::int64_t Sweep::checkPass(Algorithm& algo, const CollArgs& args, const std::
 
 std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args,
                                      const std::string& what) {
-  withContext(what, "warm-up", [&] {
-    for (int i = 0; i < o_.warmup; ++i) algo.run(comm_, args);
+  step(what, "warm-up", [&] {
+    for (int i = 0; i < o_.warmup; ++i) {
+      watchdog_.arm("warm-up");  // the limit applies to each call
+      algo.run(comm_, args);
+    }
   });
-  boot_.barrier();
+  step(what, "barrier before the timed iterations", [&] { comm_.barrier(); });
   std::vector<double> mine(o_.iters);
-  withContext(what, "timed iterations", [&] {
+  step(what, "timed iterations", [&] {
     for (int i = 0; i < o_.iters; ++i) {
+      watchdog_.arm("timed iterations");
       const auto t0 = std::chrono::steady_clock::now();
       algo.run(comm_, args);
       const auto t1 = std::chrono::steady_clock::now();
@@ -181,7 +198,8 @@ std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args,
   });
   // An iteration takes as long as its slowest rank.
   std::vector<double> all(static_cast<std::size_t>(o_.iters) * comm_.size());
-  boot_.allgather(mine.data(), mine.size() * sizeof(double), all.data());
+  step(what, "gathering timings",
+       [&] { boot_.allgather(mine.data(), mine.size() * sizeof(double), all.data()); });
   for (int r = 0; r < comm_.size(); ++r) {
     for (int i = 0; i < o_.iters; ++i) mine[i] = std::max(mine[i], all[r * o_.iters + i]);
   }

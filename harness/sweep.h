@@ -10,6 +10,7 @@
 
 #include "collectives/api/algorithm.h"
 #include "harness/options.h"
+#include "harness/watchdog.h"
 #include "results/console.h"
 #include "results/measurement.h"
 
@@ -44,7 +45,8 @@ class SweepFailure : public std::runtime_error {
 
 class Sweep {
  public:
-  Sweep(const Options& options, Bootstrap& boot, Communicator& comm, ResultSink& sink);
+  Sweep(const Options& options, Bootstrap& boot, Communicator& comm, ResultSink& sink,
+        Watchdog& watchdog);
   // Runs everything; returns the number of wrong elements over all ranks and sizes. Throws
   // SweepFailure naming the operation that failed.
   std::int64_t run();
@@ -54,14 +56,20 @@ class Sweep {
   Measurement measure(Algorithm& algo, const CollArgs& args, bool in_place);
   std::int64_t checkPass(Algorithm& algo, const CollArgs& args, const std::string& what);
   std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what);
+  // Runs one blocking step under the watchdog, adding `what` and `phase` to any failure.
+  template <typename Fn>
+  void step(const std::string& what, const char* phase, Fn fn);
   CollArgs argsFor(std::uint64_t count, DataType dtype, ReduceOp op, bool in_place);
 
   const Options& o_;
   Bootstrap& boot_;
   Communicator& comm_;
   ResultSink& sink_;
+  Watchdog& watchdog_;
   std::vector<std::byte> send_, recv_;
+  void injectFaults();
   std::int64_t total_wrong_ = 0;
+  int sizes_started_ = 0;
 };
 
 std::string describeSize(std::uint64_t bytes);  // "1 MiB", "8 B"

@@ -29,6 +29,20 @@ MemoryRegion& Communicator::scratch(std::size_t bytes) {
   return *scratch_region_;
 }
 
+void Communicator::barrier() {
+  const int n = size(), me = rank();
+  if (n == 1) return;
+  const Tag tag = nextTagBase() | 0xFFFF;
+  MemoryRegion& token = scratch(1);
+  for (int distance = 1; distance < n; distance <<= 1) {
+    Request reqs[2] = {
+        transport_.postRecv((me - distance % n + n) % n, tag, token, 0, 0),
+        transport_.postSend((me + distance) % n, tag, token, 0, 0),
+    };
+    transport_.wait(reqs, 2, deadline());
+  }
+}
+
 double allreduceBusFactor(int ranks) { return ranks > 1 ? 2.0 * (ranks - 1) / ranks : 0.0; }
 
 }  // namespace collbench

@@ -44,6 +44,11 @@ class Communicator {
 
   Deadline deadline() const { return Clock::now() + options_.timeout; }
 
+  // Blocks until every rank has entered it: a dissemination barrier (log2(n) rounds of
+  // zero-byte messages) over the transport, so that a rank that never arrives is named by
+  // the TimeoutError or PeerError it causes. Collective.
+  void barrier();
+
  private:
   Transport& transport_;
   CommOptions options_;

@@ -550,7 +550,8 @@ void TcpTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
     if (now >= deadline) {
       const RequestState& st = pending->state();
       throw TimeoutError("rank " + std::to_string(m.rank) + ": timed out waiting for " +
-                             describe(st) + " on host " + m.peers[st.peer].host,
+                             describe(st) + "; rank " + std::to_string(st.peer) + " runs on host " +
+                             m.peers[st.peer].host,
                          st.peer, st.tag);
     }
     int timeout_ms = 0;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# usage: fault.sh MPIEXEC COLLBENCH VALIDATOR SCHEMA REGEX [collbench fault flags...]
+# Runs 3 ranks of ring all-reduce with a fault injected at the second size, and passes when
+# the run fails (non-zero), some rank's message matches REGEX (the culprit and the operation),
+# and the result file is still valid and holds the first size.
+set -uo pipefail
+mpiexec=$1 collbench=$2 validator=$3 schema=$4 pattern=$5
+shift 5
+out=$(mktemp --suffix=.json)
+log=$(mktemp)
+trap 'rm -f "$out" "$log"' EXIT
+# Open MPI would kill the survivors as soon as one rank exits non-zero, before they can say
+# what they saw; the real launch does that too, but here we want to read their messages.
+"$mpiexec" -np 3 --oversubscribe --mca orte_abort_on_non_zero_status 0 "$collbench" -b 64K -e 1M -f 4 -n 5 -w 1 --algo ring \
+  -J "$out" "$@" >"$log" 2>&1
+status=$?
+cat "$log"
+[ "$status" -ne 0 ] || { echo "fault.sh: run succeeded despite the fault" >&2; exit 1; }
+grep -Eq -- "$pattern" "$log" || { echo "fault.sh: no message matches: $pattern" >&2; exit 1; }
+grep -Eq -- "FAILED: allreduce ring 256 KiB float32 sum out-of-place" "$log" ||
+  { echo "fault.sh: the failed operation is not named" >&2; exit 1; }
+"$validator" "$schema" "$out" --ranks 3 --sizes 1 || exit 1
+echo "fault.sh: ok"

@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "harness/options.h"
+
+namespace collbench {
+namespace {
+
+Options parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "collbench");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::string help;
+  return parseOptions(static_cast<int>(argv.size()), argv.data(), &help);
+}
+
+std::string usageError(std::vector<std::string> args) {
+  try {
+    parse(std::move(args));
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ParseSize, SuffixesArePowersOf1024) {
+  EXPECT_EQ(parseSize("8"), 8u);
+  EXPECT_EQ(parseSize("64K"), 65536u);
+  EXPECT_EQ(parseSize("1M"), 1048576u);
+  EXPECT_EQ(parseSize("2g"), 2147483648u);
+  EXPECT_EQ(parseSize("4KiB"), 4096u);
+  EXPECT_EQ(parseSize("16MB"), 16u << 20);
+  EXPECT_EQ(parseSize("12B"), 12u);
+  EXPECT_THROW(parseSize(""), std::invalid_argument);
+  EXPECT_THROW(parseSize("M"), std::invalid_argument);
+  EXPECT_THROW(parseSize("3T"), std::invalid_argument);
+  EXPECT_THROW(parseSize("-1"), std::invalid_argument);
+  EXPECT_THROW(parseSize("99999999999999999999G"), std::invalid_argument);
+}
+
+TEST(SweepSizes, StepByFactorInWholeElements) {
+  Options o;
+  o.min_bytes = 8;
+  o.max_bytes = 64;
+  o.step_factor = 2;
+  EXPECT_EQ(sweepSizes(o, DataType::kFloat32), (std::vector<std::uint64_t>{8, 16, 32, 64}));
+  o.min_bytes = 1;
+  o.max_bytes = 20;
+  o.step_factor = 3;
+  // 1 and 3 bytes round up to one element; 9 -> 8; 27 is past the end.
+  EXPECT_EQ(sweepSizes(o, DataType::kFloat64), (std::vector<std::uint64_t>{8}));
+  EXPECT_EQ(sweepSizes(o, DataType::kUInt8), (std::vector<std::uint64_t>{1, 3, 9}));
+}
+
+TEST(ParseOptions, NcclTestsLettersAndLongNames) {
+  Options o = parse({"-b",         "1K", "-e",      "4M",         "-f",
+                     "4",          "-n", "7",       "-w",         "2",
+                     "-c",         "0",  "-o",      "max",        "-d",
+                     "half,int32", "-J", "r.json",  "--algo",     "tree",
+                     "--in-place", "no", "--label", "acceptance", "--tcp-streams",
+                     "4"});
+  EXPECT_EQ(o.min_bytes, 1024u);
+  EXPECT_EQ(o.max_bytes, 4u << 20);
+  EXPECT_EQ(o.step_factor, 4);
+  EXPECT_EQ(o.iters, 7);
+  EXPECT_EQ(o.warmup, 2);
+  EXPECT_EQ(o.check, 0);
+  EXPECT_EQ(o.ops, std::vector<ReduceOp>{ReduceOp::kMax});
+  EXPECT_EQ(o.dtypes, (std::vector<DataType>{DataType::kFloat16, DataType::kInt32}));
+  EXPECT_EQ(o.json_path, "r.json");
+  EXPECT_EQ(o.algorithms, std::vector<std::string>{"tree"});
+  EXPECT_EQ(o.in_place, InPlaceMode::kNo);
+  EXPECT_EQ(o.label, "acceptance");
+  EXPECT_EQ(o.transport_options.tcp.streams, 4);
+  EXPECT_EQ(parse({"-d", "all"}).dtypes.size(), 7u);
+  EXPECT_EQ(parse({"-o", "all"}).ops.size(), 5u);
+}
+
+TEST(ParseOptions, BadValuesNameTheFlag) {
+  EXPECT_EQ(usageError({"--transport", "udp"}),
+            "--transport: unknown transport 'udp'; available: tcp");
+  EXPECT_EQ(usageError({"-n", "0"}), "-n/--iters: 0 is out of range [1, 1e+07]");
+  EXPECT_EQ(usageError({"-b", "2M", "-e", "1M"}), "-b/--minbytes is larger than -e/--maxbytes");
+  EXPECT_EQ(usageError({"--segment-bytes", "8"}),
+            "--segment-bytes: 8 is out of range [64, 1.07374e+09]");
+  EXPECT_EQ(usageError({"--timeout", "0"}), "--timeout: 0 is out of range [0.001, 604800]");
+  EXPECT_NE(usageError({"--no-such-flag"}).find("--no-such-flag"), std::string::npos);
+  EXPECT_EQ(usageError({"-d", ""}), "-d/--datatype: empty list");
+}
+
+TEST(ParseOptions, CanonicalFormShowsEveryRunSetting) {
+  auto c = parse({"-e", "2K", "--algo", "ring,mpi"}).canonical();
+  EXPECT_EQ(c.at("maxbytes"), "2048");
+  EXPECT_EQ(c.at("algo"), "ring,mpi");
+  EXPECT_EQ(c.at("datatype"), "float32");
+  EXPECT_EQ(c.at("transport"), "tcp");
+}
+
+}  // namespace
+}  // namespace collbench
