@@ -57,7 +57,7 @@ struct RawOptions {
   std::string algorithms = "ring,tree,mpi", in_place = "both", segment = "256K", chunk = "512K";
   std::string sockbuf = "4M";
   double timeout_s = 300;
-  int spin_us = 50;
+  int spin_us = -1;  // auto
 };
 
 void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
@@ -84,7 +84,9 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--tcp-streams", tcp.streams, "TCP sockets per peer");
   app.add_option("--tcp-chunk-bytes", raw.chunk, "TCP wire chunk size");
   app.add_option("--tcp-sockbuf", raw.sockbuf, "TCP socket buffer size (0: kernel autotuning)");
-  app.add_option("--tcp-spin-us", raw.spin_us, "Microseconds to busy-poll before blocking");
+  app.add_option("--tcp-spin-us", raw.spin_us,
+                 "Microseconds to busy-poll before blocking (default: 50, or 0 when this host "
+                 "runs more ranks than it has cores)");
   app.add_option("--inject-wrong-rank", o.inject_wrong_rank)->group("");  // test hooks, hidden
   app.add_option("--inject-exit-rank", o.inject_exit_rank)->group("");
   app.add_option("--inject-stall-rank", o.inject_stall_rank)->group("");
@@ -136,8 +138,11 @@ void validate(Options& o, const RawOptions& raw) {
   const std::uint64_t sockbuf = sizeFlag("--tcp-sockbuf", raw.sockbuf);
   checkRange("--tcp-sockbuf", static_cast<double>(sockbuf), 0, 1 << 30);
   tcp.socket_buffer_bytes = static_cast<int>(sockbuf);
-  checkRange("--tcp-spin-us", raw.spin_us, 0, 1e6);
-  tcp.spin = std::chrono::microseconds(raw.spin_us);
+  if (raw.spin_us != -1) {
+    checkRange("--tcp-spin-us", raw.spin_us, 0, 1e6);
+    tcp.spin = std::chrono::microseconds(raw.spin_us);
+    o.spin_given = true;
+  }
   tcp.connect_timeout = std::min(o.comm.timeout, std::chrono::milliseconds(60000));
 }
 

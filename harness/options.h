@@ -37,6 +37,7 @@ struct Options {
   int inject_wrong_rank = -1;
   int inject_exit_rank = -1;
   int inject_stall_rank = -1;
+  bool spin_given = false;  // --tcp-spin-us was on the command line
   bool show_version = false;
   bool show_list = false;
 

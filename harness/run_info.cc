@@ -118,6 +118,8 @@ RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, int argc, cha
   run.libraries["compiler"] = COLLBENCH_COMPILER;
   run.environment = relevantEnvironment();
   run.options = options.canonical();
+  // Chosen per host (it depends on the host's cores), so not part of the cross-rank check.
+  run.options["tcp_spin_us"] = std::to_string(options.transport_options.tcp.spin.count());
   return run;
 }
 
