@@ -42,7 +42,7 @@ class TreeRun {
         slots_(static_cast<std::size_t>(std::max(1, comm.options().segments_in_flight))),
         in_(comm.region(args.send, args.bytes())),
         out_(comm.region(args.recv, args.bytes())),
-        scratch_(comm.scratch(kTrees * kMaxChildren * slots_ * seg_ * esize_)),
+        scratch_(comm.scratch(std::size_t{kTrees} * kMaxChildren * slots_ * seg_ * esize_)),
         tag_(comm.nextTagBase()) {
     for (int t = 0; t < kTrees; ++t) {
       node_[t] = doubleBinaryTree(comm.rank(), n_, t);

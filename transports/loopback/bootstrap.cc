@@ -39,6 +39,7 @@ void ThreadGroup::allgather(int rank, const void* in, std::size_t bytes, void* o
 void runThreads(int size, const std::function<void(int rank)>& body) {
   std::vector<std::exception_ptr> errors(size);
   std::vector<std::thread> threads;
+  threads.reserve(size);
   for (int r = 0; r < size; ++r) {
     threads.emplace_back([&, r] {
       try {

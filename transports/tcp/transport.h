@@ -29,7 +29,7 @@ struct TcpOptions {
   // the same host, else the first address of an interface that is up and not loopback.
   std::string address;
   int streams = 1;                       // sockets per peer
-  std::size_t chunk_bytes = 512 * 1024;  // messages travel in chunks of this size
+  std::size_t chunk_bytes = std::size_t{512} << 10;  // messages travel in chunks of this size
   int socket_buffer_bytes = 4 << 20;     // SO_SNDBUF/SO_RCVBUF; 0 keeps kernel autotuning
   std::chrono::microseconds spin{50};    // busy-poll this long before blocking
   std::chrono::milliseconds connect_timeout{30000};
