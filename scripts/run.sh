@@ -8,4 +8,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_packages
 build -DCOLLBENCH_BUILD_TESTS=OFF
 # shellcheck disable=SC2046
-exec mpirun -np "${COLLBENCH_NP:-4}" $(mpirun_flags) "$BUILD_DIR/collbench" --transport tcp "$@"
+exec mpirun -np "${COLLBENCH_NP:-4}" $(mpirun_flags) "$BUILD_DIR/collbench" "$@"

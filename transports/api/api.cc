@@ -25,6 +25,13 @@ std::string describe(const RequestState& state) {
          tag + " (" + std::to_string(state.bytes) + " bytes)";
 }
 
+void checkPeer(int peer, int my_rank, int size) {
+  if (peer < 0 || peer >= size || peer == my_rank) {
+    throw TransportError("rank " + std::to_string(my_rank) + ": invalid peer " +
+                         std::to_string(peer) + " for a group of " + std::to_string(size));
+  }
+}
+
 void throwIfFailed(const Request& req, int my_rank) {
   const RequestState& s = req.state();
   if (s.error.empty()) return;

@@ -64,6 +64,10 @@ class Transport {
   }
 };
 
+// Shared helper for postSend/postRecv: throws TransportError unless `peer` is another rank of
+// the group.
+void checkPeer(int peer, int my_rank, int size);
+
 // Shared helper for wait(): throws the error recorded on a failed request, if any.
 void throwIfFailed(const Request& req, int my_rank);
 

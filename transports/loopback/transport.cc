@@ -39,13 +39,6 @@ std::unique_ptr<MemoryRegion> LoopbackTransport::registerMemory(void* data, std:
   return std::make_unique<MemoryRegion>(data, bytes, kind);
 }
 
-void LoopbackTransport::checkPeer(int peer) const {
-  if (peer < 0 || peer >= size() || peer == rank_) {
-    throw TransportError("rank " + std::to_string(rank_) + ": invalid peer " +
-                         std::to_string(peer) + " for a group of " + std::to_string(size()));
-  }
-}
-
 namespace {
 
 // Copies a matched send into its receive and completes both. Caller holds the fabric lock.
@@ -67,46 +60,41 @@ void deliver(const std::byte* src, std::size_t src_bytes, RequestState& send, st
 
 Request LoopbackTransport::postSend(int peer, Tag tag, const MemoryRegion& region,
                                     std::size_t offset, std::size_t bytes) {
-  checkPeer(peer);
-  auto state = std::make_shared<RequestState>(OpKind::kSend, peer, tag, bytes);
-  std::byte* data = region.data() + offset;
-  std::lock_guard<std::mutex> lock(fabric_->mu_);
-  if (fabric_->dead_[peer] || fabric_->dead_[rank_]) {
-    state->fail("rank " + std::to_string(peer) + " (loopback) is dead", true);
-    return Request(state);
-  }
-  auto& recvs = fabric_->inboxes_[peer].recvs;
-  auto match = std::find_if(recvs.begin(), recvs.end(),
-                            [&](const auto& r) { return r.src == rank_ && r.tag == tag; });
-  if (match == recvs.end()) {
-    fabric_->inboxes_[peer].sends.push_back({rank_, tag, data, bytes, state});
-    return Request(state);
-  }
-  deliver(data, bytes, *state, match->data, match->bytes, *match->state);
-  recvs.erase(match);
-  fabric_->cv_.notify_all();
-  return Request(state);
+  return post(OpKind::kSend, peer, tag, region.data() + offset, bytes);
 }
 
 Request LoopbackTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
                                     std::size_t bytes) {
-  checkPeer(peer);
-  auto state = std::make_shared<RequestState>(OpKind::kRecv, peer, tag, bytes);
-  std::byte* data = region.data() + offset;
+  return post(OpKind::kRecv, peer, tag, region.data() + offset, bytes);
+}
+
+// A send looks for a matching receive in the peer's inbox, a receive for a matching send in
+// ours; whichever comes second copies the data and completes both.
+Request LoopbackTransport::post(OpKind kind, int peer, Tag tag, std::byte* data,
+                                std::size_t bytes) {
+  checkPeer(peer, rank_, size());
+  auto state = std::make_shared<RequestState>(kind, peer, tag, bytes);
+  const bool sending = kind == OpKind::kSend;
+  const int src = sending ? rank_ : peer;
+  auto& inbox = fabric_->inboxes_[sending ? peer : rank_];
   std::lock_guard<std::mutex> lock(fabric_->mu_);
   if (fabric_->dead_[peer] || fabric_->dead_[rank_]) {
     state->fail("rank " + std::to_string(peer) + " (loopback) is dead", true);
     return Request(state);
   }
-  auto& sends = fabric_->inboxes_[rank_].sends;
-  auto match = std::find_if(sends.begin(), sends.end(),
-                            [&](const auto& s) { return s.src == peer && s.tag == tag; });
-  if (match == sends.end()) {
-    fabric_->inboxes_[rank_].recvs.push_back({peer, tag, data, bytes, state});
+  auto& waiting = sending ? inbox.recvs : inbox.sends;
+  auto match = std::find_if(waiting.begin(), waiting.end(),
+                            [&](const auto& w) { return w.src == src && w.tag == tag; });
+  if (match == waiting.end()) {
+    (sending ? inbox.sends : inbox.recvs).push_back({src, tag, data, bytes, state});
     return Request(state);
   }
-  deliver(match->data, match->bytes, *match->state, data, bytes, *state);
-  sends.erase(match);
+  if (sending) {
+    deliver(data, bytes, *state, match->data, match->bytes, *match->state);
+  } else {
+    deliver(match->data, match->bytes, *match->state, data, bytes, *state);
+  }
+  waiting.erase(match);
   fabric_->cv_.notify_all();
   return Request(state);
 }

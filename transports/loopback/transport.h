@@ -66,7 +66,7 @@ class LoopbackTransport : public Transport {
   using Transport::wait;
 
  private:
-  void checkPeer(int peer) const;
+  Request post(OpKind kind, int peer, Tag tag, std::byte* data, std::size_t bytes);
 
   std::shared_ptr<LoopbackFabric> fabric_;
   int rank_;

@@ -130,6 +130,7 @@ struct TcpTransport::Impl {
   void exchangeEndpoints(Bootstrap& boot, const std::string& address);
   std::string who(int peer) const;
   void ensureConnected(int peer);
+  Peer* peerFor(RequestState& req);
   void addToEpoll(int fd, Pollable* p, std::uint32_t events);
   void progress(int timeout_ms);
   void acceptAll();
@@ -478,28 +479,23 @@ std::unique_ptr<MemoryRegion> TcpTransport::registerMemory(void* data, std::size
   return std::make_unique<MemoryRegion>(data, bytes, kind);
 }
 
-namespace {
-
-void checkPeer(int peer, int rank, int size) {
-  if (peer < 0 || peer >= size || peer == rank) {
-    throw TransportError("rank " + std::to_string(rank) + ": invalid peer " + std::to_string(peer) +
-                         " for a group of " + std::to_string(size));
-  }
+// The peer an operation is posted to, connected; null (with req failed) when it is gone.
+Peer* TcpTransport::Impl::peerFor(RequestState& req) {
+  checkPeer(req.peer, rank, size);
+  ensureConnected(req.peer);
+  Peer& p = peers[req.peer];
+  if (!p.lost) return &p;
+  req.fail(p.lost_reason, true);
+  return nullptr;
 }
-
-}  // namespace
 
 Request TcpTransport::postSend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                                std::size_t bytes) {
   Impl& m = *impl_;
-  checkPeer(peer, m.rank, m.size);
   auto req = std::make_shared<SendState>(OpKind::kSend, peer, tag, bytes);
-  m.ensureConnected(peer);
-  Peer& p = m.peers[peer];
-  if (p.lost) {
-    req->fail(p.lost_reason, true);
-    return Request(req);
-  }
+  Peer* pp = m.peerFor(*req);
+  if (!pp) return Request(req);
+  Peer& p = *pp;
   const std::uint64_t seq = p.send_seq[tag]++;
   const std::byte* base = region.data() + offset;
   const std::size_t chunks =
@@ -519,14 +515,10 @@ Request TcpTransport::postSend(int peer, Tag tag, const MemoryRegion& region, st
 Request TcpTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
                                std::size_t bytes) {
   Impl& m = *impl_;
-  checkPeer(peer, m.rank, m.size);
   auto req = std::make_shared<RequestState>(OpKind::kRecv, peer, tag, bytes);
-  m.ensureConnected(peer);
-  Peer& p = m.peers[peer];
-  if (p.lost) {
-    req->fail(p.lost_reason, true);
-    return Request(req);
-  }
+  Peer* pp = m.peerFor(*req);
+  if (!pp) return Request(req);
+  Peer& p = *pp;
   const Key key{tag, p.recv_seq[tag]++};
   Inbound& in = p.inbound[key];
   in.req = req;
