@@ -15,7 +15,7 @@ namespace collbench {
 
 struct CommOptions {
   std::size_t segment_bytes = std::size_t{256} << 10;  // pipelining unit of ring and tree
-  int segments_in_flight = 4;              // receives posted ahead of the one being reduced
+  int segments_in_flight = 4;  // receives posted ahead of the one being reduced
   std::chrono::milliseconds timeout{300000};
 };
 
