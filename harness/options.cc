@@ -221,6 +221,7 @@ Options parseOptions(int argc, char** argv, std::string* help) {
   RawOptions raw;
   CLI::App app{"collbench: collective-communication benchmark. Launch with mpirun."};
   app.set_help_flag("-h,--help", "Print this help and exit");
+  app.option_defaults()->always_capture_default();
   addFlags(app, o, raw);
   try {
     app.parse(argc, argv);

@@ -148,8 +148,10 @@ std::string interfaceAddress(const std::string& name) {
 
 std::string firstExternalAddress() {
   std::string found;
-  forEachIpv4([&](const std::string&, const std::string& ip, unsigned flags) {
-    if ((flags & IFF_UP) && !(flags & IFF_LOOPBACK)) found = ip;
+  forEachIpv4([&](const std::string& name, const std::string& ip, unsigned flags) {
+    // Container and VM bridges are up on many hosts but lead nowhere off the host.
+    const bool bridge = name.rfind("docker", 0) == 0 || name.rfind("virbr", 0) == 0;
+    if ((flags & IFF_UP) && !(flags & IFF_LOOPBACK) && !bridge) found = ip;
     return !found.empty();
   });
   return found;

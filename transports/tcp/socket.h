@@ -50,7 +50,8 @@ bool writeFully(int fd, const void* data, std::size_t bytes);
 
 // The IPv4 address of interface `name`, or "" if there is none by that name.
 std::string interfaceAddress(const std::string& name);
-// The first IPv4 address of an interface that is up and not loopback, or "" if none.
+// The first IPv4 address of an interface that is up, not loopback and not a container or VM
+// bridge (docker*, virbr*), or "" if none.
 std::string firstExternalAddress();
 // "ip" unchanged when it is an IPv4 literal; the interface's address when it names one.
 std::string resolveAddress(const std::string& ip_or_interface);

@@ -26,7 +26,7 @@ namespace collbench {
 
 struct TcpOptions {
   // IPv4 address or interface name to listen on. Empty: 127.0.0.1 when every rank runs on
-  // the same host, else the first address of an interface that is up and not loopback.
+  // the same host, else tcp::firstExternalAddress().
   std::string address;
   int streams = 1;                                   // sockets per peer
   std::size_t chunk_bytes = std::size_t{512} << 10;  // messages travel in chunks of this size
