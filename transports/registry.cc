@@ -13,10 +13,16 @@ struct Entry {
 
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> table = {
-      {{"tcp", "TCP sockets, epoll progress, --tcp-streams sockets per peer"},
-       [](Bootstrap& b, const TransportOptions& o) {
-         return std::make_unique<TcpTransport>(b, o.tcp);
-       }},
+    {{"tcp", "TCP sockets, epoll progress, --tcp-streams sockets per peer"},
+     [](Bootstrap& b, const TransportOptions& o) {
+       return std::make_unique<TcpTransport>(b, o.tcp);
+     }},
+#if COLLBENCH_HAVE_LIBFABRIC
+    {{"libfabric", "libfabric FI_EP_RDM tagged messages; --fi-provider efa, tcp, shm, sockets"},
+     [](Bootstrap& b, const TransportOptions& o) {
+       return std::make_unique<LibfabricTransport>(b, o.libfabric);
+     }},
+#endif
   };
   return table;
 }

@@ -8,6 +8,7 @@
 
 #include "transports/api/bootstrap.h"
 #include "transports/api/transport.h"
+#include "transports/libfabric/transport.h"
 #include "transports/tcp/transport.h"
 
 namespace collbench {
@@ -15,6 +16,7 @@ namespace collbench {
 // Options of every transport; each reads its own part.
 struct TransportOptions {
   TcpOptions tcp;
+  LibfabricOptions libfabric;
 };
 
 struct TransportInfo {

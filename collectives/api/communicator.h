@@ -39,8 +39,12 @@ class Communicator {
   MemoryRegion& scratch(std::size_t bytes);
 
   // A fresh tag base for one collective call; every rank must make the same calls in the
-  // same order. The low 16 bits are free for the algorithm's channels.
-  Tag nextTagBase() { return (++call_seq_) << 16; }
+  // same order. The low 16 bits are free for the algorithm's channels. Calling it tells the
+  // transport that the tags of earlier calls are done with.
+  Tag nextTagBase() {
+    transport_.releaseTagsBelow((call_seq_ + 1) << 16);
+    return (++call_seq_) << 16;
+  }
 
   Deadline deadline() const { return Clock::now() + options_.timeout; }
 

@@ -2,6 +2,7 @@
 // dtype, op and placement the issue names, each result checked element by element.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <tuple>
@@ -83,7 +84,10 @@ TEST_P(AllreduceTest, EveryElementCorrect) {
 
 std::string paramName(const ::testing::TestParamInfo<Param>& info) {
   const auto& [transport, algo, ranks, count] = info.param;
-  return transport + "_" + algo + "_" + std::to_string(ranks) + "ranks_" + std::to_string(count);
+  std::string name =
+      transport + "_" + algo + "_" + std::to_string(ranks) + "ranks_" + std::to_string(count);
+  std::replace(name.begin(), name.end(), ':', '_');
+  return name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Loopback, AllreduceTest,
@@ -93,8 +97,15 @@ INSTANTIATE_TEST_SUITE_P(Loopback, AllreduceTest,
                                             ::testing::Values(0, 1, 2, 3, 7, 1000, 1048579)),
                          paramName);
 
-INSTANTIATE_TEST_SUITE_P(Tcp, AllreduceTest,
-                         ::testing::Combine(::testing::Values("tcp"),
+// Real transports (TCP, and libfabric's tcp and shm providers where built) at 2 to 4 ranks.
+std::vector<std::string> networkTransports() {
+  auto kinds = testing::testTransports();
+  kinds.erase(std::remove(kinds.begin(), kinds.end(), "loopback"), kinds.end());
+  return kinds;
+}
+
+INSTANTIATE_TEST_SUITE_P(Network, AllreduceTest,
+                         ::testing::Combine(::testing::ValuesIn(networkTransports()),
                                             ::testing::Values("ring", "tree"),
                                             ::testing::Values(2, 3, 4),
                                             ::testing::Values(0, 1, 7, 1000, 1048579)),

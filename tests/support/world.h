@@ -4,19 +4,52 @@
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "transports/api/bootstrap.h"
 #include "transports/api/transport.h"
 #include "transports/loopback/bootstrap.h"
 #include "transports/loopback/transport.h"
 #include "transports/tcp/transport.h"
+#if COLLBENCH_HAVE_LIBFABRIC
+#include "transports/libfabric/transport.h"
+#endif
 
 namespace collbench::testing {
 
 using RankBody = std::function<void(Transport&, Bootstrap&)>;
 
-// Runs body on `ranks` threads, each with its own transport of kind "loopback" or "tcp".
+// Transports the tests can run over: "loopback", "tcp", and "libfabric:<provider>" when
+// libfabric was built in.
+inline std::vector<std::string> testTransports() {
+  std::vector<std::string> kinds = {"loopback", "tcp"};
+#if COLLBENCH_HAVE_LIBFABRIC
+  kinds.push_back("libfabric:tcp");
+  kinds.push_back("libfabric:shm");
+#endif
+  return kinds;
+}
+
+inline std::unique_ptr<Transport> makeTestTransport(const std::string& kind, Bootstrap& boot,
+                                                    std::shared_ptr<LoopbackFabric> fabric,
+                                                    const TcpOptions& tcp) {
+  if (kind == "loopback") return std::make_unique<LoopbackTransport>(fabric, boot.rank());
+  if (kind == "tcp") return std::make_unique<TcpTransport>(boot, tcp);
+#if COLLBENCH_HAVE_LIBFABRIC
+  if (kind.rfind("libfabric:", 0) == 0) {
+    LibfabricOptions opts;
+    opts.provider = kind.substr(10);
+    opts.blocking_progress = true;  // threads share two cores
+    opts.spin = std::chrono::microseconds(20);
+    return std::make_unique<LibfabricTransport>(boot, opts);
+  }
+#endif
+  throw std::invalid_argument("no test transport '" + kind + "'");
+}
+
+// Runs body on `ranks` threads, each with its own transport of `kind` (see testTransports()).
 // Rethrows the first failure of any rank.
 inline void runWorld(const std::string& kind, int ranks, const RankBody& body,
                      TcpOptions tcp = {}) {
@@ -25,12 +58,7 @@ inline void runWorld(const std::string& kind, int ranks, const RankBody& body,
   auto fabric = std::make_shared<LoopbackFabric>(ranks);
   runThreads(ranks, [&](int rank) {
     ThreadBootstrap boot(group, rank);
-    std::unique_ptr<Transport> transport;
-    if (kind == "loopback") {
-      transport = std::make_unique<LoopbackTransport>(fabric, rank);
-    } else {
-      transport = std::make_unique<TcpTransport>(boot, tcp);
-    }
+    std::unique_ptr<Transport> transport = makeTestTransport(kind, boot, fabric, tcp);
     body(*transport, boot);
     boot.barrier();  // nobody closes sockets while a peer still reads them
   });

@@ -196,13 +196,18 @@ TEST_P(Conformance, InvalidPeerIsRejected) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(All, Conformance,
-                         ::testing::Values(Flavour{"loopback", 1}, Flavour{"tcp", 1},
-                                           Flavour{"tcp", 3}),
-                         [](const auto& info) {
-                           return info.param.transport + "_" + std::to_string(info.param.streams) +
-                                  "streams";
-                         });
+std::vector<Flavour> flavours() {
+  std::vector<Flavour> out;
+  for (const auto& kind : testing::testTransports()) out.push_back({kind, 1});
+  out.push_back({"tcp", 3});
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Conformance, ::testing::ValuesIn(flavours()), [](const auto& info) {
+  std::string name = info.param.transport + "_" + std::to_string(info.param.streams) + "streams";
+  std::replace(name.begin(), name.end(), ':', '_');
+  return name;
+});
 
 // A dead peer is noticed through the transport, well before the deadline, and named.
 TEST(DeadPeer, LoopbackKillFailsPendingReceive) {

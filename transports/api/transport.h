@@ -58,6 +58,11 @@ class Transport {
   // peer went away, TransportError for any other failure of one of these requests.
   virtual void wait(Request* reqs, std::size_t n, Deadline deadline) = 0;
 
+  // A promise from the caller: tags below `bound` will not be used again with any peer, and
+  // every operation posted with them has completed. Transports that keep per-tag state (message
+  // sequence numbers) drop it here, so that it does not grow with the number of calls.
+  virtual void releaseTagsBelow(Tag bound) {}
+
   void wait(Request& req, Deadline deadline) { wait(&req, 1, deadline); }
   void wait(std::vector<Request>& reqs, Deadline deadline) {
     wait(reqs.data(), reqs.size(), deadline);

@@ -532,6 +532,21 @@ Request TcpTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::siz
   return Request(req);
 }
 
+namespace {
+
+void eraseTagsBelow(std::unordered_map<Tag, std::uint64_t>& seqs, Tag bound) {
+  for (auto it = seqs.begin(); it != seqs.end();) it = it->first < bound ? seqs.erase(it) : ++it;
+}
+
+}  // namespace
+
+void TcpTransport::releaseTagsBelow(Tag bound) {
+  for (Peer& p : impl_->peers) {
+    eraseTagsBelow(p.send_seq, bound);
+    eraseTagsBelow(p.recv_seq, bound);
+  }
+}
+
 void TcpTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
   Impl& m = *impl_;
   const auto spin_until = Clock::now() + m.opts.spin;

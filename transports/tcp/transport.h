@@ -51,6 +51,7 @@ class TcpTransport : public Transport {
   Request postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
                    std::size_t bytes) override;
   void wait(Request* reqs, std::size_t n, Deadline deadline) override;
+  void releaseTagsBelow(Tag bound) override;
   using Transport::wait;
 
   // The address this rank listens on, and the number of connections rejected so far.

@@ -1,0 +1,489 @@
+#include "transports/libfabric/transport.h"
+
+#include <rdma/fabric.h>
+#include <rdma/fi_cm.h>
+#include <rdma/fi_domain.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+#include <rdma/fi_tagged.h>
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#if COLLBENCH_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
+namespace collbench {
+namespace {
+
+constexpr int kSeqBits = 24;
+constexpr std::uint64_t kSeqMask = (1ull << kSeqBits) - 1;
+constexpr std::size_t kMaxName = 256;
+
+// Every fid is owned by a unique_ptr whose deleter calls fi_close, so no error path leaks an
+// endpoint, queue or registration.
+template <typename T>
+struct FidCloser {
+  void operator()(T* p) const {
+    if (p) fi_close(&p->fid);
+  }
+};
+template <typename T>
+using FidPtr = std::unique_ptr<T, FidCloser<T>>;
+
+struct InfoFree {
+  void operator()(fi_info* p) const { fi_freeinfo(p); }
+};
+using InfoPtr = std::unique_ptr<fi_info, InfoFree>;
+
+std::string fiError(const std::string& what, int rc) {
+  return what + ": " + fi_strerror(rc < 0 ? -rc : rc) + " (" + std::to_string(rc) + ")";
+}
+
+void check(int rc, const std::string& what) {
+  if (rc != 0) throw TransportError("libfabric: " + fiError(what, rc));
+}
+
+// Hints for FI_EP_RDM with tagged messages, with every mode bit and memory-registration mode
+// we are able to honour: EFA asks for FI_CONTEXT2 and FI_MR_LOCAL | FI_MR_VIRT_ADDR |
+// FI_MR_ALLOCATED | FI_MR_PROV_KEY (and FI_MR_HMEM for device memory).
+InfoPtr makeHints(const std::string& provider, bool hmem) {
+  InfoPtr hints(fi_allocinfo());
+  hints->ep_attr->type = FI_EP_RDM;
+  // FI_DIRECTED_RECV: a receive matches only its source's messages (else src_addr is ignored).
+  hints->caps = FI_TAGGED | FI_DIRECTED_RECV | (hmem ? FI_HMEM : 0);
+  hints->mode = FI_CONTEXT | FI_CONTEXT2;
+  hints->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY |
+                                FI_MR_ENDPOINT | (hmem ? FI_MR_HMEM : 0);
+  hints->domain_attr->threading = FI_THREAD_DOMAIN;
+  if (!provider.empty()) hints->fabric_attr->prov_name = strdup(provider.c_str());
+  return hints;
+}
+
+// Every info the provider offers, or null when it offers none.
+InfoPtr getInfo(const std::string& provider, bool hmem) {
+  InfoPtr hints = makeHints(provider, hmem);
+  fi_info* info = nullptr;
+  int rc = fi_getinfo(FI_VERSION(1, 9), nullptr, nullptr, 0, hints.get(), &info);
+  if (rc == -FI_ENODATA) return nullptr;
+  check(rc, "fi_getinfo(" + provider + ")");
+  return InfoPtr(info);
+}
+
+// "tcp;ofi_rxm" is offered as provider "tcp" layered under the rxm utility provider.
+std::string coreProvider(const char* name) {
+  std::string s = name ? name : "";
+  return s.substr(0, s.find(';'));
+}
+
+// The info for one domain (NIC): the local_rank-th distinct domain, so that ranks sharing a
+// host with several EFA devices spread over them.
+fi_info* pickDomain(fi_info* list, int local_rank) {
+  std::vector<fi_info*> domains;
+  std::set<std::string> seen;
+  for (fi_info* i = list; i; i = i->next) {
+    if (seen.insert(i->domain_attr->name ? i->domain_attr->name : "").second) domains.push_back(i);
+  }
+  return domains[static_cast<std::size_t>(local_rank) % domains.size()];
+}
+
+struct Piece;
+
+struct FabricRequest : RequestState {
+  using RequestState::RequestState;
+  std::size_t pieces_left = 0;
+};
+
+// One fi_tsend/fi_trecv: its context (owned here until completion, as FI_CONTEXT2 requires)
+// and what is needed to post it again when the provider said -FI_EAGAIN.
+struct Piece {
+  fi_context2 ctx{};
+  std::shared_ptr<FabricRequest> req;
+  OpKind kind = OpKind::kSend;
+  int peer = 0;
+  std::uint64_t wire_tag = 0;
+  std::byte* buf = nullptr;
+  std::size_t len = 0;
+  void* desc = nullptr;
+};
+
+class FabricRegion : public MemoryRegion {
+ public:
+  FabricRegion(void* data, std::size_t bytes, MemoryKind kind, FidPtr<fid_mr> mr)
+      : MemoryRegion(data, bytes, kind), mr_(std::move(mr)) {}
+  void* desc() const { return mr_ ? fi_mr_desc(mr_.get()) : nullptr; }
+
+ private:
+  FidPtr<fid_mr> mr_;
+};
+
+}  // namespace
+
+std::string libfabricVersion() {
+  const std::uint32_t v = fi_version();
+  return std::to_string(FI_MAJOR(v)) + "." + std::to_string(FI_MINOR(v));
+}
+
+std::string libfabricProviders() {
+  InfoPtr all = getInfo("", false);
+  std::set<std::string> names;
+  for (fi_info* i = all.get(); i; i = i->next)
+    names.insert(coreProvider(i->fabric_attr->prov_name));
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s.empty() ? "none" : s;
+}
+
+struct LibfabricTransport::Impl {
+  Impl(Bootstrap& boot, LibfabricOptions opts);
+  ~Impl();
+
+  void open(const std::string& provider);
+  void exchangeAddresses(Bootstrap& boot);
+  Request post(OpKind kind, int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+               std::size_t bytes);
+  int postPiece(Piece& piece);
+  void submit(std::unique_ptr<Piece> piece);
+  void settle(std::unique_ptr<Piece> piece, int rc);
+  bool retryBacklog();
+  bool progress();  // true when something completed or was posted
+  void complete(void* ctx);
+  void fail(const fi_cq_err_entry& err);
+  void waitForCompletion(Deadline deadline);
+  std::uint64_t wireTag(std::unordered_map<Tag, std::uint64_t>& seqs, Tag tag) {
+    return (tag << kSeqBits) | (seqs[tag]++ & kSeqMask);
+  }
+
+  LibfabricOptions opts;
+  int rank = 0, size = 0;
+  TransportProps props;
+  InfoPtr infos;
+  fi_info* info = nullptr;  // the chosen entry of infos
+  FidPtr<fid_fabric> fabric;
+  FidPtr<fid_domain> domain;
+  FidPtr<fid_cq> cq;
+  FidPtr<fid_av> av;
+  FidPtr<fid_ep> ep;
+  std::vector<fi_addr_t> addrs;
+  std::vector<std::string> hosts;
+  std::vector<std::unordered_map<Tag, std::uint64_t>> send_seq, recv_seq;
+  std::unordered_map<void*, std::unique_ptr<Piece>> inflight;
+  std::deque<std::unique_ptr<Piece>> backlog;  // refused with -FI_EAGAIN, posted by progress()
+  int wait_fd = -1;  // the completion queue's wait object (FI_WAIT_FD), when blocking
+};
+
+LibfabricTransport::Impl::Impl(Bootstrap& boot, LibfabricOptions o) : opts(std::move(o)) {
+  rank = boot.rank();
+  size = boot.size();
+  hosts = allgatherStrings(boot, boot.hostname());
+  std::string provider = opts.provider;
+  if (provider == "auto") provider = getInfo("efa", opts.hmem) ? "efa" : "tcp";
+  open(provider);
+  exchangeAddresses(boot);
+  send_seq.resize(size);
+  recv_seq.resize(size);
+}
+
+LibfabricTransport::Impl::~Impl() {
+  ep.reset();  // the endpoint goes first: it may still reference pieces' contexts
+  inflight.clear();
+}
+
+void LibfabricTransport::Impl::open(const std::string& provider) {
+  infos = getInfo(provider, opts.hmem);
+  if (!infos) {
+    throw TransportError("libfabric: provider '" + provider +
+                         "' offers no reliable tagged endpoint (FI_EP_RDM, FI_TAGGED, "
+                         "FI_DIRECTED_RECV) on this host; providers present: " +
+                         libfabricProviders());
+  }
+  info = pickDomain(infos.get(), opts.local_rank);
+  fid_fabric* f = nullptr;
+  check(fi_fabric(info->fabric_attr, &f, nullptr), "fi_fabric");
+  fabric.reset(f);
+  fid_domain* d = nullptr;
+  check(fi_domain(fabric.get(), info, &d, nullptr), "fi_domain");
+  domain.reset(d);
+  fi_cq_attr cq_attr{};
+  cq_attr.format = FI_CQ_FORMAT_TAGGED;
+  cq_attr.size = 4096;
+  // Blocking progress sleeps on the queue's file descriptor (FI_WAIT_FD) where the provider
+  // has one; otherwise it polls with short sleeps.
+  cq_attr.wait_obj = opts.blocking_progress ? FI_WAIT_FD : FI_WAIT_NONE;
+  fid_cq* c = nullptr;
+  int rc = fi_cq_open(domain.get(), &cq_attr, &c, nullptr);
+  if (rc != 0 && opts.blocking_progress) {
+    cq_attr.wait_obj = FI_WAIT_NONE;
+    rc = fi_cq_open(domain.get(), &cq_attr, &c, nullptr);
+  }
+  check(rc, "fi_cq_open");
+  cq.reset(c);
+  if (cq_attr.wait_obj == FI_WAIT_FD) fi_control(&cq->fid, FI_GETWAIT, &wait_fd);
+  fi_av_attr av_attr{};
+  av_attr.type = FI_AV_TABLE;
+  fid_av* a = nullptr;
+  check(fi_av_open(domain.get(), &av_attr, &a, nullptr), "fi_av_open");
+  av.reset(a);
+  fid_ep* e = nullptr;
+  check(fi_endpoint(domain.get(), info, &e, nullptr), "fi_endpoint");
+  ep.reset(e);
+  check(fi_ep_bind(ep.get(), &cq->fid, FI_TRANSMIT | FI_RECV), "fi_ep_bind(cq)");
+  check(fi_ep_bind(ep.get(), &av->fid, 0), "fi_ep_bind(av)");
+  check(fi_enable(ep.get()), "fi_enable");
+  props.name = "libfabric";
+  props.provider = coreProvider(info->fabric_attr->prov_name);
+  if (opts.hmem && (info->caps & FI_HMEM)) props.memory_kinds.push_back(MemoryKind::kCuda);
+  if (info->nic && info->nic->link_attr && info->nic->link_attr->speed) {
+    props.link_gbps = static_cast<double>(info->nic->link_attr->speed) / 1e9;
+  }
+}
+
+void LibfabricTransport::Impl::exchangeAddresses(Bootstrap& boot) {
+  char name[kMaxName] = {};
+  std::size_t len = sizeof name;
+  check(fi_getname(&ep->fid, name, &len), "fi_getname");
+  std::vector<char> all(kMaxName * size);
+  boot.allgather(name, kMaxName, all.data());
+  addrs.assign(size, FI_ADDR_UNSPEC);
+  for (int r = 0; r < size; ++r) {  // one at a time: the names sit kMaxName bytes apart
+    if (fi_av_insert(av.get(), all.data() + r * kMaxName, 1, &addrs[r], 0, nullptr) != 1) {
+      throw TransportError("libfabric " + props.provider +
+                           ": fi_av_insert rejected the address of " + "rank " + std::to_string(r) +
+                           " (host " + hosts[r] + ")");
+    }
+  }
+}
+
+int LibfabricTransport::Impl::postPiece(Piece& p) {
+  if (p.kind == OpKind::kRecv) {
+    return static_cast<int>(
+        fi_trecv(ep.get(), p.buf, p.len, p.desc, addrs[p.peer], p.wire_tag, 0, &p.ctx));
+  }
+  if (p.len <= info->tx_attr->inject_size) {  // the provider copies it now; no completion follows
+    return static_cast<int>(fi_tinject(ep.get(), p.buf, p.len, addrs[p.peer], p.wire_tag));
+  }
+  return static_cast<int>(
+      fi_tsend(ep.get(), p.buf, p.len, p.desc, addrs[p.peer], p.wire_tag, &p.ctx));
+}
+
+// Posts a piece, or queues it behind earlier refused ones: -FI_EAGAIN means the provider's
+// queues are full until the completion queue is driven, and posting must not block.
+void LibfabricTransport::Impl::submit(std::unique_ptr<Piece> piece) {
+  const int rc = backlog.empty() ? postPiece(*piece) : -FI_EAGAIN;
+  if (rc == -FI_EAGAIN) {
+    backlog.push_back(std::move(piece));
+  } else {
+    settle(std::move(piece), rc);
+  }
+}
+
+// Bookkeeping after the provider took (rc == 0) or rejected a piece.
+void LibfabricTransport::Impl::settle(std::unique_ptr<Piece> piece, int rc) {
+  FabricRequest& req = *piece->req;
+  if (rc != 0) {
+    req.fail("libfabric " + props.provider + ": " +
+             fiError(piece->kind == OpKind::kSend ? "fi_tsend" : "fi_trecv", rc));
+  } else if (piece->kind == OpKind::kSend && piece->len <= info->tx_attr->inject_size) {
+    if (--req.pieces_left == 0 && !req.done) req.complete();  // injected: done already
+  } else {
+    void* key = &piece->ctx;
+    inflight.emplace(key, std::move(piece));
+  }
+}
+
+// Posts what the provider refused before, in order, until it refuses again.
+bool LibfabricTransport::Impl::retryBacklog() {
+  bool posted = false;
+  while (!backlog.empty()) {
+    const int rc = postPiece(*backlog.front());
+    if (rc == -FI_EAGAIN) break;
+    settle(std::move(backlog.front()), rc);
+    backlog.pop_front();
+    posted = true;
+  }
+  return posted;
+}
+
+// Splits one operation into pieces of at most max_msg_size bytes, each with its own sequence
+// number, and submits them.
+Request LibfabricTransport::Impl::post(OpKind kind, int peer, Tag tag, const MemoryRegion& region,
+                                       std::size_t offset, std::size_t bytes) {
+  checkPeer(peer, rank, size);
+  auto req = std::make_shared<FabricRequest>(kind, peer, tag, bytes);
+  const std::size_t max_piece = std::max<std::size_t>(1, info->ep_attr->max_msg_size);
+  const std::size_t pieces = std::max<std::size_t>(1, (bytes + max_piece - 1) / max_piece);
+  req->pieces_left = pieces;
+  void* desc = static_cast<const FabricRegion&>(region).desc();
+  auto& seqs = kind == OpKind::kSend ? send_seq[peer] : recv_seq[peer];
+  for (std::size_t p = 0; p < pieces && !req->done; ++p) {
+    const std::size_t off = p * max_piece;
+    auto piece = std::make_unique<Piece>();
+    piece->req = req;
+    piece->kind = kind;
+    piece->peer = peer;
+    piece->wire_tag = wireTag(seqs, tag);
+    piece->buf = region.data() + offset + off;
+    piece->len = std::min(max_piece, bytes - off);
+    piece->desc = desc;
+    submit(std::move(piece));
+  }
+  return Request(req);
+}
+
+void LibfabricTransport::Impl::complete(void* ctx) {
+  auto it = inflight.find(ctx);
+  if (it == inflight.end()) return;
+  auto& req = *it->second->req;
+  if (--req.pieces_left == 0 && !req.done) req.complete();
+  inflight.erase(it);
+}
+
+void LibfabricTransport::Impl::fail(const fi_cq_err_entry& err) {
+  auto it = inflight.find(err.op_context);
+  char buf[256] = {};
+  const char* detail = fi_cq_strerror(cq.get(), err.prov_errno, err.err_data, buf, sizeof buf);
+  const std::string why = "libfabric " + props.provider +
+                          ": completion error: " + fi_strerror(err.err) +
+                          " (provider: " + (detail ? detail : "") + ")";
+  if (it == inflight.end()) throw TransportError("rank " + std::to_string(rank) + ": " + why);
+  auto& req = *it->second->req;
+  if (std::abs(err.err) == FI_ETRUNC) {  // some providers report it negated
+    const std::string over = err.olen ? " (" + std::to_string(err.olen) + " bytes over)" : "";
+    req.fail("message does not fit the " + std::to_string(it->second->len) + "-byte receive" +
+             over + " (libfabric " + props.provider + ")");
+  } else if (!req.done) {
+    const bool peer_lost = err.err == FI_EIO || err.err == FI_ECONNRESET ||
+                           err.err == FI_ENOTCONN || err.err == FI_EHOSTUNREACH;
+    req.fail(why + "; rank " + std::to_string(req.peer) + " runs on host " + hosts[req.peer],
+             peer_lost);
+  }
+  inflight.erase(it);
+}
+
+bool LibfabricTransport::Impl::progress() {
+  const bool posted = !backlog.empty() && retryBacklog();
+  fi_cq_tagged_entry entries[16];
+  const ssize_t n = fi_cq_read(cq.get(), entries, 16);
+  if (n > 0) {
+    for (ssize_t i = 0; i < n; ++i) complete(entries[i].op_context);
+    return true;
+  }
+  if (n == -FI_EAGAIN) return posted;
+  if (n == -FI_EAVAIL) {
+    fi_cq_err_entry err{};
+    if (fi_cq_readerr(cq.get(), &err, 0) == 1) fail(err);
+    return true;
+  }
+  throw TransportError("rank " + std::to_string(rank) + ": libfabric " + props.provider + ": " +
+                       fiError("fi_cq_read", static_cast<int>(n)));
+}
+
+// Gives the core away until the completion queue has something (or 10 ms pass): poll() on its
+// file descriptor once fi_trywait says nothing is pending, else a 20 us sleep.
+void LibfabricTransport::Impl::waitForCompletion(Deadline deadline) {
+  if (wait_fd < 0 || !backlog.empty()) {
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+    return;
+  }
+  fid* fids[] = {&cq->fid};
+  if (fi_trywait(fabric.get(), fids, 1) != FI_SUCCESS) return;  // events are pending: poll again
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  pollfd p{wait_fd, POLLIN, 0};
+  ::poll(&p, 1, static_cast<int>(std::clamp<long long>(left.count() + 1, 1, 10)));
+}
+
+LibfabricTransport::LibfabricTransport(Bootstrap& boot, LibfabricOptions options)
+    : impl_(std::make_unique<Impl>(boot, std::move(options))) {}
+
+LibfabricTransport::~LibfabricTransport() = default;
+
+const TransportProps& LibfabricTransport::props() const { return impl_->props; }
+int LibfabricTransport::rank() const { return impl_->rank; }
+int LibfabricTransport::size() const { return impl_->size; }
+
+std::unique_ptr<MemoryRegion> LibfabricTransport::registerMemory(void* data, std::size_t bytes,
+                                                                 MemoryKind kind) {
+  Impl& m = *impl_;
+  const std::uint64_t mode = m.info->domain_attr->mr_mode;
+  const bool device = kind == MemoryKind::kCuda;
+  if (device && !(m.info->caps & FI_HMEM)) {
+    throw TransportError("libfabric provider " + m.props.provider +
+                         " cannot register CUDA memory (no FI_HMEM)");
+  }
+  if (!(mode & FI_MR_LOCAL) && !device) {
+    return std::make_unique<FabricRegion>(data, bytes, kind, nullptr);
+  }
+  iovec iov{data, bytes};
+  fi_mr_attr attr{};
+  attr.mr_iov = &iov;
+  attr.iov_count = 1;
+  attr.access = FI_SEND | FI_RECV;
+  attr.iface = FI_HMEM_SYSTEM;
+#if COLLBENCH_HAVE_CUDA
+  if (device) {  // GPUDirect RDMA on EFA: the NIC reads and writes GPU memory directly
+    attr.iface = FI_HMEM_CUDA;
+    int dev = 0;
+    cudaGetDevice(&dev);
+    attr.device.cuda = dev;
+  }
+#endif
+  fid_mr* mr = nullptr;
+  check(fi_mr_regattr(m.domain.get(), &attr, device ? FI_HMEM_DEVICE_ONLY : 0, &mr),
+        "fi_mr_regattr(" + std::to_string(bytes) + " bytes)");
+  FidPtr<fid_mr> owned(mr);
+  if (mode & FI_MR_ENDPOINT) {
+    check(fi_mr_bind(mr, &m.ep->fid, 0), "fi_mr_bind");
+    check(fi_mr_enable(mr), "fi_mr_enable");
+  }
+  return std::make_unique<FabricRegion>(data, bytes, kind, std::move(owned));
+}
+
+Request LibfabricTransport::postSend(int peer, Tag tag, const MemoryRegion& region,
+                                     std::size_t offset, std::size_t bytes) {
+  return impl_->post(OpKind::kSend, peer, tag, region, offset, bytes);
+}
+
+Request LibfabricTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
+                                     std::size_t bytes) {
+  return impl_->post(OpKind::kRecv, peer, tag, region, offset, bytes);
+}
+
+void LibfabricTransport::releaseTagsBelow(Tag bound) {
+  for (auto* table : {&impl_->send_seq, &impl_->recv_seq}) {
+    for (auto& seqs : *table) {
+      for (auto it = seqs.begin(); it != seqs.end();) {
+        it = it->first < bound ? seqs.erase(it) : ++it;
+      }
+    }
+  }
+}
+
+void LibfabricTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
+  Impl& m = *impl_;
+  const auto spin_until = Clock::now() + m.opts.spin;
+  for (;;) {
+    auto* pending = std::find_if(reqs, reqs + n, [](const Request& r) { return !r.done(); });
+    if (pending == reqs + n) break;
+    if (m.progress()) continue;
+    const auto now = Clock::now();
+    if (now >= deadline) {
+      const RequestState& st = pending->state();
+      throw TimeoutError("rank " + std::to_string(m.rank) + ": timed out waiting for " +
+                             describe(st) + " over libfabric " + m.props.provider + "; rank " +
+                             std::to_string(st.peer) + " runs on host " + m.hosts[st.peer],
+                         st.peer, st.tag);
+    }
+    if (m.opts.blocking_progress && now >= spin_until) m.waitForCompletion(deadline);
+  }
+  for (std::size_t i = 0; i < n; ++i) throwIfFailed(reqs[i], m.rank);
+}
+
+}  // namespace collbench

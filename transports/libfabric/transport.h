@@ -1,0 +1,66 @@
+// libfabric transport: reliable datagram endpoints (FI_EP_RDM) with tagged messages, the way
+// EFA is driven on AWS; here it runs on the tcp (tcp;ofi_rxm), shm and sockets providers.
+//
+// Matching: libfabric matches tagged receives by (source address, tag). A message's wire tag
+// is our tag in the high 40 bits and a per-(peer, tag) sequence number in the low 24, so the
+// n-th send of a tag meets the n-th receive of that tag whatever order the provider delivers
+// in (EFA's SRD does not keep order). Tags are therefore compared modulo 2^40.
+// Completion is the only signal that data has arrived: nothing reads a buffer before its
+// receive completes, and no byte order inside a message is assumed.
+//
+// Progress: wait() polls the completion queue (FI_PROGRESS_MANUAL providers progress there);
+// with blocking progress it sleeps in fi_cq_sread on the queue's wait object once a short spin
+// found nothing, for runs with more ranks than cores.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transports/api/bootstrap.h"
+#include "transports/api/transport.h"
+
+namespace collbench {
+
+struct LibfabricOptions {
+  std::string provider = "auto";  // efa, tcp, shm, sockets, ... or auto (efa if present, else tcp)
+  bool blocking_progress = false;
+  std::chrono::microseconds spin{50};  // with blocking progress: poll this long, then sleep
+  int local_rank = 0;                  // picks one of several NICs (domains): local_rank % count
+  bool hmem = false;                   // ask for FI_HMEM, to register CUDA memory (GPUDirect)
+};
+
+class LibfabricTransport : public Transport {
+ public:
+  // Collective over `boot`. Throws TransportError naming the provider (and, when it is not on
+  // this host, the providers that are) before any data moves.
+  LibfabricTransport(Bootstrap& boot, LibfabricOptions options);
+  ~LibfabricTransport() override;
+
+  const TransportProps& props() const override;
+  int rank() const override;
+  int size() const override;
+  // Registers with fi_mr_reg when the provider asks for local registration (FI_MR_LOCAL) or for
+  // device memory; otherwise only records the buffer. Blocks in the provider; not on peers.
+  std::unique_ptr<MemoryRegion> registerMemory(void* data, std::size_t bytes,
+                                               MemoryKind kind) override;
+  Request postSend(int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
+                   std::size_t bytes) override;
+  Request postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
+                   std::size_t bytes) override;
+  void wait(Request* reqs, std::size_t n, Deadline deadline) override;
+  void releaseTagsBelow(Tag bound) override;
+  using Transport::wait;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The providers on this host that offer FI_EP_RDM with tagged messages, e.g. "shm, tcp".
+std::string libfabricProviders();
+// fi_version() as text, e.g. "1.17".
+std::string libfabricVersion();
+
+}  // namespace collbench
