@@ -5,6 +5,7 @@
 
 #include "collectives/allreduce/allreduce.h"
 #include "collectives/native/mpi.h"
+#include "collectives/p2p/p2p.h"
 
 namespace collbench {
 namespace {
@@ -16,6 +17,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"ring", makeRingAllreduce},
       {"tree", makeTreeAllreduce},
       {"mpi", makeMpiAllreduce},
+      {"pingpong", makePingpong},
   };
   return table;
 }
@@ -24,7 +26,10 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
 
 std::vector<AlgorithmInfo> listAlgorithms() {
   std::vector<AlgorithmInfo> out;
-  for (const auto& [name, make] : factories()) out.push_back({name, make()->description()});
+  for (const auto& [name, make] : factories()) {
+    auto algo = make();
+    out.push_back({name, algo->collective(), algo->description()});
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@ namespace collbench {
 
 struct AlgorithmInfo {
   std::string name;
+  std::string collective;
   std::string description;
 };
 

@@ -38,9 +38,10 @@ void printList() {
   std::cout << "transports:\n";
   for (const auto& t : listTransports())
     std::cout << "  " << t.name << ": " << t.description << "\n";
-  std::cout << "algorithms (allreduce):\n";
-  for (const auto& a : listAlgorithms())
-    std::cout << "  " << a.name << ": " << a.description << "\n";
+  std::cout << "algorithms:\n";
+  for (const auto& a : listAlgorithms()) {
+    std::cout << "  " << a.name << " (" << a.collective << "): " << a.description << "\n";
+  }
 }
 
 // Every rank must run the same sweep. Returns an empty string when they agree, else a message
@@ -61,50 +62,62 @@ std::string compareOptionsAcrossRanks(const Options& o, Bootstrap& boot) {
   return "";
 }
 
-// Busy-polling wins about 15 us per message on an idle core, and steals the core from the
-// very rank we wait for when a host runs more ranks than it has cores.
-void chooseSpin(Options& o, const MpiBootstrap& boot) {
-  if (o.spin_given) return;
+bool oversubscribed(const MpiBootstrap& boot) {
   const auto cores = static_cast<int>(std::thread::hardware_concurrency());
-  const bool oversubscribed = cores > 0 && boot.localSize() > cores;
-  o.transport_options.tcp.spin = std::chrono::microseconds(oversubscribed ? 0 : 50);
+  return cores > 0 && boot.localSize() > cores;
 }
 
-int runJob(Options o, int argc, char** argv) {
-  MpiBootstrap boot(MPI_COMM_WORLD);
-  chooseSpin(o, boot);
-  const std::string mismatch = compareOptionsAcrossRanks(o, boot);
-  if (!mismatch.empty()) {
-    if (boot.rank() == 0) std::cerr << "collbench: error: " << mismatch << "\n";
-    return kExitUsage;
-  }
-  RunInfo run = collectRunInfo(o, boot, argc, argv);
-  std::unique_ptr<Transport> transport;
+// Busy-polling wins about 15 us per message on an idle core, and steals the core from the
+// very rank we wait for when a host runs more ranks than it has cores. The same reasoning
+// picks libfabric's progress mode under --progress auto.
+void tuneForHost(Options& o, const MpiBootstrap& boot) {
+  const bool crowded = oversubscribed(boot);
+  if (!o.spin_given) o.transport_options.tcp.spin = std::chrono::microseconds(crowded ? 0 : 50);
+  auto& fi = o.transport_options.libfabric;
+  fi.blocking_progress = o.progress == "block" || (o.progress == "auto" && crowded);
+  fi.spin = std::chrono::microseconds(crowded ? 0 : 50);
+  fi.local_rank = boot.localRank();
+}
+
+// Watchdog limit: past the transport's own deadline, so that its message (which names the
+// peer) comes first whenever there is one.
+std::chrono::milliseconds watchdogLimit(const Options& o) {
+  const auto grace = o.comm.timeout / 2 + std::chrono::seconds(5);
+  return o.comm.timeout + std::chrono::duration_cast<std::chrono::milliseconds>(grace);
+}
+
+std::unique_ptr<Transport> setUpTransport(const Options& o, MpiBootstrap& boot,
+                                          Watchdog& watchdog) {
+  watchdog.setTask("setting up transport " + o.transport);
+  watchdog.arm("exchanging endpoints");
   try {
-    transport = makeTransport(o.transport, boot, o.transport_options);
+    auto transport = makeTransport(o.transport, boot, o.transport_options);
+    watchdog.disarm();
+    return transport;
   } catch (const std::exception& e) {
     std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname()
               << "): cannot set up transport " << o.transport << ": " << e.what() << "\n";
-    return kExitRuntime;
+    return nullptr;
   }
-  Communicator comm(*transport, o.comm);
-  const bool root = boot.rank() == 0;
-  ResultSink sink(run, root ? &std::cout : nullptr, root ? o.json_path : "");
-  sink.begin();
-  // Backstop for hangs no transport deadline sees (MPI's own calls): print and exit, and
-  // mpirun takes the rest of the job down. The result file is already saved.
-  const auto grace = o.comm.timeout / 2 + std::chrono::seconds(5);
-  Watchdog watchdog(o.comm.timeout + std::chrono::duration_cast<std::chrono::milliseconds>(grace),
-                    "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")",
-                    [] { std::_Exit(kExitRuntime); });
-  Sweep sweep(o, boot, comm, sink, watchdog);
+}
+
+void describeTransport(RunInfo& run, const Transport& transport, const Sweep& sweep,
+                       std::uint64_t buffer_bytes) {
+  run.transport_provider = transport.props().provider;
+  run.link_gbps = transport.props().link_gbps;
+  run.registered_bytes = buffer_bytes;
+  run.registration_us = sweep.registrationMicroseconds();
+}
+
+int runSweep(const Options& o, MpiBootstrap& boot, Sweep& sweep, ResultSink& sink,
+             Watchdog& watchdog) {
   std::int64_t wrong = 0;
   try {
     wrong = sweep.run();
   } catch (const std::exception& e) {
     std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname()
               << "): FAILED: " << e.what() << "\n";
-    if (root && !o.json_path.empty()) {
+    if (boot.rank() == 0 && !o.json_path.empty()) {
       std::cerr << "collbench: measurements taken so far are in " << o.json_path << "\n";
     }
     MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
@@ -116,6 +129,31 @@ int runJob(Options o, int argc, char** argv) {
   boot.barrier();  // no rank closes its connections while another still uses them
   watchdog.disarm();
   return wrong == 0 ? 0 : kExitWrong;
+}
+
+int runJob(Options o, int argc, char** argv) {
+  MpiBootstrap boot(MPI_COMM_WORLD);
+  tuneForHost(o, boot);
+  const std::string mismatch = compareOptionsAcrossRanks(o, boot);
+  if (!mismatch.empty()) {
+    if (boot.rank() == 0) std::cerr << "collbench: error: " << mismatch << "\n";
+    return kExitUsage;
+  }
+  // Backstop for hangs no transport deadline sees (MPI's own calls): print and exit, and
+  // mpirun takes the rest of the job down. The result file is saved after every size.
+  Watchdog watchdog(watchdogLimit(o),
+                    "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")",
+                    [] { std::_Exit(kExitRuntime); });
+  RunInfo run = collectRunInfo(o, boot, argc, argv);
+  std::unique_ptr<Transport> transport = setUpTransport(o, boot, watchdog);
+  if (!transport) return kExitRuntime;
+  Communicator comm(*transport, o.comm);
+  const bool root = boot.rank() == 0;
+  ResultSink sink(root ? &std::cout : nullptr, root ? o.json_path : "");
+  Sweep sweep(o, boot, comm, sink, watchdog);
+  describeTransport(run, *transport, sweep, (o.max_bytes + 7) / 8 * 8 * 2);
+  sink.begin(run);
+  return runSweep(o, boot, sweep, sink, watchdog);
 }
 
 }  // namespace

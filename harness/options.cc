@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "collectives/api/collective.h"
 #include "collectives/registry.h"
 
 namespace collbench {
@@ -54,7 +55,7 @@ std::uint64_t sizeFlag(const std::string& flag, const std::string& text) {
 
 struct RawOptions {
   std::string min_bytes = "8", max_bytes = "64M", ops = "sum", dtypes = "float32";
-  std::string algorithms = "ring,tree,mpi", in_place = "both", segment = "256K", chunk = "512K";
+  std::string algorithms, in_place = "both", segment = "256K", chunk = "512K";
   std::string sockbuf = "4M";
   double timeout_s = 300;
   int spin_us = -1;  // auto
@@ -71,7 +72,10 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("-d,--datatype", raw.dtypes, "Type: " + dataTypeNames() + " (comma list or all)");
   app.add_option("-J,--json", o.json_path, "Write results as JSON to this file");
   app.add_option("--transport", o.transport, "Transport: " + transportNames());
-  app.add_option("--algo", raw.algorithms, "Algorithms, comma list: " + algorithmNames());
+  app.add_option("--collective", o.collective, "allreduce or pingpong (pairs 0-1, 2-3, ...)");
+  app.add_option("--algo", raw.algorithms,
+                 "Algorithms, comma list: " + algorithmNames() +
+                     " (default: ring,tree,mpi for allreduce, pingpong for pingpong)");
   app.add_option("--in-place", raw.in_place, "yes, no or both");
   app.add_option("--label", o.label, "Free-form label stored in the result file");
   app.add_option("--seed", o.seed, "Seed of the correctness data");
@@ -87,11 +91,52 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--tcp-spin-us", raw.spin_us,
                  "Microseconds to busy-poll before blocking (default: 50, or 0 when this host "
                  "runs more ranks than it has cores)");
+  auto& fi = o.transport_options.libfabric;
+  app.add_option("--fi-provider", fi.provider,
+                 "libfabric provider: efa, tcp, shm, sockets, verbs, psm3, cxi, opx, or auto (efa "
+                 "where an EFA device exists, else tcp)");
+  app.add_option("--progress", o.progress,
+                 "libfabric progress: poll, block (sleep on the completion queue), or auto (block "
+                 "when this host runs more ranks than it has cores)");
   app.add_option("--inject-wrong-rank", o.inject_wrong_rank)->group("");  // test hooks, hidden
   app.add_option("--inject-exit-rank", o.inject_exit_rank)->group("");
   app.add_option("--inject-stall-rank", o.inject_stall_rank)->group("");
   app.add_flag("--version", o.show_version, "Print version and build configuration");
   app.add_flag("--list", o.show_list, "List transports and algorithms");
+}
+
+void validateAlgorithms(Options& o, const std::string& algo_flag) {
+  const auto names = collectiveNames();
+  if (std::find(names.begin(), names.end(), o.collective) == names.end()) {
+    throw UsageError("--collective: unknown collective '" + o.collective +
+                     "'; available: allreduce, pingpong");
+  }
+  const char* fallback = o.collective == "pingpong" ? "pingpong" : "ring,tree,mpi";
+  o.algorithms = splitList(algo_flag.empty() ? fallback : algo_flag);
+  if (o.algorithms.empty()) throw UsageError("--algo: empty list");
+  for (const auto& a : o.algorithms) {
+    auto algo = makeAlgorithm(a);
+    if (!algo) {
+      throw UsageError("--algo: unknown algorithm '" + a + "'; available: " + algorithmNames());
+    }
+    if (algo->collective() != o.collective) {
+      throw UsageError("--algo: '" + a + "' measures " + algo->collective() + ", not " +
+                       o.collective + " (--collective)");
+    }
+  }
+}
+
+void validateLibfabric(const Options& o) {
+  static const std::vector<std::string> providers = {"auto",  "efa",  "tcp", "shm", "sockets",
+                                                     "verbs", "psm3", "cxi", "opx"};
+  const std::string& p = o.transport_options.libfabric.provider;
+  if (std::find(providers.begin(), providers.end(), p) == providers.end()) {
+    throw UsageError("--fi-provider: unknown provider '" + p +
+                     "'; allowed: efa, tcp, shm, sockets, verbs, psm3, cxi, opx, auto");
+  }
+  if (o.progress != "poll" && o.progress != "block" && o.progress != "auto") {
+    throw UsageError("--progress: '" + o.progress + "' is not one of poll, block, auto");
+  }
 }
 
 void validate(Options& o, const RawOptions& raw) {
@@ -111,13 +156,8 @@ void validate(Options& o, const RawOptions& raw) {
     throw UsageError("--transport: unknown transport '" + o.transport +
                      "'; available: " + transportNames());
   }
-  o.algorithms = splitList(raw.algorithms);
-  if (o.algorithms.empty()) throw UsageError("--algo: empty list");
-  for (const auto& a : o.algorithms) {
-    if (!makeAlgorithm(a)) {
-      throw UsageError("--algo: unknown algorithm '" + a + "'; available: " + algorithmNames());
-    }
-  }
+  validateAlgorithms(o, raw.algorithms);
+  validateLibfabric(o);
   if (raw.in_place == "yes")
     o.in_place = InPlaceMode::kYes;
   else if (raw.in_place == "no")
@@ -203,6 +243,9 @@ std::map<std::string, std::string> Options::canonical() const {
   m["datatype"] = join(dtypes, dtypeName);
   m["transport"] = transport;
   m["algo"] = join(algorithms, [](const std::string& s) { return s; });
+  m["collective"] = collective;
+  m["fi_provider"] = transport_options.libfabric.provider;
+  m["progress"] = progress;
   m["in_place"] = in_place == InPlaceMode::kBoth  ? "both"
                   : in_place == InPlaceMode::kYes ? "yes"
                                                   : "no";

@@ -26,6 +26,7 @@ struct Options {
   std::vector<DataType> dtypes{DataType::kFloat32};
   std::string json_path;
   std::string transport = "tcp";
+  std::string collective = "allreduce";
   std::vector<std::string> algorithms{"ring", "tree", "mpi"};
   InPlaceMode in_place = InPlaceMode::kBoth;
   std::string label;
@@ -37,7 +38,8 @@ struct Options {
   int inject_wrong_rank = -1;
   int inject_exit_rank = -1;
   int inject_stall_rank = -1;
-  bool spin_given = false;  // --tcp-spin-us was on the command line
+  bool spin_given = false;        // --tcp-spin-us was on the command line
+  std::string progress = "auto";  // libfabric: poll, block, or auto (block when oversubscribed)
   bool show_version = false;
   bool show_list = false;
 

@@ -16,9 +16,15 @@ namespace collbench {
 namespace {
 
 std::string optionalLine(const char* name, const std::string& have, const char* version,
-                         const char* status) {
+                         const std::string& status) {
   if (have != "ON") return std::string("  ") + name + ": not built in\n";
   return std::string("  ") + name + " " + version + ": found at build time; " + status + "\n";
+}
+
+std::string runtimeLibraries() {
+  std::string s;
+  for (const auto& [name, version] : transportLibraries()) s += "; at run time " + version;
+  return s;
 }
 
 std::string isoTimeNow() {
@@ -56,7 +62,7 @@ std::string versionText() {
       << "algorithms: " << algorithmNames() << "\n"
       << "optional dependencies:\n"
       << optionalLine("libfabric", COLLBENCH_HAVE_LIBFABRIC_TEXT, COLLBENCH_LIBFABRIC_VERSION,
-                      "libfabric transport not written yet")
+                      "transport 'libfabric' built in" + runtimeLibraries())
       << optionalLine("NCCL", COLLBENCH_HAVE_NCCL_TEXT, COLLBENCH_NCCL_VERSION,
                       "NCCL transport and baseline not written yet")
       << optionalLine("Gloo", COLLBENCH_HAVE_GLOO_TEXT, COLLBENCH_GLOO_VERSION,
@@ -116,6 +122,7 @@ RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, int argc, cha
   }
   run.libraries["mpi"] = mpiLibraryVersion();
   run.libraries["compiler"] = COLLBENCH_COMPILER;
+  for (const auto& [name, version] : transportLibraries()) run.libraries[name] = version;
   run.environment = relevantEnvironment();
   run.options = options.canonical();
   // Chosen per host (it depends on the host's cores), so not part of the cross-rank check.

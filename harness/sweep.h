@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collectives/api/algorithm.h"
+#include "collectives/api/collective.h"
 #include "harness/options.h"
 #include "harness/watchdog.h"
 #include "results/console.h"
@@ -20,8 +21,8 @@ namespace collbench {
 // a sink with no stream and no path). The JSON file is rewritten after every measurement.
 class ResultSink {
  public:
-  ResultSink(RunInfo run, std::ostream* console, std::string json_path);
-  void begin();
+  ResultSink(std::ostream* console, std::string json_path);
+  void begin(RunInfo run);
   void add(const Measurement& out_of_place, const Measurement& in_place, bool have_oop,
            bool have_ip);
   void note(const std::string& line);
@@ -50,11 +51,15 @@ class Sweep {
   // Runs everything; returns the number of wrong elements over all ranks and sizes. Throws
   // SweepFailure naming the operation that failed.
   std::int64_t run();
+  // Time spent registering the two message buffers with the transport (once, before any
+  // timed loop).
+  double registrationMicroseconds() const { return registration_us_; }
 
  private:
   void runAlgorithm(Algorithm& algo, DataType dtype, ReduceOp op);
   Measurement measure(Algorithm& algo, const CollArgs& args, bool in_place);
-  std::int64_t checkPass(Algorithm& algo, const CollArgs& args, const std::string& what);
+  std::int64_t checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const CollArgs& args,
+                         const std::string& what);
   std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what);
   // Runs one blocking step under the watchdog, adding `what` and `phase` to any failure.
   template <typename Fn>
@@ -70,6 +75,7 @@ class Sweep {
   void injectFaults();
   std::int64_t total_wrong_ = 0;
   int sizes_started_ = 0;
+  double registration_us_ = 0;
 };
 
 std::string describeSize(std::uint64_t bytes);  // "1 MiB", "8 B"

@@ -31,9 +31,12 @@ void ConsoleReporter::header(const RunInfo& run) {
   out_ << "# collbench " << run.version << " (" << run.git_revision << ")  transport "
        << run.transport << "  ranks " << run.ranks << "  hosts " << run.hosts.size() << "\n";
   for (const auto& h : run.hosts) out_ << "#   host " << h.name << ": " << h.ranks << " ranks\n";
+  if (!run.transport_provider.empty()) out_ << "# provider: " << run.transport_provider << "\n";
+  out_ << format("# memory registration: %llu bytes in %.1f us, before any timed loop\n",
+                 static_cast<unsigned long long>(run.registered_bytes), run.registration_us);
   if (!run.label.empty()) out_ << "# label: " << run.label << "\n";
-  out_ << "# time = mean of per-iteration times (max over ranks); GB/s = 10^9 bytes/s;"
-          " busbw = algbw * 2(n-1)/n\n";
+  out_ << "# time = mean of per-iteration times (max over ranks; pingpong: half the round trip);"
+          " GB/s = 10^9 bytes/s;\n# busbw = algbw * 2(n-1)/n for allreduce, = algbw for pingpong\n";
   out_ << format("#%-9s %-9s %12s %12s %8s %6s   %-33s   %-33s\n", "", "", "", "", "", "",
                  "           out-of-place", "             in-place");
   out_ << format("#%-9s %-9s %12s %12s %8s %6s  %9s %7s %7s %6s  %9s %7s %7s %6s\n", "algo",

@@ -49,6 +49,10 @@ struct RunInfo {
   std::string start_time;  // ISO 8601, UTC
   std::string label;
   std::string transport;
+  std::string transport_provider;      // e.g. the libfabric provider ("efa", "tcp", "shm")
+  double link_gbps = 0;                // nominal, as the transport reports it; 0 when unknown
+  std::uint64_t registered_bytes = 0;  // message buffers registered with the transport
+  double registration_us = 0;          // time that took, outside every timed loop
   int ranks = 0;
   std::vector<HostInfo> hosts;
   std::map<std::string, std::string> libraries;    // name -> version

@@ -21,9 +21,10 @@ ALLOWED = {
     "collectives/reduce": ["collectives/api"],
     "collectives/allreduce": ["collectives/api", "collectives/patterns", "collectives/reduce",
                               "transports/api"],
+    "collectives/p2p": ["collectives/api", "transports/api"],
     "collectives/native": ["collectives/api", "collectives/reduce", "transports/api"],
     "collectives/registry": ["collectives/api", "collectives/allreduce", "collectives/native",
-                             "transports/api"],
+                             "collectives/p2p", "transports/api"],
     "results": [],
     "harness": None,  # sees everything
 }

@@ -48,6 +48,14 @@ bool transportExists(const std::string& name) {
   return false;
 }
 
+std::map<std::string, std::string> transportLibraries() {
+  std::map<std::string, std::string> libs;
+#if COLLBENCH_HAVE_LIBFABRIC
+  libs["libfabric"] = libfabricVersion() + " (providers: " + libfabricProviders() + ")";
+#endif
+  return libs;
+}
+
 std::unique_ptr<Transport> makeTransport(const std::string& name, Bootstrap& boot,
                                          const TransportOptions& options) {
   for (const auto& e : entries()) {

@@ -2,6 +2,7 @@
 // one entry in registry.cc.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct TransportInfo {
 std::vector<TransportInfo> listTransports();
 std::string transportNames();
 bool transportExists(const std::string& name);
+
+// Versions of the libraries the built-in transports use, e.g. {"libfabric": "1.17"}.
+std::map<std::string, std::string> transportLibraries();
 
 // Collective over boot. Throws std::invalid_argument for an unknown name.
 std::unique_ptr<Transport> makeTransport(const std::string& name, Bootstrap& boot,

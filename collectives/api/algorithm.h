@@ -28,15 +28,13 @@ class Algorithm {
   virtual ~Algorithm() = default;
   virtual std::string name() const = 0;
   virtual std::string description() const = 0;
+  // The collective it implements, a name known to describeCollective().
+  virtual std::string collective() const { return "allreduce"; }
   // Whether run() can handle these arguments on this communicator.
   virtual bool supports(const Communicator& comm, const CollArgs& args) const = 0;
   // Collective: every rank of comm calls it with the same count, dtype and op. Blocks until
   // this rank's result is in args.recv. Throws TransportError subclasses on failure.
   virtual void run(Communicator& comm, const CollArgs& args) = 0;
 };
-
-// The all-reduce descriptor as nccl-tests defines it: the bytes a call moves per rank and the
-// factor that turns algorithm bandwidth into bus bandwidth, 2(n-1)/n.
-double allreduceBusFactor(int ranks);
 
 }  // namespace collbench

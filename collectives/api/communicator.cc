@@ -43,6 +43,4 @@ void Communicator::barrier() {
   }
 }
 
-double allreduceBusFactor(int ranks) { return ranks > 1 ? 2.0 * (ranks - 1) / ranks : 0.0; }
-
 }  // namespace collbench
