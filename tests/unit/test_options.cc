@@ -80,7 +80,7 @@ TEST(ParseOptions, NcclTestsLettersAndLongNames) {
 
 TEST(ParseOptions, BadValuesNameTheFlag) {
   EXPECT_EQ(usageError({"--transport", "udp"}),
-            "--transport: unknown transport 'udp'; available: tcp");
+            "--transport: unknown transport 'udp'; available: " + transportNames());
   EXPECT_EQ(usageError({"-n", "0"}), "-n/--iters: 0 is out of range [1, 1e+07]");
   EXPECT_EQ(usageError({"-b", "2M", "-e", "1M"}), "-b/--minbytes is larger than -e/--maxbytes");
   EXPECT_EQ(usageError({"--segment-bytes", "8"}),
