@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Point-to-point figures of collbench's transports next to libfabric's own fi_pingpong
+# (Debian's libfabric-bin) on the same provider, measured in the same run, as a Markdown table:
+# one-way latency (half the round trip) and bandwidth, with the ratio collbench / fi_pingpong.
+#   scripts/bench-p2p.sh [SIZES]        default SIZES: "8 1048576 67108864"
+# Needs a build (scripts/run.sh --version builds one). Runs 2 ranks on this host.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+sizes=${1:-"8 1048576 67108864"}
+bin=$BUILD_DIR/collbench
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# shellcheck disable=SC2046
+mpirun_cmd=(mpirun -np 2 $(mpirun_flags))
+
+iterations() { if [ "$1" -le 65536 ]; then echo 2000; elif [ "$1" -le 4194304 ]; then echo 200; else echo 20; fi; }
+
+# fi_pingpong: one server, one client on 127.0.0.1; prints "usec/xfer MB/sec".
+fi_pingpong_run() {
+  local provider=$1 size=$2 iters port=$((47000 + RANDOM % 2000))
+  iters=$(iterations "$size")
+  fi_pingpong -p "$provider" -e rdm -B "$port" -S "$size" -I "$iters" >/dev/null 2>&1 &
+  local server=$!
+  sleep 0.3
+  timeout 120 fi_pingpong -p "$provider" -e rdm -P "$port" -S "$size" -I "$iters" 127.0.0.1 2>/dev/null |
+    awk 'NR == 2 { print $7, $6 }'
+  wait "$server" 2>/dev/null || true
+}
+
+collbench_run() {  # provider size -> JSON file
+  local transport=$1 provider=$2 size=$3 out=$4 iters
+  iters=$(iterations "$size")
+  local extra=()
+  [ "$transport" = libfabric ] && extra=(--fi-provider "$provider")
+  "${mpirun_cmd[@]}" "$bin" --collective pingpong --transport "$transport" "${extra[@]}" \
+    -b "$size" -e "$size" -n "$iters" -w 10 --in-place no -J "$out" >/dev/null
+}
+
+echo "| transport | provider | size (B) | collbench one-way (us) | fi_pingpong (us) | latency ratio | collbench GB/s | fi_pingpong GB/s | bandwidth ratio |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+for provider in tcp shm; do
+  for size in $sizes; do
+    read -r fi_us fi_mbs < <(fi_pingpong_run "$provider" "$size" || echo "nan nan")
+    collbench_run libfabric "$provider" "$size" "$work/cb.json"
+    python3 - "$work/cb.json" "$provider" "$size" "$fi_us" "$fi_mbs" <<'PY'
+import json, sys
+path, provider, size, fi_us, fi_mbs = sys.argv[1:]
+m = json.load(open(path))["measurements"][0]
+us, gbs = m["time_us"]["p50"], m["bytes"] / (m["time_us"]["p50"] * 1e3)
+fi_us, fi_gbs = float(fi_us), float(fi_mbs) / 1e3
+ratio = lambda a, b: f"{a / b:.2f}" if b == b and b > 0 else "-"
+print(f"| libfabric | {provider} | {size} | {us:.2f} | {fi_us:.2f} | {ratio(us, fi_us)} | "
+      f"{gbs:.3f} | {fi_gbs:.3f} | {ratio(gbs, fi_gbs)} |")
+PY
+  done
+done
+for size in $sizes; do  # the TCP transport, for reference (fi_pingpong has no counterpart)
+  collbench_run tcp - "$size" "$work/cb.json"
+  python3 - "$work/cb.json" "$size" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["measurements"][0]
+us = m["time_us"]["p50"]
+print(f"| tcp | - | {sys.argv[2]} | {us:.2f} | - | - | {m['bytes'] / (us * 1e3):.3f} | - | - |")
+PY
+done
