@@ -17,6 +17,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "transports/api/tag_sequences.h"
+
 #if COLLBENCH_HAVE_CUDA
 #include <cuda_runtime_api.h>
 #endif
@@ -158,8 +160,8 @@ struct LibfabricTransport::Impl {
   void complete(void* ctx);
   void fail(const fi_cq_err_entry& err);
   void waitForCompletion(Deadline deadline);
-  std::uint64_t wireTag(std::unordered_map<Tag, std::uint64_t>& seqs, Tag tag) {
-    return (tag << kSeqBits) | (seqs[tag]++ & kSeqMask);
+  std::uint64_t wireTag(TagSequences& seqs, Tag tag) {
+    return (tag << kSeqBits) | (seqs.next(tag) & kSeqMask);
   }
 
   LibfabricOptions opts;
@@ -174,7 +176,7 @@ struct LibfabricTransport::Impl {
   FidPtr<fid_ep> ep;
   std::vector<fi_addr_t> addrs;
   std::vector<std::string> hosts;
-  std::vector<std::unordered_map<Tag, std::uint64_t>> send_seq, recv_seq;
+  std::vector<TagSequences> send_seq, recv_seq;
   std::unordered_map<void*, std::unique_ptr<Piece>> inflight;
   std::deque<std::unique_ptr<Piece>> backlog;  // refused with -FI_EAGAIN, posted by progress()
   int wait_fd = -1;  // the completion queue's wait object (FI_WAIT_FD), when blocking
@@ -458,11 +460,7 @@ Request LibfabricTransport::postRecv(int peer, Tag tag, MemoryRegion& region, st
 
 void LibfabricTransport::releaseTagsBelow(Tag bound) {
   for (auto* table : {&impl_->send_seq, &impl_->recv_seq}) {
-    for (auto& seqs : *table) {
-      for (auto it = seqs.begin(); it != seqs.end();) {
-        it = it->first < bound ? seqs.erase(it) : ++it;
-      }
-    }
+    for (TagSequences& seqs : *table) seqs.releaseBelow(bound);
   }
 }
 

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "transports/api/tag_sequences.h"
 #include "transports/tcp/socket.h"
 
 namespace collbench {
@@ -117,7 +118,7 @@ struct Peer {
   bool lost = false;
   std::string lost_reason;
   std::size_t next_stream = 0;
-  std::unordered_map<Tag, std::uint64_t> send_seq, recv_seq;
+  TagSequences send_seq, recv_seq;
   std::unordered_map<Key, Inbound, KeyHash> inbound;
 };
 
@@ -496,7 +497,7 @@ Request TcpTransport::postSend(int peer, Tag tag, const MemoryRegion& region, st
   Peer* pp = m.peerFor(*req);
   if (!pp) return Request(req);
   Peer& p = *pp;
-  const std::uint64_t seq = p.send_seq[tag]++;
+  const std::uint64_t seq = p.send_seq.next(tag);
   const std::byte* base = region.data() + offset;
   const std::size_t chunks =
       std::max<std::size_t>(1, (bytes + m.opts.chunk_bytes - 1) / m.opts.chunk_bytes);
@@ -519,7 +520,7 @@ Request TcpTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::siz
   Peer* pp = m.peerFor(*req);
   if (!pp) return Request(req);
   Peer& p = *pp;
-  const Key key{tag, p.recv_seq[tag]++};
+  const Key key{tag, p.recv_seq.next(tag)};
   Inbound& in = p.inbound[key];
   in.req = req;
   in.dst = region.data() + offset;
@@ -532,18 +533,10 @@ Request TcpTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::siz
   return Request(req);
 }
 
-namespace {
-
-void eraseTagsBelow(std::unordered_map<Tag, std::uint64_t>& seqs, Tag bound) {
-  for (auto it = seqs.begin(); it != seqs.end();) it = it->first < bound ? seqs.erase(it) : ++it;
-}
-
-}  // namespace
-
 void TcpTransport::releaseTagsBelow(Tag bound) {
   for (Peer& p : impl_->peers) {
-    eraseTagsBelow(p.send_seq, bound);
-    eraseTagsBelow(p.recv_seq, bound);
+    p.send_seq.releaseBelow(bound);
+    p.recv_seq.releaseBelow(bound);
   }
 }
 
