@@ -11,10 +11,14 @@ build -DCOLLBENCH_BUILD_TESTS=ON
 (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)" "$@")
 
 if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
+  # The in-process tests only (unit, transport conformance, loopback collectives, pingpong);
+  # the network collective grid already ran above and would double the time under ASan.
   echo "collbench: sanitizer pass (address, undefined) over the in-process tests"
-  BUILD_DIR="$BUILD_DIR-asan" build -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  asan=$BUILD_DIR-asan
+  cmake -S "$COLLBENCH_ROOT" -B "$asan" -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCOLLBENCH_SANITIZE=address,undefined
-  cd "$BUILD_DIR-asan"
+  cmake --build "$asan" -j "$(nproc)" --target unit_tests harness_tests transport_tests collective_tests
+  cd "$asan"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-    ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective"
+    ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective" -E "^Network/|^format$|^layering"
 fi
