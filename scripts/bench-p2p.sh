@@ -13,16 +13,21 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2046
 mpirun_cmd=(mpirun -np 2 $(mpirun_flags))
 
+pin_prefix() { [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null && echo "taskset -c $1"; }
+pin() { local core=$1; shift; $(pin_prefix "$core") "$@"; }
+
 iterations() { if [ "$1" -le 65536 ]; then echo 2000; elif [ "$1" -le 4194304 ]; then echo 200; else echo 20; fi; }
 
 # fi_pingpong: one server, one client on 127.0.0.1; prints "usec/xfer MB/sec".
 fi_pingpong_run() {
   local provider=$1 size=$2 iters port=$((47000 + RANDOM % 2000))
   iters=$(iterations "$size")
-  fi_pingpong -p "$provider" -e rdm -B "$port" -S "$size" -I "$iters" >/dev/null 2>&1 &
+  # Pinned to cores 0 and 1, as mpirun binds collbench's two ranks, so neither side of either
+  # benchmark shares a core with the other.
+  pin 0 fi_pingpong -p "$provider" -e rdm -B "$port" -S "$size" -I "$iters" >/dev/null 2>&1 &
   local server=$!
   sleep 0.3
-  timeout 120 fi_pingpong -p "$provider" -e rdm -P "$port" -S "$size" -I "$iters" 127.0.0.1 2>/dev/null |
+  timeout 120 $(pin_prefix 1) fi_pingpong -p "$provider" -e rdm -P "$port" -S "$size" -I "$iters" 127.0.0.1 2>/dev/null |
     awk 'NR == 2 { print $7, $6 }'
   wait "$server" 2>/dev/null || true
 }
