@@ -149,6 +149,10 @@ struct LibfabricTransport::Impl {
   ~Impl();
 
   void open(const std::string& provider);
+  void openDomain();
+  void openQueues();
+  void openEndpoint();
+  void describeProvider();
   void exchangeAddresses(Bootstrap& boot);
   Request post(OpKind kind, int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                std::size_t bytes);
@@ -208,12 +212,22 @@ void LibfabricTransport::Impl::open(const std::string& provider) {
                          libfabricProviders());
   }
   info = pickDomain(infos.get(), opts.local_rank);
+  openDomain();
+  openQueues();
+  openEndpoint();
+  describeProvider();
+}
+
+void LibfabricTransport::Impl::openDomain() {
   fid_fabric* f = nullptr;
   check(fi_fabric(info->fabric_attr, &f, nullptr), "fi_fabric");
   fabric.reset(f);
   fid_domain* d = nullptr;
   check(fi_domain(fabric.get(), info, &d, nullptr), "fi_domain");
   domain.reset(d);
+}
+
+void LibfabricTransport::Impl::openQueues() {
   fi_cq_attr cq_attr{};
   cq_attr.format = FI_CQ_FORMAT_TAGGED;
   cq_attr.size = 4096;
@@ -234,12 +248,18 @@ void LibfabricTransport::Impl::open(const std::string& provider) {
   fid_av* a = nullptr;
   check(fi_av_open(domain.get(), &av_attr, &a, nullptr), "fi_av_open");
   av.reset(a);
+}
+
+void LibfabricTransport::Impl::openEndpoint() {
   fid_ep* e = nullptr;
   check(fi_endpoint(domain.get(), info, &e, nullptr), "fi_endpoint");
   ep.reset(e);
   check(fi_ep_bind(ep.get(), &cq->fid, FI_TRANSMIT | FI_RECV), "fi_ep_bind(cq)");
   check(fi_ep_bind(ep.get(), &av->fid, 0), "fi_ep_bind(av)");
   check(fi_enable(ep.get()), "fi_enable");
+}
+
+void LibfabricTransport::Impl::describeProvider() {
   props.name = "libfabric";
   props.provider = coreProvider(info->fabric_attr->prov_name);
   if (opts.hmem && (info->caps & FI_HMEM)) props.memory_kinds.push_back(MemoryKind::kCuda);
