@@ -119,28 +119,31 @@ TEST_P(Conformance, SendBeforeReceiveIsPosted) {
   });
 }
 
-TEST_P(Conformance, EveryPairOfFourRanksExchanges) {
-  run(4, [&](Transport& tr, Bootstrap&) {
-    const int me = tr.rank(), n = tr.size();
-    std::vector<std::vector<std::uint8_t>> out(n), in(n);
-    std::vector<std::unique_ptr<MemoryRegion>> regions;
-    std::vector<Request> reqs;
-    for (int p = 0; p < n; ++p) {
-      if (p == me) continue;
-      out[p] = pattern(20000, me * 10 + p);
-      in[p].assign(20000, 0);
-      regions.push_back(tr.registerMemory(in[p].data(), 20000, MemoryKind::kHost));
-      reqs.push_back(tr.postRecv(p, 1, *regions.back(), 0, 20000));
-      regions.push_back(tr.registerMemory(out[p].data(), 20000, MemoryKind::kHost));
-      reqs.push_back(tr.postSend(p, 1, *regions.back(), 0, 20000));
-    }
-    tr.wait(reqs, soon());
-    for (int p = 0; p < n; ++p) {
-      if (p != me) {
-        EXPECT_EQ(in[p], pattern(20000, p * 10 + me)) << me << " from " << p;
+// Every rank exchanges a distinct message with every other, at 2, 3 and 4 ranks.
+TEST_P(Conformance, EveryPairExchangesAtTwoThreeAndFourRanks) {
+  for (int ranks : {2, 3, 4}) {
+    run(ranks, [&](Transport& tr, Bootstrap&) {
+      const int me = tr.rank(), n = tr.size();
+      std::vector<std::vector<std::uint8_t>> out(n), in(n);
+      std::vector<std::unique_ptr<MemoryRegion>> regions;
+      std::vector<Request> reqs;
+      for (int p = 0; p < n; ++p) {
+        if (p == me) continue;
+        out[p] = pattern(20000, me * 10 + p);
+        in[p].assign(20000, 0);
+        regions.push_back(tr.registerMemory(in[p].data(), 20000, MemoryKind::kHost));
+        reqs.push_back(tr.postRecv(p, 1, *regions.back(), 0, 20000));
+        regions.push_back(tr.registerMemory(out[p].data(), 20000, MemoryKind::kHost));
+        reqs.push_back(tr.postSend(p, 1, *regions.back(), 0, 20000));
       }
-    }
-  });
+      tr.wait(reqs, soon());
+      for (int p = 0; p < n; ++p) {
+        if (p != me) {
+          EXPECT_EQ(in[p], pattern(20000, p * 10 + me)) << n << " ranks: " << me << " from " << p;
+        }
+      }
+    });
+  }
 }
 
 TEST_P(Conformance, TimeoutNamesPeerAndTag) {
