@@ -26,9 +26,13 @@ install_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# build [TARGET...]: configures build/ (Release, tests included) and builds the targets given,
+# or everything.
 build() {
-  cmake -S "$COLLBENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@"
-  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  cmake -S "$COLLBENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$BUILD_DIR" -j "$(nproc)" "${targets[@]}"
 }
 
 # mpirun flags for this host: root needs --allow-run-as-root; a laptop or CI box usually has

@@ -6,6 +6,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_packages
-build -DCOLLBENCH_BUILD_TESTS=OFF
+build collbench
 # shellcheck disable=SC2046
 exec mpirun -np "${COLLBENCH_NP:-4}" $(mpirun_flags) "$BUILD_DIR/collbench" "$@"

@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_packages
-build -DCOLLBENCH_BUILD_TESTS=ON
+build
 (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)" "$@")
 
 if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
