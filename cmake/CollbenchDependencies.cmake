@@ -7,6 +7,7 @@ if(NOT CLI11_FOUND)
   find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
 endif()
 find_package(nlohmann_json 3 REQUIRED)
+find_package(yaml-cpp REQUIRED)  # acceptance specs
 find_package(Threads REQUIRED)
 find_package(PkgConfig)
 

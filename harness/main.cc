@@ -1,7 +1,8 @@
 // collbench: launched with mpirun, one process per rank.
 //
 // Exit status: 0 every check passed; 1 runtime failure (timeout, dead peer, I/O);
-// 2 usage error (bad flag, mismatched options across ranks); 3 wrong results.
+// 2 usage error (bad flag, mismatched options across ranks, malformed spec or result file);
+// 3 wrong results; 4 an acceptance rule failed (--spec, or `collbench check`).
 #include <mpi.h>
 
 #include <cstdlib>
@@ -12,11 +13,14 @@
 
 #include "collectives/api/communicator.h"
 #include "collectives/registry.h"
+#include "harness/check.h"
 #include "harness/mpi_bootstrap.h"
 #include "harness/options.h"
 #include "harness/run_info.h"
 #include "harness/sweep.h"
+#include "harness/topology.h"
 #include "harness/watchdog.h"
+#include "results/fabrics.h"
 #include "transports/registry.h"
 
 namespace collbench {
@@ -101,59 +105,122 @@ std::unique_ptr<Transport> setUpTransport(const Options& o, MpiBootstrap& boot,
   }
 }
 
+// The link bandwidth link utilisation is measured against: the flag, else the fabric profile,
+// else what the transport reports.
+void describeLink(RunInfo& run, const Options& o, const Transport& transport) {
+  if (o.link_gbps > 0) {
+    run.link_gbps = o.link_gbps, run.link_source = "--link-gbps";
+  } else if (const FabricProfile* f = findFabric(o.fabric)) {
+    run.link_gbps = f->link_gbps, run.link_source = "fabric " + f->name;
+  } else if (transport.props().link_gbps > 0) {
+    run.link_gbps = transport.props().link_gbps, run.link_source = "transport";
+  }
+}
+
 void describeTransport(RunInfo& run, const Transport& transport, const Sweep& sweep,
                        std::uint64_t buffer_bytes) {
   run.transport_provider = transport.props().provider;
-  run.link_gbps = transport.props().link_gbps;
   run.registered_bytes = buffer_bytes;
   run.registration_us = sweep.registrationMicroseconds();
 }
 
+RunStatus failedStatus(const SweepFailure& e, const MpiBootstrap& boot,
+                       const std::vector<std::string>& rank_hosts) {
+  RunStatus st;
+  st.state = "failed";
+  st.failed_rank = e.suspect() >= 0 ? e.suspect() : boot.rank();
+  st.failed_host = rank_hosts.at(static_cast<std::size_t>(st.failed_rank));
+  st.operation = e.operation();
+  st.message = "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): " + e.what();
+  return st;
+}
+
+// The sweep, then the acceptance verdicts on rank 0. A failure is recorded in the result file
+// (by rank 0, which then aborts the job; other ranks abort at once).
 int runSweep(const Options& o, MpiBootstrap& boot, Sweep& sweep, ResultSink& sink,
-             Watchdog& watchdog) {
+             Watchdog& watchdog, const std::vector<std::string>& rank_hosts) {
   std::int64_t wrong = 0;
   try {
     wrong = sweep.run();
-  } catch (const std::exception& e) {
+  } catch (const SweepFailure& e) {
     std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname()
               << "): FAILED: " << e.what() << "\n";
     if (boot.rank() == 0 && !o.json_path.empty()) {
+      sink.finish(failedStatus(e, boot, rank_hosts), wrong);
       std::cerr << "collbench: measurements taken so far are in " << o.json_path << "\n";
     }
     MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
     return kExitRuntime;
   }
-  sink.end(wrong);
+  RunStatus done;
+  done.state = "complete";
+  sink.finish(done, wrong);
+  bool accepted = true;
+  if (boot.rank() == 0 && o.spec)
+    accepted = judge(*o.spec, sink.measurements(), o.junit_path, std::cout);
   watchdog.setTask("the end of the run");
   watchdog.arm("final barrier");
   boot.barrier();  // no rank closes its connections while another still uses them
   watchdog.disarm();
-  return wrong == 0 ? 0 : kExitWrong;
+  if (wrong != 0) return kExitWrong;
+  return accepted ? 0 : kExitAcceptance;
+}
+
+std::string gib(std::uint64_t bytes) {
+  std::ostringstream s;
+  s.precision(3);
+  s << static_cast<double>(bytes) / (1ull << 30) << " GiB";
+  return s.str();
+}
+
+// Sizes larger than the memory the host has free fail here, before any traffic, rather than
+// in the kernel's OOM killer halfway through a sweep. Collective over the bootstrap.
+std::string checkMemory(const Options& o, MpiBootstrap& boot) {
+  const std::uint64_t per_rank =
+      ((o.max_bytes + 7) / 8 * 8) * 2 + o.comm.segment_bytes * (o.comm.segments_in_flight + 2);
+  const std::uint64_t need = per_rank * static_cast<std::uint64_t>(boot.localSize());
+  const std::uint64_t have = availableMemoryBytes();
+  std::string mine;
+  if (have > 0 && need > have / 10 * 9) {
+    mine = "-e/--maxbytes: " + describeSize(o.max_bytes) + " needs " + gib(need) + " on host " +
+           boot.hostname() + " (" + std::to_string(boot.localSize()) +
+           " ranks x 2 buffers), but only " + gib(have) + " is available";
+  }
+  for (const auto& problem : allgatherStrings(boot, mine)) {
+    if (!problem.empty()) return problem;
+  }
+  return "";
 }
 
 int runJob(Options o, int argc, char** argv) {
   MpiBootstrap boot(MPI_COMM_WORLD);
   tuneForHost(o, boot);
-  const std::string mismatch = compareOptionsAcrossRanks(o, boot);
-  if (!mismatch.empty()) {
-    if (boot.rank() == 0) std::cerr << "collbench: error: " << mismatch << "\n";
+  std::string problem = compareOptionsAcrossRanks(o, boot);
+  if (problem.empty()) problem = checkMemory(o, boot);
+  if (!problem.empty()) {
+    if (boot.rank() == 0) std::cerr << "collbench: error: " << problem << "\n";
     return kExitUsage;
   }
-  // Backstop for hangs no transport deadline sees (MPI's own calls): print and exit, and
-  // mpirun takes the rest of the job down. The result file is saved after every size.
+  // Backstop for hangs no transport deadline sees (MPI's own calls): print, save what the
+  // result file should say, and exit; mpirun takes the rest of the job down.
   Watchdog watchdog(watchdogLimit(o),
-                    "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")",
-                    [] { std::_Exit(kExitRuntime); });
+                    "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")", [] {
+                      writeLastWords();
+                      std::_Exit(kExitRuntime);
+                    });
   RunInfo run = collectRunInfo(o, boot, argc, argv);
+  const std::vector<std::string> rank_hosts = allgatherStrings(boot, boot.hostname());
   std::unique_ptr<Transport> transport = setUpTransport(o, boot, watchdog);
   if (!transport) return kExitRuntime;
   Communicator comm(*transport, o.comm);
   const bool root = boot.rank() == 0;
-  ResultSink sink(root ? &std::cout : nullptr, root ? o.json_path : "");
+  ResultSink sink(root ? &std::cout : nullptr,
+                  root ? SinkPaths{o.json_path, o.csv_path} : SinkPaths{});
   Sweep sweep(o, boot, comm, sink, watchdog);
   describeTransport(run, *transport, sweep, (o.max_bytes + 7) / 8 * 8 * 2);
+  describeLink(run, o, *transport);
   sink.begin(run);
-  return runSweep(o, boot, sweep, sink, watchdog);
+  return runSweep(o, boot, sweep, sink, watchdog, rank_hosts);
 }
 
 }  // namespace
@@ -161,6 +228,7 @@ int runJob(Options o, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace collbench;
+  if (argc > 1 && std::string(argv[1]) == "check") return runCheckCommand(argc - 1, argv + 1);
   Options options;
   std::string help;
   try {
@@ -176,9 +244,10 @@ int main(int argc, char** argv) {
     std::cout << help;
     return 0;
   }
-  if (options.show_version || options.show_list) {
+  if (options.show_version || options.show_list || options.show_fabrics) {
     if (options.show_version) std::cout << versionText();
     if (options.show_list) printList();
+    if (options.show_fabrics) std::cout << fabricTable();
     return 0;
   }
   MPI_Init(&argc, &argv);

@@ -8,6 +8,8 @@
 
 #include "collectives/api/collective.h"
 #include "collectives/registry.h"
+#include "results/fabrics.h"
+#include "results/measurement.h"
 
 namespace collbench {
 namespace {
@@ -71,6 +73,14 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("-o,--op", raw.ops, "Reduction: " + reduceOpNames() + " (comma list or all)");
   app.add_option("-d,--datatype", raw.dtypes, "Type: " + dataTypeNames() + " (comma list or all)");
   app.add_option("-J,--json", o.json_path, "Write results as JSON to this file");
+  app.add_option("--csv", o.csv_path, "Write measurements as CSV to this file");
+  app.add_option("--spec", o.spec_path, "Acceptance spec (YAML) to judge the results against");
+  app.add_option("--junit", o.junit_path, "Write the spec's verdicts as JUnit XML (needs --spec)");
+  app.add_option("--link-gbps", o.link_gbps,
+                 "Nominal link bandwidth per rank in Gb/s (10^9 bit/s), for link utilisation");
+  app.add_option("--fabric", o.fabric,
+                 "Built-in fabric profile giving the link bandwidth: " + fabricNames() +
+                     " (see --list-fabrics)");
   app.add_option("--transport", o.transport, "Transport: " + transportNames());
   app.add_option("--collective", o.collective, "allreduce or pingpong (pairs 0-1, 2-3, ...)");
   app.add_option("--algo", raw.algorithms,
@@ -103,6 +113,7 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--inject-stall-rank", o.inject_stall_rank)->group("");
   app.add_flag("--version", o.show_version, "Print version and build configuration");
   app.add_flag("--list", o.show_list, "List transports and algorithms");
+  app.add_flag("--list-fabrics", o.show_fabrics, "List the built-in fabric profiles");
 }
 
 void validateAlgorithms(Options& o, const std::string& algo_flag) {
@@ -136,6 +147,25 @@ void validateLibfabric(const Options& o) {
   }
   if (o.progress != "poll" && o.progress != "block" && o.progress != "auto") {
     throw UsageError("--progress: '" + o.progress + "' is not one of poll, block, auto");
+  }
+}
+
+void validateResults(Options& o) {
+  if (!o.fabric.empty() && !findFabric(o.fabric)) {
+    throw UsageError("--fabric: unknown fabric '" + o.fabric + "'; available: " + fabricNames());
+  }
+  if (!o.fabric.empty() && o.link_gbps != 0) {
+    throw UsageError("--link-gbps and --fabric both give the link bandwidth; give one");
+  }
+  if (o.link_gbps != 0) checkRange("--link-gbps", o.link_gbps, 0.001, 1e6);
+  if (!o.junit_path.empty() && o.spec_path.empty()) {
+    throw UsageError("--junit: needs --spec (the verdicts come from a spec)");
+  }
+  if (o.spec_path.empty()) return;
+  try {
+    o.spec = loadSpec(o.spec_path);
+  } catch (const SpecError& e) {
+    throw UsageError(std::string("--spec: ") + e.what());
   }
 }
 
@@ -184,35 +214,12 @@ void validate(Options& o, const RawOptions& raw) {
     o.spin_given = true;
   }
   tcp.connect_timeout = std::min(o.comm.timeout, std::chrono::milliseconds(60000));
+  validateResults(o);
 }
 
 }  // namespace
 
-std::uint64_t parseSize(const std::string& text) {
-  std::size_t pos = 0;
-  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
-  if (pos == 0) throw std::invalid_argument("'" + text + "' is not a size (e.g. 8, 64K, 1M, 2G)");
-  std::string unit = text.substr(pos);
-  for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();
-  if (unit.size() == 2 && unit.back() == 'I') unit.pop_back();
-  int shift = 0;
-  if (unit == "K")
-    shift = 10;
-  else if (unit == "M")
-    shift = 20;
-  else if (unit == "G")
-    shift = 30;
-  else if (!unit.empty() && unit != "B") {
-    throw std::invalid_argument("'" + text +
-                                "' has an unknown unit; use K, M or G (powers of 1024)");
-  }
-  const std::string digits = text.substr(0, pos);
-  if (digits.size() > 15) throw std::invalid_argument("'" + text + "' is too large");
-  const std::uint64_t value = std::stoull(digits);
-  if (shift && value > (~0ull >> shift)) throw std::invalid_argument("'" + text + "' is too large");
-  return value << shift;
-}
+std::uint64_t parseSize(const std::string& text) { return parseByteSize(text); }
 
 std::vector<std::uint64_t> sweepSizes(const Options& o, DataType dtype) {
   const std::uint64_t es = dtypeSize(dtype);
@@ -250,6 +257,9 @@ std::map<std::string, std::string> Options::canonical() const {
                   : in_place == InPlaceMode::kYes ? "yes"
                                                   : "no";
   m["seed"] = std::to_string(seed);
+  m["link_gbps"] = std::to_string(link_gbps);
+  m["fabric"] = fabric;
+  m["spec"] = spec_path;
   m["timeout_ms"] = std::to_string(comm.timeout.count());
   m["segment_bytes"] = std::to_string(comm.segment_bytes);
   m["segments_in_flight"] = std::to_string(comm.segments_in_flight);

@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "collectives/api/communicator.h"
 #include "collectives/api/types.h"
+#include "results/spec.h"
 #include "transports/registry.h"
 
 namespace collbench {
@@ -25,6 +27,12 @@ struct Options {
   std::vector<ReduceOp> ops{ReduceOp::kSum};
   std::vector<DataType> dtypes{DataType::kFloat32};
   std::string json_path;
+  std::string csv_path;
+  std::string spec_path;   // acceptance spec, evaluated after the sweep
+  std::string junit_path;  // the verdicts as JUnit XML (needs spec_path)
+  std::optional<Spec> spec;
+  double link_gbps = 0;  // --link-gbps, 10^9 bit/s per rank; 0 when not given
+  std::string fabric;    // --fabric NAME: a built-in profile supplies link_gbps
   std::string transport = "tcp";
   std::string collective = "allreduce";
   std::vector<std::string> algorithms{"ring", "tree", "mpi"};
@@ -42,6 +50,7 @@ struct Options {
   std::string progress = "auto";  // libfabric: poll, block, or auto (block when oversubscribed)
   bool show_version = false;
   bool show_list = false;
+  bool show_fabrics = false;
 
   // The settings every rank must agree on, name -> canonical text.
   std::map<std::string, std::string> canonical() const;

@@ -9,6 +9,8 @@
 
 #include "collectives/registry.h"
 #include "harness/build_info.h"
+#include "harness/topology.h"
+#include "results/fabrics.h"
 
 extern char** environ;
 
@@ -63,6 +65,7 @@ std::string versionText() {
       << "optional dependencies:\n"
       << optionalLine("libfabric", COLLBENCH_HAVE_LIBFABRIC_TEXT, COLLBENCH_LIBFABRIC_VERSION,
                       "transport 'libfabric' built in" + runtimeLibraries())
+      << "acceptance specs: yaml-cpp; fabric profiles: " << fabricNames() << "\n"
       << optionalLine("NCCL", COLLBENCH_HAVE_NCCL_TEXT, COLLBENCH_NCCL_VERSION,
                       "NCCL transport and baseline not written yet")
       << optionalLine("Gloo", COLLBENCH_HAVE_GLOO_TEXT, COLLBENCH_GLOO_VERSION,
@@ -113,13 +116,7 @@ RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, int argc, cha
   run.label = options.label;
   run.transport = options.transport;
   run.ranks = boot.size();
-  for (const auto& name : allgatherStrings(boot, boot.hostname())) {
-    bool found = false;
-    for (auto& h : run.hosts) {
-      if (h.name == name) found = (++h.ranks, true);
-    }
-    if (!found) run.hosts.push_back({name, 1});
-  }
+  run.hosts = gatherHosts(boot);
   run.libraries["mpi"] = mpiLibraryVersion();
   run.libraries["compiler"] = COLLBENCH_COMPILER;
   for (const auto& [name, version] : transportLibraries()) run.libraries[name] = version;

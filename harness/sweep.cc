@@ -10,39 +10,9 @@
 #include "collectives/api/check.h"
 #include "collectives/api/collective.h"
 #include "collectives/registry.h"
-#include "results/json.h"
+#include "transports/api/errors.h"
 
 namespace collbench {
-
-ResultSink::ResultSink(std::ostream* console, std::string json_path)
-    : console_(console), json_path_(std::move(json_path)) {
-  if (console_) table_ = std::make_unique<ConsoleReporter>(*console_);
-}
-
-void ResultSink::begin(RunInfo run) {
-  run_ = std::move(run);
-  if (table_) table_->header(run_);
-  save();
-}
-
-void ResultSink::add(const Measurement& oop, const Measurement& ip, bool have_oop, bool have_ip) {
-  if (have_oop) measurements_.push_back(oop);
-  if (have_ip) measurements_.push_back(ip);
-  if (table_) table_->row(have_oop ? &oop : nullptr, have_ip ? &ip : nullptr);
-  save();
-}
-
-void ResultSink::note(const std::string& line) {
-  if (console_) *console_ << "# " << line << std::endl;
-}
-
-void ResultSink::end(std::int64_t total_wrong) {
-  if (table_) table_->footer(total_wrong);
-}
-
-void ResultSink::save() {
-  if (!json_path_.empty()) writeJsonAtomically(json_path_, resultDocument(run_, measurements_));
-}
 
 std::string describeSize(std::uint64_t bytes) {
   static const char* units[] = {"B", "KiB", "MiB", "GiB"};
@@ -135,13 +105,35 @@ Measurement Sweep::measure(Algorithm& algo, const CollArgs& args, bool in_place)
   m.iterations = o_.iters;
   m.warmup_iterations = o_.warmup;
   watchdog_.setTask(what.str());
+  sink_.starting(what.str());
   if (o_.check) m.wrong = checkPass(algo, coll, args, what.str());
-  std::vector<double> per_iteration = timedPass(algo, args, what.str());
-  for (double& t : per_iteration) t *= coll.time_scale;
-  m.time_us = summarize(per_iteration);
+  summarizeTimes(timedPass(algo, args, what.str()), coll.time_scale, m);
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
   m.busbw_gbps = m.algbw_gbps * coll.bus_factor(m.ranks);
+  m.link_utilization = linkUtilization(m.busbw_gbps, sink_.run().link_gbps);
   return m;
+}
+
+// An iteration takes as long as its slowest rank; skew compares the ranks' own means.
+void Sweep::summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const {
+  const int n = comm_.size(), iters = o_.iters;
+  std::vector<double> slowest(iters, 0.0);
+  for (int r = 0; r < n; ++r) {
+    double sum = 0;
+    for (int i = 0; i < iters; ++i) {
+      const double t = all[static_cast<std::size_t>(r) * iters + i] * scale;
+      slowest[i] = std::max(slowest[i], t);
+      sum += t;
+    }
+    const double mean = sum / iters;
+    if (m.skew.slowest_rank < 0 || mean > m.skew.slowest_mean_us) {
+      m.skew.slowest_rank = r, m.skew.slowest_mean_us = mean;
+    }
+    if (m.skew.fastest_rank < 0 || mean < m.skew.fastest_mean_us) {
+      m.skew.fastest_rank = r, m.skew.fastest_mean_us = mean;
+    }
+  }
+  m.time_us = summarize(slowest);
 }
 
 namespace {
@@ -159,8 +151,12 @@ void Sweep::step(const std::string& what, const char* phase, Fn fn) {
   watchdog_.arm(phase);
   try {
     fn();
+  } catch (const PeerError& e) {
+    throw SweepFailure(what + " (" + phase + "): " + e.what(), what, e.peer());
+  } catch (const TimeoutError& e) {
+    throw SweepFailure(what + " (" + phase + "): " + e.what(), what, e.peer());
   } catch (const std::exception& e) {
-    throw SweepFailure(what + " (" + phase + "): " + e.what());
+    throw SweepFailure(what + " (" + phase + "): " + e.what(), what, -1);
   }
   watchdog_.disarm();
 }
@@ -213,14 +209,10 @@ std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args,
       mine[i] = std::chrono::duration<double, std::micro>(t1 - t0).count();
     }
   });
-  // An iteration takes as long as its slowest rank.
   std::vector<double> all(static_cast<std::size_t>(o_.iters) * comm_.size());
   step(what, "gathering timings",
        [&] { boot_.allgather(mine.data(), mine.size() * sizeof(double), all.data()); });
-  for (int r = 0; r < comm_.size(); ++r) {
-    for (int i = 0; i < o_.iters; ++i) mine[i] = std::max(mine[i], all[r * o_.iters + i]);
-  }
-  return mine;
+  return all;
 }
 
 }  // namespace collbench

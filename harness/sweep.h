@@ -11,37 +11,23 @@
 #include "collectives/api/algorithm.h"
 #include "collectives/api/collective.h"
 #include "harness/options.h"
+#include "harness/result_sink.h"
 #include "harness/watchdog.h"
-#include "results/console.h"
 #include "results/measurement.h"
 
 namespace collbench {
 
-// Where measurements go: the console table and the JSON file (rank 0 only; other ranks pass
-// a sink with no stream and no path). The JSON file is rewritten after every measurement.
-class ResultSink {
- public:
-  ResultSink(std::ostream* console, std::string json_path);
-  void begin(RunInfo run);
-  void add(const Measurement& out_of_place, const Measurement& in_place, bool have_oop,
-           bool have_ip);
-  void note(const std::string& line);
-  void end(std::int64_t total_wrong);
-  const std::vector<Measurement>& measurements() const { return measurements_; }
-
- private:
-  void save();
-  RunInfo run_;
-  std::ostream* console_;
-  std::unique_ptr<ConsoleReporter> table_;
-  std::string json_path_;
-  std::vector<Measurement> measurements_;
-};
-
 // A failure during the sweep, with what was running when it happened.
 class SweepFailure : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  SweepFailure(const std::string& what, std::string operation, int suspect)
+      : std::runtime_error(what), operation_(std::move(operation)), suspect_(suspect) {}
+  const std::string& operation() const { return operation_; }
+  int suspect() const { return suspect_; }  // the peer the transport blamed, or -1
+
+ private:
+  std::string operation_;
+  int suspect_;
 };
 
 class Sweep {
@@ -60,7 +46,9 @@ class Sweep {
   Measurement measure(Algorithm& algo, const CollArgs& args, bool in_place);
   std::int64_t checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const CollArgs& args,
                          const std::string& what);
+  // Every rank's time of every timed iteration, rank-major.
   std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what);
+  void summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const;
   // Runs one blocking step under the watchdog, adding `what` and `phase` to any failure.
   template <typename Fn>
   void step(const std::string& what, const char* phase, Fn fn);

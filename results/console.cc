@@ -35,6 +35,12 @@ void ConsoleReporter::header(const RunInfo& run) {
   out_ << format("# memory registration: %llu bytes in %.1f us, before any timed loop\n",
                  static_cast<unsigned long long>(run.registered_bytes), run.registration_us);
   if (!run.label.empty()) out_ << "# label: " << run.label << "\n";
+  if (run.link_gbps > 0) {
+    out_ << format(
+        "# link: %g Gb/s per rank (%s); link_utilization = busbw * 8 / that, in the "
+        "result file\n",
+        run.link_gbps, run.link_source.c_str());
+  }
   out_ << "# time = mean of per-iteration times (max over ranks; pingpong: half the round trip);"
           " GB/s = 10^9 bytes/s;\n# busbw = algbw * 2(n-1)/n for allreduce, = algbw for pingpong\n";
   out_ << format("#%-9s %-9s %12s %12s %8s %6s   %-33s   %-33s\n", "", "", "", "", "", "",

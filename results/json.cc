@@ -1,13 +1,52 @@
 #include "results/json.h"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <stdexcept>
+#include <sstream>
 
 namespace collbench {
 
+namespace {
+
+nlohmann::json orNull(double v, bool known) {
+  return known ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json toJson(const TimeStats& t) {
+  return {{"min", t.min}, {"mean", t.mean}, {"p50", t.p50},        {"p95", t.p95},
+          {"p99", t.p99}, {"max", t.max},   {"samples", t.samples}};
+}
+
+nlohmann::json toJson(const RankSkew& s) {
+  return {{"slowest_rank", s.slowest_rank},
+          {"slowest_mean_us", s.slowest_mean_us},
+          {"fastest_rank", s.fastest_rank},
+          {"fastest_mean_us", s.fastest_mean_us},
+          {"spread_us", s.spread_us()}};
+}
+
+nlohmann::json toJson(const HostInfo& h) {
+  nlohmann::json nics = nlohmann::json::array();
+  for (const auto& n : h.nics) {
+    nics.push_back({{"name", n.name}, {"speed_gbps", orNull(n.speed_gbps, n.speed_gbps > 0)}});
+  }
+  return {{"name", h.name}, {"ranks", h.ranks}, {"cpu_model", h.cpu_model},
+          {"cpus", h.cpus}, {"nics", nics},     {"gpus", h.gpus}};
+}
+
+nlohmann::json toJson(const RunStatus& s) {
+  return {
+      {"state", s.state},
+      {"failed_rank", s.failed_rank < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.failed_rank)},
+      {"failed_host", s.failed_host},
+      {"operation", s.operation},
+      {"message", s.message}};
+}
+
+}  // namespace
+
 nlohmann::json toJson(const Measurement& m) {
-  const TimeStats& t = m.time_us;
   nlohmann::json j = {
       {"collective", m.collective},
       {"algorithm", m.algorithm},
@@ -20,16 +59,11 @@ nlohmann::json toJson(const Measurement& m) {
       {"in_place", m.in_place},
       {"iterations", m.iterations},
       {"warmup_iterations", m.warmup_iterations},
-      {"time_us",
-       {{"min", t.min},
-        {"mean", t.mean},
-        {"p50", t.p50},
-        {"p95", t.p95},
-        {"p99", t.p99},
-        {"max", t.max},
-        {"samples", t.samples}}},
+      {"time_us", toJson(m.time_us)},
       {"algbw_gbps", m.algbw_gbps},
       {"busbw_gbps", m.busbw_gbps},
+      {"link_utilization", orNull(m.link_utilization, m.link_utilization >= 0)},
+      {"skew", toJson(m.skew)},
   };
   j["wrong"] = m.wrong < 0 ? nlohmann::json(nullptr) : nlohmann::json(m.wrong);
   return j;
@@ -37,7 +71,7 @@ nlohmann::json toJson(const Measurement& m) {
 
 nlohmann::json toJson(const RunInfo& run) {
   nlohmann::json hosts = nlohmann::json::array();
-  for (const auto& h : run.hosts) hosts.push_back({{"name", h.name}, {"ranks", h.ranks}});
+  for (const auto& h : run.hosts) hosts.push_back(toJson(h));
   return {
       {"command_line", run.command_line},
       {"version", run.version},
@@ -46,13 +80,15 @@ nlohmann::json toJson(const RunInfo& run) {
       {"label", run.label},
       {"transport", run.transport},
       {"transport_provider", run.transport_provider},
-      {"link_gbps", run.link_gbps > 0 ? nlohmann::json(run.link_gbps) : nlohmann::json(nullptr)},
+      {"link_gbps", orNull(run.link_gbps, run.link_gbps > 0)},
+      {"link_source", run.link_source},
       {"memory_registration", {{"bytes", run.registered_bytes}, {"time_us", run.registration_us}}},
       {"ranks", run.ranks},
       {"hosts", hosts},
       {"libraries", run.libraries},
       {"environment", run.environment},
       {"options", run.options},
+      {"status", toJson(run.status)},
   };
 }
 
@@ -62,18 +98,189 @@ nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>
   return {{"schema_version", kResultSchemaVersion}, {"run", toJson(run)}, {"measurements", list}};
 }
 
-void writeJsonAtomically(const std::string& path, const nlohmann::json& doc) {
+void writeFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write " + tmp);
-    out << doc.dump(2) << "\n";
+    out << text;
     out.flush();
     if (!out) throw std::runtime_error("error writing " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     throw std::runtime_error("cannot rename " + tmp + " to " + path);
   }
+}
+
+void writeJsonAtomically(const std::string& path, const nlohmann::json& doc) {
+  writeFileAtomically(path, doc.dump(2) + "\n");
+}
+
+namespace {
+
+// A cursor into the document that knows its own path, for messages such as
+// "run.json: measurements[3].time_us.p50: expected a number, found string".
+class Field {
+ public:
+  Field(const nlohmann::json& j, std::string path, const std::string& source)
+      : j_(j), path_(std::move(path)), source_(source) {}
+
+  Field operator[](const char* key) const {
+    expect(j_.is_object(), "an object");
+    auto it = j_.find(key);
+    if (it == j_.end()) fail("missing field '" + std::string(key) + "'");
+    return Field(*it, join(key), source_);
+  }
+  bool has(const char* key) const { return j_.is_object() && j_.contains(key); }
+  Field at(std::size_t i) const {
+    return Field(j_[i], path_ + "[" + std::to_string(i) + "]", source_);
+  }
+  std::size_t size() const {
+    expect(j_.is_array(), "an array");
+    return j_.size();
+  }
+  std::string str() const {
+    expect(j_.is_string(), "a string");
+    return j_.get<std::string>();
+  }
+  double number(double lo = -HUGE_VAL) const {
+    expect(j_.is_number(), "a number");
+    const double v = j_.get<double>();
+    if (!std::isfinite(v) || v < lo) fail("value out of range");
+    return v;
+  }
+  bool isNull() const { return j_.is_null(); }
+  double numberOr(double fallback) const { return j_.is_null() ? fallback : number(); }
+  std::int64_t integer(std::int64_t lo = 0) const {
+    expect(j_.is_number_integer(), "an integer");
+    const auto v = j_.get<std::int64_t>();
+    if (v < lo) fail("value out of range");
+    return v;
+  }
+  bool boolean() const {
+    expect(j_.is_boolean(), "true or false");
+    return j_.get<bool>();
+  }
+  std::map<std::string, std::string> strings() const {
+    expect(j_.is_object(), "an object");
+    std::map<std::string, std::string> out;
+    for (auto& [k, v] : j_.items()) out[k] = Field(v, join(k.c_str()), source_).str();
+    return out;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw ResultFormatError(source_ + ": " + (path_.empty() ? "top level" : path_) + ": " + what);
+  }
+
+ private:
+  void expect(bool ok, const char* what) const {
+    if (!ok) fail(std::string("expected ") + what + ", found " + j_.type_name());
+  }
+  std::string join(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  const nlohmann::json& j_;
+  std::string path_;
+  const std::string& source_;
+};
+
+TimeStats readStats(const Field& f) {
+  TimeStats t;
+  t.min = f["min"].number(0);
+  t.mean = f["mean"].number(0);
+  t.p50 = f["p50"].number(0);
+  t.p95 = f["p95"].number(0);
+  t.p99 = f["p99"].number(0);
+  t.max = f["max"].number(0);
+  t.samples = static_cast<std::size_t>(f["samples"].integer(1));
+  return t;
+}
+
+Measurement readMeasurement(const Field& f) {
+  Measurement m;
+  m.collective = f["collective"].str();
+  m.algorithm = f["algorithm"].str();
+  m.transport = f["transport"].str();
+  m.ranks = static_cast<int>(f["ranks"].integer(1));
+  m.bytes = static_cast<std::uint64_t>(f["bytes"].integer());
+  m.count = static_cast<std::uint64_t>(f["count"].integer());
+  m.dtype = f["dtype"].str();
+  m.op = f["op"].str();
+  m.in_place = f["in_place"].boolean();
+  m.iterations = static_cast<int>(f["iterations"].integer(1));
+  m.warmup_iterations = static_cast<int>(f["warmup_iterations"].integer());
+  m.time_us = readStats(f["time_us"]);
+  m.algbw_gbps = f["algbw_gbps"].number(0);
+  m.busbw_gbps = f["busbw_gbps"].number(0);
+  m.wrong = f["wrong"].isNull() ? -1 : f["wrong"].integer();
+  if (f.has("link_utilization")) m.link_utilization = f["link_utilization"].numberOr(-1);
+  if (m.bytes > 0 && m.count == 0) f["count"].fail("zero elements in a non-empty message");
+  if (f.has("skew")) {
+    Field s = f["skew"];
+    m.skew.slowest_rank = static_cast<int>(s["slowest_rank"].integer(-1));
+    m.skew.slowest_mean_us = s["slowest_mean_us"].number(0);
+    m.skew.fastest_rank = static_cast<int>(s["fastest_rank"].integer(-1));
+    m.skew.fastest_mean_us = s["fastest_mean_us"].number(0);
+  }
+  return m;
+}
+
+HostInfo readHost(const Field& f) {
+  HostInfo h;
+  h.name = f["name"].str();
+  h.ranks = static_cast<int>(f["ranks"].integer(1));
+  if (f.has("cpu_model")) h.cpu_model = f["cpu_model"].str();
+  return h;
+}
+
+RunInfo readRun(const Field& f) {
+  RunInfo run;
+  run.command_line = f["command_line"].str();
+  run.version = f["version"].str();
+  run.git_revision = f["git_revision"].str();
+  run.start_time = f["start_time"].str();
+  run.label = f["label"].str();
+  run.transport = f["transport"].str();
+  run.transport_provider = f["transport_provider"].str();
+  run.link_gbps = f["link_gbps"].numberOr(0);
+  if (f.has("link_source")) run.link_source = f["link_source"].str();
+  run.ranks = static_cast<int>(f["ranks"].integer(1));
+  Field hosts = f["hosts"];
+  for (std::size_t i = 0; i < hosts.size(); ++i) run.hosts.push_back(readHost(hosts.at(i)));
+  run.libraries = f["libraries"].strings();
+  run.environment = f["environment"].strings();
+  run.options = f["options"].strings();
+  if (f.has("status")) {
+    run.status.state = f["status"]["state"].str();
+    run.status.message = f["status"]["message"].str();
+  }
+  return run;
+}
+
+}  // namespace
+
+ResultFile parseResultFile(const std::string& text, const std::string& source) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded()) throw ResultFormatError(source + ": not valid JSON");
+  Field top(doc, "", source);
+  const auto version = top["schema_version"].integer();
+  if (version < 1 || version > kResultSchemaVersion) {
+    top["schema_version"].fail("unsupported version " + std::to_string(version) +
+                               " (this collbench reads 1 to " +
+                               std::to_string(kResultSchemaVersion) + ")");
+  }
+  ResultFile file;
+  file.run = readRun(top["run"]);
+  Field list = top["measurements"];
+  for (std::size_t i = 0; i < list.size(); ++i)
+    file.measurements.push_back(readMeasurement(list.at(i)));
+  return file;
+}
+
+ResultFile readResultFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ResultFormatError(path + ": cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseResultFile(text.str(), path);
 }
 
 }  // namespace collbench

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,26 @@ nlohmann::json toJson(const Measurement& m);
 nlohmann::json toJson(const RunInfo& run);
 nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>& measurements);
 
-// Writes `doc` to `path` atomically: a temporary file in the same folder, then rename, so a
+// Writes `text` to `path` atomically: a temporary file in the same folder, then rename, so a
 // reader (or a run that dies) never sees a half-written file. Throws std::runtime_error.
+void writeFileAtomically(const std::string& path, const std::string& text);
 void writeJsonAtomically(const std::string& path, const nlohmann::json& doc);
+
+// A result file that is not what collbench writes; what() names the file and the field.
+class ResultFormatError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ResultFile {
+  RunInfo run;
+  std::vector<Measurement> measurements;
+};
+
+// Reads what resultDocument() wrote (schema versions 1 and 2). Checks the fields collbench
+// needs to evaluate and plot a measurement: their presence, types and ranges. `source` names
+// the input in messages. Throws ResultFormatError.
+ResultFile parseResultFile(const std::string& text, const std::string& source);
+ResultFile readResultFile(const std::string& path);
 
 }  // namespace collbench

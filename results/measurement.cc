@@ -1,8 +1,11 @@
 #include "results/measurement.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 namespace collbench {
 
@@ -31,6 +34,36 @@ TimeStats summarize(std::vector<double> samples) {
 
 double gbps(std::uint64_t bytes, double microseconds) {
   return microseconds > 0 ? static_cast<double>(bytes) / (microseconds * 1e3) : 0;
+}
+
+double linkUtilization(double busbw_gbps, double link_gbps) {
+  return link_gbps > 0 ? busbw_gbps * 8 / link_gbps : -1;
+}
+
+std::uint64_t parseByteSize(const std::string& text) {
+  std::size_t pos = 0;
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+  if (pos == 0) throw std::invalid_argument("'" + text + "' is not a size (e.g. 8, 64K, 1M, 2G)");
+  std::string unit = text.substr(pos);
+  for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();
+  if (unit.size() == 2 && unit.back() == 'I') unit.pop_back();
+  int shift = 0;
+  if (unit == "K")
+    shift = 10;
+  else if (unit == "M")
+    shift = 20;
+  else if (unit == "G")
+    shift = 30;
+  else if (!unit.empty() && unit != "B") {
+    throw std::invalid_argument("'" + text +
+                                "' has an unknown unit; use K, M or G (powers of 1024)");
+  }
+  const std::string digits = text.substr(0, pos);
+  if (digits.size() > 15) throw std::invalid_argument("'" + text + "' is too large");
+  const std::uint64_t value = std::stoull(digits);
+  if (shift && value > (~0ull >> shift)) throw std::invalid_argument("'" + text + "' is too large");
+  return value << shift;
 }
 
 }  // namespace collbench

@@ -9,7 +9,7 @@
 
 namespace collbench {
 
-constexpr int kResultSchemaVersion = 1;
+constexpr int kResultSchemaVersion = 2;  // 2: topology, skew, link utilisation, status
 
 struct TimeStats {
   double min = 0, mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
@@ -18,6 +18,16 @@ struct TimeStats {
 
 // Percentiles by nearest rank on the sorted samples. Empty input gives all zeros.
 TimeStats summarize(std::vector<double> samples);
+
+// How evenly the ranks took their time: each rank's mean over the timed iterations, measured
+// by that rank's own clock.
+struct RankSkew {
+  int slowest_rank = -1;
+  double slowest_mean_us = 0;
+  int fastest_rank = -1;
+  double fastest_mean_us = 0;
+  double spread_us() const { return slowest_mean_us - fastest_mean_us; }
+};
 
 struct Measurement {
   std::string collective = "allreduce";
@@ -35,11 +45,31 @@ struct Measurement {
   double algbw_gbps = 0;  // 10^9 bytes per second, from the mean time
   double busbw_gbps = 0;
   std::int64_t wrong = -1;  // elements wrong over all ranks; -1 when not checked
+  RankSkew skew;
+  double link_utilization = -1;  // busbw / nominal link bandwidth; -1 when the link is unknown
+};
+
+struct NicInfo {
+  std::string name;
+  double speed_gbps = 0;  // 10^9 bit/s as the OS reports it; 0 when it does not say
 };
 
 struct HostInfo {
   std::string name;
   int ranks = 0;
+  std::string cpu_model;
+  int cpus = 0;
+  std::vector<NicInfo> nics;
+  std::vector<std::string> gpus;  // model names, in the driver's order
+};
+
+// Where the run stands: "running" while sizes are being measured, then "complete" or "failed".
+struct RunStatus {
+  std::string state = "running";
+  int failed_rank = -1;  // -1 when unknown or not failed
+  std::string failed_host;
+  std::string operation;  // what was running, e.g. "allreduce ring 1 MiB float32 sum ..."
+  std::string message;    // why it failed
 };
 
 struct RunInfo {
@@ -50,7 +80,8 @@ struct RunInfo {
   std::string label;
   std::string transport;
   std::string transport_provider;      // e.g. the libfabric provider ("efa", "tcp", "shm")
-  double link_gbps = 0;                // nominal, as the transport reports it; 0 when unknown
+  double link_gbps = 0;                // nominal link bandwidth per rank, 10^9 bit/s; 0 if unknown
+  std::string link_source;             // "transport", "--link-gbps" or "fabric NAME"
   std::uint64_t registered_bytes = 0;  // message buffers registered with the transport
   double registration_us = 0;          // time that took, outside every timed loop
   int ranks = 0;
@@ -58,9 +89,17 @@ struct RunInfo {
   std::map<std::string, std::string> libraries;    // name -> version
   std::map<std::string, std::string> environment;  // FI_*, NCCL_*, OMPI_*, ...
   std::map<std::string, std::string> options;      // effective settings of this run
+  RunStatus status;
 };
 
 // bytes / seconds in units of 10^9 bytes per second.
 double gbps(std::uint64_t bytes, double microseconds);
+
+// busbw (10^9 bytes/s) over a link of `link_gbps` (10^9 bit/s); -1 when the link is unknown.
+double linkUtilization(double busbw_gbps, double link_gbps);
+
+// "64M" -> 67108864. K, M, G are powers of 1024; an optional trailing B or iB is accepted.
+// Throws std::invalid_argument naming the text.
+std::uint64_t parseByteSize(const std::string& text);
 
 }  // namespace collbench

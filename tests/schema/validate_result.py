@@ -4,8 +4,10 @@ what a schema cannot: ordered statistics, the busbw formula, bytes = count * dty
 (optionally) that the expected algorithms and rank count are present.
 
 usage: validate_result.py SCHEMA RESULT [--algos ring,tree,mpi] [--ranks N] [--sizes K]
+                          [--state complete|failed|running] [--csv FILE]
 Exit 0 when valid; 1 with one line per problem otherwise."""
 import argparse
+import csv
 import json
 import sys
 
@@ -35,6 +37,16 @@ def semantic_problems(doc, args):
         algbw = m["bytes"] / (t["mean"] * 1e3) if t["mean"] > 0 else 0
         if abs(m["algbw_gbps"] - algbw) > 1e-9 * max(1.0, algbw):
             problems.append(f"{where}: algbw {m['algbw_gbps']} != bytes / mean time {algbw}")
+        link = doc["run"]["link_gbps"]
+        util = m["link_utilization"]
+        if (link is None) != (util is None) or (
+                link and abs(util - m["busbw_gbps"] * 8 / link) > 1e-9 * max(1.0, util)):
+            problems.append(f"{where}: link_utilization {util} != busbw * 8 / {link}")
+        s = m["skew"]
+        if s["slowest_mean_us"] < s["fastest_mean_us"] or \
+                abs(s["spread_us"] - (s["slowest_mean_us"] - s["fastest_mean_us"])) > 1e-6 or \
+                max(s["slowest_rank"], s["fastest_rank"]) >= n:
+            problems.append(f"{where}: inconsistent skew {s}")
         if args.ranks and n != args.ranks:
             problems.append(f"{where}: ranks {n}, expected {args.ranks}")
         if m["wrong"] not in (0, None):
@@ -43,8 +55,31 @@ def semantic_problems(doc, args):
         missing = set(args.algos.split(",")) - seen_algos
         if missing:
             problems.append(f"no measurements for {sorted(missing)}")
+    if args.state and doc["run"]["status"]["state"] != args.state:
+        problems.append(f"run state {doc['run']['status']['state']!r}, expected {args.state!r}")
     if args.sizes and len({m["bytes"] for m in doc["measurements"]}) != args.sizes:
         problems.append(f"expected {args.sizes} distinct sizes")
+    return problems
+
+
+def csv_problems(doc, path):
+    """The CSV file must hold the JSON file's measurements, row for row."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    ms = doc["measurements"]
+    if len(rows) != len(ms):
+        return [f"{path}: {len(rows)} rows, but {len(ms)} measurements in the JSON file"]
+    problems = []
+    for i, (row, m) in enumerate(zip(rows, ms)):
+        same = (row["label"] == doc["run"]["label"] and row["algorithm"] == m["algorithm"]
+                and int(row["bytes"]) == m["bytes"] and int(row["ranks"]) == m["ranks"]
+                and row["in_place"] == str(int(m["in_place"]))
+                and abs(float(row["busbw_gbps"]) - m["busbw_gbps"]) <= 1e-6 * m["busbw_gbps"]
+                and abs(float(row["time_p99_us"]) - m["time_us"]["p99"]) <= 1e-6 * m["time_us"]["p99"]
+                and row["wrong"] == ("" if m["wrong"] is None else str(m["wrong"]))
+                and int(row["slowest_rank"]) == m["skew"]["slowest_rank"])
+        if not same:
+            problems.append(f"{path}: row {i + 1} does not match measurements[{i}]: {row}")
     return problems
 
 
@@ -55,6 +90,8 @@ def main():
     parser.add_argument("--algos")
     parser.add_argument("--ranks", type=int)
     parser.add_argument("--sizes", type=int)
+    parser.add_argument("--state", choices=["running", "complete", "failed"])
+    parser.add_argument("--csv", help="a CSV file that must hold the same measurements")
     args = parser.parse_args()
     with open(args.schema) as f:
         schema = json.load(f)
@@ -72,6 +109,8 @@ def main():
     if errors:
         return 1
     problems = semantic_problems(doc, args)
+    if args.csv:
+        problems += csv_problems(doc, args.csv)
     for p in problems:
         print(f"{args.result}: {p}")
     if problems:

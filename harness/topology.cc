@@ -1,0 +1,138 @@
+#include "harness/topology.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+namespace collbench {
+
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> listDir(const std::string& path) {
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') names.push_back(e->d_name);
+    }
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The value after "key:" on the first line that starts with `key`, trimmed.
+std::string fieldValue(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) != 0) continue;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    auto begin = line.find_first_not_of(" \t", colon + 1);
+    return begin == std::string::npos ? "" : line.substr(begin);
+  }
+  return "";
+}
+
+std::vector<NicInfo> networkInterfaces() {
+  std::vector<NicInfo> nics;
+  for (const auto& name : listDir("/sys/class/net")) {
+    if (name == "lo") continue;
+    NicInfo nic{name, 0};
+    // Mb/s; -1 or unreadable for virtual and down interfaces.
+    std::istringstream speed(readFile("/sys/class/net/" + name + "/speed"));
+    long mbps = 0;
+    if (speed >> mbps && mbps > 0) nic.speed_gbps = static_cast<double>(mbps) / 1000;
+    nics.push_back(nic);
+  }
+  return nics;
+}
+
+std::vector<std::string> nvidiaGpus() {
+  std::vector<std::string> gpus;
+  const std::string dir = "/proc/driver/nvidia/gpus";
+  for (const auto& bus : listDir(dir)) {
+    gpus.push_back(gpuModelFromInformation(readFile(dir + "/" + bus + "/information")) + " (" +
+                   bus + ")");
+  }
+  return gpus;
+}
+
+nlohmann::json encode(const HostInfo& h) {
+  nlohmann::json nics = nlohmann::json::array();
+  for (const auto& n : h.nics) nics.push_back({n.name, n.speed_gbps});
+  return {
+      {"name", h.name}, {"cpu", h.cpu_model}, {"cpus", h.cpus}, {"nics", nics}, {"gpus", h.gpus}};
+}
+
+HostInfo decode(const std::string& text) {
+  auto j = nlohmann::json::parse(text);
+  HostInfo h;
+  h.name = j.at("name").get<std::string>();
+  h.cpu_model = j.at("cpu").get<std::string>();
+  h.cpus = j.at("cpus").get<int>();
+  for (const auto& n : j.at("nics"))
+    h.nics.push_back({n.at(0).get<std::string>(), n.at(1).get<double>()});
+  h.gpus = j.at("gpus").get<std::vector<std::string>>();
+  return h;
+}
+
+}  // namespace
+
+std::string cpuModelFromCpuinfo(const std::string& cpuinfo) {
+  std::string model = fieldValue(cpuinfo, "model name");
+  if (model.empty()) model = fieldValue(cpuinfo, "Model");  // Arm
+  return model.empty() ? "unknown" : model;
+}
+
+std::string gpuModelFromInformation(const std::string& information) {
+  std::string model = fieldValue(information, "Model");
+  return model.empty() ? "unknown NVIDIA GPU" : model;
+}
+
+std::uint64_t availableMemoryBytes() {
+  std::istringstream in(fieldValue(readFile("/proc/meminfo"), "MemAvailable"));
+  std::uint64_t kib = 0;
+  return (in >> kib) ? kib * 1024 : 0;
+}
+
+HostInfo describeThisHost(const std::string& hostname) {
+  HostInfo h;
+  h.name = hostname;
+  h.cpu_model = cpuModelFromCpuinfo(readFile("/proc/cpuinfo"));
+  h.cpus = static_cast<int>(std::thread::hardware_concurrency());
+  h.nics = networkInterfaces();
+  h.gpus = nvidiaGpus();
+  return h;
+}
+
+std::vector<HostInfo> gatherHosts(Bootstrap& boot) {
+  const std::string mine = encode(describeThisHost(boot.hostname())).dump();
+  std::vector<HostInfo> hosts;
+  for (const auto& text : allgatherStrings(boot, mine)) {
+    HostInfo h = decode(text);
+    auto same = std::find_if(hosts.begin(), hosts.end(),
+                             [&](const HostInfo& seen) { return seen.name == h.name; });
+    if (same != hosts.end()) {
+      ++same->ranks;
+      continue;
+    }
+    h.ranks = 1;
+    hosts.push_back(std::move(h));
+  }
+  return hosts;
+}
+
+}  // namespace collbench

@@ -1,0 +1,28 @@
+// What a host is made of, as the OS tells it: CPU model and count, network interfaces with
+// their link speed, NVIDIA GPUs. Read from /proc and /sys; no library needed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "results/measurement.h"
+#include "transports/api/bootstrap.h"
+
+namespace collbench {
+
+// This host, as seen from the calling process (ranks left at 0).
+HostInfo describeThisHost(const std::string& hostname);
+
+// Every rank's host, one entry per distinct host in rank order, with its rank count. Collective
+// over the bootstrap.
+std::vector<HostInfo> gatherHosts(Bootstrap& boot);
+
+// MemAvailable of /proc/meminfo in bytes; 0 when unknown.
+std::uint64_t availableMemoryBytes();
+
+// Parsers, separate for testing: /proc/cpuinfo text -> model name; the Model line of
+// /proc/driver/nvidia/gpus/*/information.
+std::string cpuModelFromCpuinfo(const std::string& cpuinfo);
+std::string gpuModelFromInformation(const std::string& information);
+
+}  // namespace collbench

@@ -1,0 +1,149 @@
+// Applying a spec's rules to measurements, and reporting the verdicts.
+#include <cstdio>
+#include <sstream>
+
+#include "results/spec.h"
+
+namespace collbench {
+
+namespace {
+
+std::string number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string describe(const Measurement& m) {
+  std::ostringstream s;
+  s << m.collective << " " << m.algorithm << " " << m.transport << " " << m.ranks << " ranks "
+    << m.bytes << " B " << m.dtype << " " << m.op << (m.in_place ? " in-place" : " out-of-place");
+  return s.str();
+}
+
+Verdict atLeast(const std::string& bound, double limit, double value, bool known) {
+  return {"",
+          "",
+          bound,
+          ">= " + number(limit),
+          known ? number(value) : "unknown",
+          known && value >= limit};
+}
+
+Verdict atMost(const std::string& bound, double limit, double value, bool known) {
+  return {"",
+          "",
+          bound,
+          "<= " + number(limit),
+          known ? number(value) : "unknown",
+          known && value <= limit};
+}
+
+std::vector<Verdict> judge(const SpecRule& rule, const Measurement& m) {
+  std::vector<Verdict> out;
+  if (rule.min_busbw_gbps)
+    out.push_back(atLeast("min_busbw_gbps", *rule.min_busbw_gbps, m.busbw_gbps, true));
+  if (rule.min_link_utilization) {
+    out.push_back(atLeast("min_link_utilization", *rule.min_link_utilization, m.link_utilization,
+                          m.link_utilization >= 0));
+    if (m.link_utilization < 0) out.back().value = "unknown (give --link-gbps or --fabric)";
+  }
+  if (rule.max_p50_us) out.push_back(atMost("max_p50_us", *rule.max_p50_us, m.time_us.p50, true));
+  if (rule.max_p99_us) out.push_back(atMost("max_p99_us", *rule.max_p99_us, m.time_us.p99, true));
+  if (rule.max_wrong) {
+    out.push_back(atMost("max_wrong", static_cast<double>(*rule.max_wrong),
+                         static_cast<double>(m.wrong), m.wrong >= 0));
+    if (m.wrong < 0) out.back().value = "not checked (-c 0)";
+  }
+  for (auto& v : out) v.rule = rule.name, v.measurement = describe(m);
+  return out;
+}
+
+std::string xmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // XML 1.0 forbids most control characters, even escaped.
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int SpecReport::failures() const {
+  int n = 0;
+  for (const auto& v : verdicts) n += v.pass ? 0 : 1;
+  return n;
+}
+
+SpecReport evaluate(const Spec& spec, const std::vector<Measurement>& measurements) {
+  SpecReport report;
+  for (const auto& rule : spec.rules) {
+    bool selected = false;
+    for (const auto& m : measurements) {
+      if (!rule.selects(m)) continue;
+      selected = true;
+      for (auto& v : judge(rule, m)) report.verdicts.push_back(std::move(v));
+    }
+    if (!selected) {
+      report.verdicts.push_back({rule.name, "(none)", "selection", "at least one measurement",
+                                 "no measurement matched this rule's selectors", false});
+    }
+  }
+  return report;
+}
+
+void printVerdicts(std::ostream& out, const SpecReport& report) {
+  char line[512];
+  std::snprintf(line, sizeof line, "# %-22s %-64s %-20s %-10s %-12s %s\n", "rule", "measurement",
+                "bound", "limit", "value", "verdict");
+  out << "# acceptance verdicts\n" << line;
+  for (const auto& v : report.verdicts) {
+    std::snprintf(line, sizeof line, "  %-22s %-64s %-20s %-10s %-12s %s\n", v.rule.c_str(),
+                  v.measurement.c_str(), v.bound.c_str(), v.limit.c_str(), v.value.c_str(),
+                  v.pass ? "pass" : "FAIL");
+    out << line;
+  }
+  out << "# acceptance: " << report.verdicts.size() - report.failures() << " passed, "
+      << report.failures() << " failed: " << (report.passed() ? "PASSED" : "FAILED") << "\n";
+}
+
+std::string junitXml(const Spec& spec, const SpecReport& report) {
+  std::ostringstream x;
+  x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    << "<testsuites name=\"collbench acceptance\" tests=\"" << report.verdicts.size()
+    << "\" failures=\"" << report.failures() << "\">\n"
+    << "  <testsuite name=\"" << xmlEscape(spec.source) << "\" tests=\"" << report.verdicts.size()
+    << "\" failures=\"" << report.failures() << "\" errors=\"0\">\n";
+  for (const auto& v : report.verdicts) {
+    x << "    <testcase classname=\"" << xmlEscape(v.rule) << "\" name=\""
+      << xmlEscape(v.measurement + ": " + v.bound) << "\">";
+    if (!v.pass) {
+      x << "\n      <failure message=\"" << xmlEscape(v.bound + " " + v.limit + ", got " + v.value)
+        << "\" type=\"" << xmlEscape(v.bound) << "\"/>\n    ";
+    }
+    x << "</testcase>\n";
+  }
+  x << "  </testsuite>\n</testsuites>\n";
+  return x.str();
+}
+
+}  // namespace collbench

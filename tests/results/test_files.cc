@@ -1,0 +1,155 @@
+// The result file round trip, its reader's complaints, the CSV writer and fabric profiles.
+#include <gtest/gtest.h>
+
+#include "results/csv.h"
+#include "results/fabrics.h"
+#include "results/json.h"
+
+namespace collbench {
+namespace {
+
+Measurement sample() {
+  Measurement m;
+  m.algorithm = "ring";
+  m.transport = "tcp";
+  m.ranks = 4;
+  m.bytes = 1024;
+  m.count = 256;
+  m.dtype = "float32";
+  m.op = "sum";
+  m.iterations = 3;
+  m.warmup_iterations = 1;
+  m.time_us = summarize({10, 20, 30});
+  m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
+  m.busbw_gbps = m.algbw_gbps * 1.5;
+  m.link_utilization = linkUtilization(m.busbw_gbps, 100);
+  m.wrong = 0;
+  m.skew = {2, 21.5, 0, 18.5};
+  return m;
+}
+
+RunInfo sampleRun() {
+  RunInfo run;
+  run.command_line = "collbench";
+  run.version = "0.2.0";
+  run.git_revision = "abc";
+  run.start_time = "2026-11-21T00:00:00Z";
+  run.label = "p5 EFA";
+  run.transport = "tcp";
+  run.link_gbps = 100;
+  run.link_source = "--link-gbps";
+  run.ranks = 4;
+  run.hosts = {HostInfo{"n1", 4, "EPYC", 2, {{"eth0", 100}}, {}}};
+  run.libraries["mpi"] = "Open MPI";
+  run.status.state = "failed";
+  run.status.message = "rank 2 died";
+  return run;
+}
+
+ResultFormatError readError(const std::string& text) {
+  try {
+    parseResultFile(text, "r.json");
+  } catch (const ResultFormatError& e) {
+    return e;
+  }
+  return ResultFormatError("");
+}
+
+TEST(ResultFile, RoundTrips) {
+  const std::string text = resultDocument(sampleRun(), {sample()}).dump();
+  ResultFile f = parseResultFile(text, "r.json");
+  EXPECT_EQ(f.run.label, "p5 EFA");
+  EXPECT_EQ(f.run.link_gbps, 100);
+  EXPECT_EQ(f.run.link_source, "--link-gbps");
+  EXPECT_EQ(f.run.hosts.at(0).cpu_model, "EPYC");
+  EXPECT_EQ(f.run.status.state, "failed");
+  ASSERT_EQ(f.measurements.size(), 1u);
+  const Measurement& m = f.measurements[0];
+  EXPECT_EQ(m.bytes, 1024u);
+  EXPECT_EQ(m.time_us.p99, 30);
+  EXPECT_DOUBLE_EQ(m.busbw_gbps, sample().busbw_gbps);
+  EXPECT_DOUBLE_EQ(m.link_utilization, sample().link_utilization);
+  EXPECT_EQ(m.skew.slowest_rank, 2);
+  EXPECT_EQ(m.skew.spread_us(), 3);
+  EXPECT_EQ(m.wrong, 0);
+}
+
+TEST(ResultFile, NamesTheBadField) {
+  nlohmann::json doc = resultDocument(sampleRun(), {sample(), sample()});
+  doc["measurements"][1]["time_us"]["p50"] = "fast";
+  EXPECT_STREQ(readError(doc.dump()).what(),
+               "r.json: measurements[1].time_us.p50: expected a number, found string");
+  doc = resultDocument(sampleRun(), {sample()});
+  doc["run"].erase("label");
+  EXPECT_STREQ(readError(doc.dump()).what(), "r.json: run: missing field 'label'");
+  doc = resultDocument(sampleRun(), {sample()});
+  doc["measurements"][0]["ranks"] = 0;
+  EXPECT_STREQ(readError(doc.dump()).what(), "r.json: measurements[0].ranks: value out of range");
+  doc["schema_version"] = 99;
+  EXPECT_STREQ(readError(doc.dump()).what(),
+               "r.json: schema_version: unsupported version 99 (this collbench reads 1 to 2)");
+  EXPECT_STREQ(readError("{\"schema_version\": 2, ").what(), "r.json: not valid JSON");
+  EXPECT_STREQ(readError("[1, 2]").what(), "r.json: top level: expected an object, found array");
+}
+
+TEST(ResultFile, ReadsSchemaVersionOne) {
+  nlohmann::json doc = resultDocument(sampleRun(), {sample()});
+  doc["schema_version"] = 1;
+  doc["run"].erase("status");
+  doc["run"].erase("link_source");
+  doc["measurements"][0].erase("skew");
+  doc["measurements"][0].erase("link_utilization");
+  ResultFile f = parseResultFile(doc.dump(), "old.json");
+  EXPECT_EQ(f.run.status.state, "running");
+  EXPECT_EQ(f.measurements.at(0).link_utilization, -1);
+}
+
+TEST(Csv, HeaderAndOneRowPerMeasurement) {
+  Measurement in_place = sample();
+  in_place.in_place = true;
+  in_place.wrong = -1;
+  in_place.link_utilization = -1;
+  const std::string doc = csvDocument("p5, \"EFA\"", {sample(), in_place});
+  std::istringstream lines(doc);
+  std::string header, a, b, extra;
+  std::getline(lines, header);
+  std::getline(lines, a);
+  std::getline(lines, b);
+  EXPECT_FALSE(std::getline(lines, extra));
+  EXPECT_EQ(header.rfind("label,collective,algorithm,transport,ranks,bytes,count,", 0), 0u);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 27);
+  EXPECT_EQ(a.rfind("\"p5, \"\"EFA\"\"\",allreduce,ring,tcp,4,1024,256,float32,sum,0,3,1,10,20,20,"
+                    "30,30,30,3,",
+                    0),
+            0u)
+      << a;
+  EXPECT_NE(a.find(",0.0768,0.006144,0,2,21.5,0,18.5,3"), std::string::npos)
+      << a;                                                 // util, wrong, skew
+  EXPECT_NE(b.find(",,,2,21.5,"), std::string::npos) << b;  // unknown utilisation, unchecked
+}
+
+TEST(Fabrics, ProfilesCarryNumbersAndSources) {
+  for (const char* name :
+       {"p4d.24xlarge", "p5.48xlarge", "p5en.48xlarge", "dgx-h100-ib", "h100-nvlink4"}) {
+    const FabricProfile* f = findFabric(name);
+    ASSERT_NE(f, nullptr) << name;
+    EXPECT_GT(f->latency_us, 0) << name;
+    EXPECT_FALSE(f->source.empty());
+  }
+  EXPECT_EQ(findFabric("p5.48xlarge")->link_gbps, 3200);
+  EXPECT_EQ(findFabric("p4d.24xlarge")->link_gbps, 400);
+  EXPECT_EQ(findFabric("h100-nvlink4")->link_gbps, 3600);
+  EXPECT_EQ(findFabric("nope"), nullptr);
+  EXPECT_NE(fabricTable().find("p5.48xlarge           3200        400     15.0  AWS p5.48xlarge"),
+            std::string::npos)
+      << fabricTable();
+}
+
+TEST(LinkUtilization, BusbwInBitsOverLink) {
+  EXPECT_DOUBLE_EQ(linkUtilization(50, 400), 1.0);  // 50 GB/s = 400 Gb/s
+  EXPECT_DOUBLE_EQ(linkUtilization(10, 100), 0.8);
+  EXPECT_EQ(linkUtilization(10, 0), -1);
+}
+
+}  // namespace
+}  // namespace collbench
