@@ -1,0 +1,259 @@
+"""Readers for the result formats the report puts side by side. Each returns a list of
+Measurement records; `load` recognises a file's format by its content, not its name."""
+import csv
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+
+class FormatError(Exception):
+    """A file that is none of the known formats, or a malformed one; says which and where."""
+
+
+@dataclass
+class Measurement:
+    label: str
+    tool: str  # collbench, nccl-tests, osu
+    collective: str
+    algorithm: str
+    transport: str
+    ranks: Optional[int]
+    bytes: int
+    dtype: str
+    op: str
+    in_place: bool
+    time_us: float  # mean over iterations
+    p50_us: Optional[float] = None
+    p99_us: Optional[float] = None
+    algbw_gbps: Optional[float] = None
+    busbw_gbps: Optional[float] = None
+    link_utilization: Optional[float] = None
+    wrong: Optional[int] = None
+    extra: dict = field(default_factory=dict)
+
+
+def bus_factor(collective, ranks):
+    """nccl-tests' busbw factor; None when the rank count is unknown."""
+    if collective in ("allreduce", "all_reduce"):
+        return 2 * (ranks - 1) / ranks if ranks else None
+    return 1.0
+
+
+# nccl-tests' type names (and MPI's) in collbench's words, so that series compare like with like.
+TYPE_NAMES = {"float": "float32", "double": "float64", "half": "float16", "int": "int32",
+              "MPI_FLOAT": "float32", "MPI_DOUBLE": "float64", "MPI_INT": "int32",
+              "MPI_CHAR": "int8"}
+
+
+def dtype_name(name):
+    return TYPE_NAMES.get(name, name)
+
+
+def _stem(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+# --- collbench JSON (-J) --------------------------------------------------------------------
+
+def parse_collbench_json(text, path):
+    try:
+        doc = json.loads(text)
+        run = doc["run"]
+        label = run.get("label") or _stem(path)
+        out = []
+        for m in doc["measurements"]:
+            out.append(Measurement(
+                label=label, tool="collbench", collective=m["collective"],
+                algorithm=m["algorithm"], transport=m["transport"], ranks=int(m["ranks"]),
+                bytes=int(m["bytes"]), dtype=m["dtype"], op=m["op"], in_place=bool(m["in_place"]),
+                time_us=float(m["time_us"]["mean"]), p50_us=float(m["time_us"]["p50"]),
+                p99_us=float(m["time_us"]["p99"]), algbw_gbps=float(m["algbw_gbps"]),
+                busbw_gbps=float(m["busbw_gbps"]), link_utilization=m.get("link_utilization"),
+                wrong=m["wrong"]))
+        return out
+    except (KeyError, TypeError, ValueError) as e:
+        raise FormatError(f"{path}: collbench result file: missing or bad field {e}") from None
+
+
+# --- collbench CSV (--csv) ------------------------------------------------------------------
+
+def _opt_float(text):
+    return float(text) if text not in ("", None) else None
+
+
+def parse_collbench_csv(text, path):
+    out = []
+    for i, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            out.append(Measurement(
+                label=row["label"] or _stem(path), tool="collbench",
+                collective=row["collective"], algorithm=row["algorithm"],
+                transport=row["transport"], ranks=int(row["ranks"]), bytes=int(row["bytes"]),
+                dtype=row["dtype"], op=row["op"], in_place=row["in_place"] == "1",
+                time_us=float(row["time_mean_us"]), p50_us=float(row["time_p50_us"]),
+                p99_us=float(row["time_p99_us"]), algbw_gbps=float(row["algbw_gbps"]),
+                busbw_gbps=float(row["busbw_gbps"]),
+                link_utilization=_opt_float(row["link_utilization"]),
+                wrong=int(row["wrong"]) if row["wrong"] else None))
+        except (KeyError, TypeError, ValueError) as e:
+            raise FormatError(f"{path}:{i}: collbench CSV: bad or missing column {e}") from None
+    return out
+
+
+# --- nccl-tests JSON (-J, format version 2) -------------------------------------------------
+
+def _nccl_collective(program):
+    name = os.path.basename(program or "")
+    name = re.sub(r"_perf(_mpi)?$", "", name)
+    return {"all_reduce": "allreduce"}.get(name, name or "allreduce")
+
+
+def _nccl_side(m, entry, side):
+    r = entry.get(side)
+    if not r:
+        return None
+    wrong = r.get("nwrong")
+    return Measurement(**{**m, "in_place": side == "in_place",
+                          "time_us": float(r.get("time", r.get("cpu_time"))),
+                          "algbw_gbps": float(r["alg_bw"]), "busbw_gbps": float(r["bus_bw"]),
+                          "wrong": None if wrong is None else int(wrong)})
+
+
+def parse_nccl_json(text, path):
+    try:
+        doc = json.loads(text)
+        ranks = len(doc.get("config", {}).get("devices", [])) or None
+        collective = _nccl_collective((doc.get("args") or [""])[0])
+        out = []
+        for entry in doc["results"]:
+            base = dict(label=_stem(path), tool="nccl-tests", collective=collective,
+                        algorithm="nccl", transport="nccl", ranks=ranks,
+                        bytes=int(entry["size"]), dtype=dtype_name(entry["type"]),
+                        op=entry["redop"],
+                        in_place=False, time_us=0.0)
+            for side in ("out_of_place", "in_place"):
+                m = _nccl_side(base, entry, side)
+                if m:
+                    out.append(m)
+        return out
+    except (KeyError, TypeError, ValueError) as e:
+        raise FormatError(f"{path}: nccl-tests JSON: missing or bad field {e}") from None
+
+
+# --- nccl-tests console output --------------------------------------------------------------
+
+_NCCL_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(\w+)\s+(\w+)\s+(.*)$")
+
+
+def _nccl_numbers(rest):
+    """The columns after redop: [root] time algbw busbw #wrong (out-of-place), then in-place."""
+    tokens = rest.split()
+    if len(tokens) in (9, 11):  # with a root column (nccl-tests >= 2.10), with timestamps
+        tokens = tokens[1:]
+    if len(tokens) < 8:
+        return None
+    return tokens[0:4], tokens[4:8]
+
+
+def _wrong(token):
+    return None if token == "N/A" else int(float(token))
+
+
+def parse_nccl_text(text, path):
+    ranks = len(re.findall(r"^#\s+Rank\s+\d+\s", text, flags=re.M)) or None
+    program = re.search(r"^# Collective test starting: (\S+)", text, flags=re.M)
+    collective = _nccl_collective(program.group(1) if program else "all_reduce_perf")
+    out = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#") or not line.strip():
+            continue
+        row = _NCCL_ROW.match(line)
+        sides = _nccl_numbers(row.group(5)) if row else None
+        if not sides:
+            continue
+        try:
+            for in_place, (t, algbw, busbw, wrong) in zip((False, True), sides):
+                out.append(Measurement(
+                    label=_stem(path), tool="nccl-tests", collective=collective,
+                    algorithm="nccl", transport="nccl", ranks=ranks, bytes=int(row.group(1)),
+                    dtype=dtype_name(row.group(3)), op=row.group(4), in_place=in_place,
+                    time_us=float(t),
+                    algbw_gbps=float(algbw), busbw_gbps=float(busbw), wrong=_wrong(wrong)))
+        except ValueError:
+            raise FormatError(f"{path}:{lineno}: nccl-tests output: unreadable row: {line.strip()}")
+    if not out:
+        raise FormatError(f"{path}: nccl-tests output without result rows")
+    return out
+
+
+# --- OSU micro-benchmarks: osu_allreduce ----------------------------------------------------
+
+def parse_osu(text, path, ranks=None):
+    header = re.search(r"^# OSU MPI(?:-\w+)? (\w+) Latency Test", text, flags=re.M)
+    collective = header.group(1).lower() if header else "allreduce"
+    datatype = re.search(r"^# Datatype: (\w+)", text, flags=re.M)
+    dtype = dtype_name(datatype.group(1)) if datatype else "float32"  # OSU's default
+    out = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#") or not line.strip():
+            continue
+        tokens = line.split()
+        try:
+            size, avg = int(tokens[0]), float(tokens[1])
+        except (IndexError, ValueError):
+            raise FormatError(f"{path}:{lineno}: OSU output: expected 'size latency', got "
+                              f"{line.strip()!r}") from None
+        algbw = size / (avg * 1e3) if avg > 0 else 0.0
+        factor = bus_factor(collective, ranks)
+        out.append(Measurement(
+            label=_stem(path), tool="osu", collective=collective, algorithm="mpi",
+            transport="mpi", ranks=ranks, bytes=size, dtype=dtype, op="sum",
+            in_place=False, time_us=avg, algbw_gbps=algbw,
+            busbw_gbps=algbw * factor if factor is not None else None))
+    if not out:
+        raise FormatError(f"{path}: OSU output without result rows")
+    return out
+
+
+# --- Recognising a file by its content ------------------------------------------------------
+
+def detect(text):
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise FormatError(f"not valid JSON ({e})") from None
+        if isinstance(doc, dict) and "schema_version" in doc and "measurements" in doc:
+            return "collbench-json"
+        if isinstance(doc, dict) and "results" in doc and ("nccl_version" in doc or "config" in doc):
+            return "nccl-json"
+        raise FormatError("JSON that is neither a collbench nor an nccl-tests result file")
+    if stripped.startswith("label,collective,algorithm,"):
+        return "collbench-csv"
+    if re.search(r"^# OSU MPI", text, flags=re.M):
+        return "osu"
+    if re.search(r"^# nccl-tests version|^#\s+size\s+count\s+type\s+redop", text, flags=re.M):
+        return "nccl-text"
+    raise FormatError("not a collbench, nccl-tests or OSU result (unrecognised content)")
+
+
+def load(path, osu_ranks=None):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    try:
+        kind = detect(text)
+    except FormatError as e:
+        raise FormatError(f"{path}: {e}") from None
+    if kind == "collbench-json":
+        return parse_collbench_json(text, path)
+    if kind == "collbench-csv":
+        return parse_collbench_csv(text, path)
+    if kind == "nccl-json":
+        return parse_nccl_json(text, path)
+    if kind == "nccl-text":
+        return parse_nccl_text(text, path)
+    return parse_osu(text, path, osu_ranks)

@@ -1,0 +1,329 @@
+"""collbench-report: plots and tables from collbench, nccl-tests and OSU results.
+
+Writes into the output folder: report.html (self-contained: plots embedded), summary.md
+(the tables, linking the PNGs), busbw_vs_size.png, time_vs_size.png, and when the data allow
+link_utilization_vs_size.png and busbw_vs_ranks.png, plus measurements.csv (every record the
+report used, normalised)."""
+import argparse
+import base64
+import csv
+import html
+import os
+import sys
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from importers import FormatError, load  # noqa: E402
+
+
+def size_text(n):
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or n % 1024:
+            return f"{n:g} {unit}"
+        n /= 1024
+    return f"{n:g} PiB"
+
+
+def series_key(m):
+    return (m.label, m.transport, m.algorithm)
+
+
+def series_name(key):
+    label, transport, algorithm = key
+    name = algorithm if transport == algorithm else f"{algorithm} over {transport}"
+    return f"{label}: {name}" if label else name
+
+
+# One colour per series, one line style per rank count, so that a plot with several labels,
+# algorithms and rank counts stays readable.
+LINE_STYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "s", "^", "D", "v"]
+
+
+def styles(records):
+    keys = sorted({series_key(m) for m in records})
+    ranks = sorted({m.ranks or 0 for m in records})
+    cmap = plt.get_cmap("tab10" if len(keys) <= 10 else "tab20")
+    colour = {k: cmap(i % cmap.N) for i, k in enumerate(keys)}
+    style = {r: (LINE_STYLES[i % len(LINE_STYLES)], MARKERS[i % len(MARKERS)])
+             for i, r in enumerate(ranks)}
+    return colour, style
+
+
+def primary(records):
+    """One record per (series, ranks, size): out-of-place where measured, else in-place; the
+    dtype and op most often measured (float32 sum where present), so that series compare like
+    with like."""
+    pairs = defaultdict(int)
+    for m in records:
+        pairs[(m.dtype, m.op)] += 1
+    dtype, op = ("float32", "sum") if ("float32", "sum") in pairs else \
+        max(pairs, key=pairs.get) if pairs else (None, None)
+    chosen = {}
+    for m in records:
+        if (m.dtype, m.op) != (dtype, op):
+            continue
+        key = (series_key(m), m.ranks, m.bytes)
+        if key not in chosen or (chosen[key].in_place and not m.in_place):
+            chosen[key] = m
+    return sorted(chosen.values(), key=lambda m: (series_key(m), m.ranks or 0, m.bytes))
+
+
+def group(records, key):
+    out = defaultdict(list)
+    for m in records:
+        out[key(m)].append(m)
+    return out
+
+
+def _size_axis(ax):
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: size_text(int(v)) if v >= 1 else ""))
+    ax.set_xlabel("message size (bytes, log scale)")
+    for tick in ax.get_xticklabels():
+        tick.set_rotation(30)
+
+
+def _new_plot(title):
+    fig, ax = plt.subplots(figsize=(11, 5.5), dpi=110)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    return fig, ax
+
+
+def _finish(fig, ax, path):
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_vs_size(records, value, ylabel, title, path, logy=False):
+    points = [m for m in records if value(m) is not None]
+    if not points:
+        return None
+    fig, ax = _new_plot(title)
+    colour, style = styles(points)
+    for (key, ranks), ms in sorted(group(points, lambda m: (series_key(m), m.ranks)).items(),
+                                   key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        suffix = f", {ranks} ranks" if ranks else ""
+        line, marker = style[ranks or 0]
+        ax.plot([m.bytes for m in ms], [value(m) for m in ms], color=colour[key], linestyle=line,
+                marker=marker, markersize=3.5, label=series_name(key) + suffix)
+    _size_axis(ax)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    return _finish(fig, ax, path)
+
+
+def plot_vs_ranks(records, path):
+    """busbw against rank count at each series' largest size measured at every rank count."""
+    by_series = group([m for m in records if m.ranks and m.busbw_gbps is not None], series_key)
+    if len({m.ranks for ms in by_series.values() for m in ms}) < 2:
+        return None
+    fig, ax = _new_plot("Bus bandwidth vs rank count")
+    colour, _ = styles([m for ms in by_series.values() for m in ms])
+    for key, ms in sorted(by_series.items()):
+        counts = sorted({m.ranks for m in ms})
+        common = set.intersection(*({m.bytes for m in ms if m.ranks == r} for r in counts))
+        if len(counts) < 2 or not common:
+            continue
+        size = max(common)
+        pts = sorted((m.ranks, m.busbw_gbps) for m in ms if m.bytes == size)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=colour[key],
+                label=f"{series_name(key)}, {size_text(size)}")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel("ranks (log scale)")
+    ax.set_ylabel("busbw (GB/s = 10^9 bytes/s)")
+    return _finish(fig, ax, path)
+
+
+def make_plots(records, out_dir):
+    util = [m for m in records if m.link_utilization is not None]
+    plots = [
+        plot_vs_size(records, lambda m: m.busbw_gbps, "busbw (GB/s = 10^9 bytes/s)",
+                     "Bus bandwidth vs message size", os.path.join(out_dir, "busbw_vs_size.png")),
+        plot_vs_size(records, lambda m: m.time_us, "time per operation (us, log scale)",
+                     "Time vs message size", os.path.join(out_dir, "time_vs_size.png"), logy=True),
+        plot_vs_size(util, lambda m: 100 * m.link_utilization, "link utilisation (% of nominal)",
+                     "Link utilisation vs message size",
+                     os.path.join(out_dir, "link_utilization_vs_size.png")) if util else None,
+        plot_vs_ranks(records, os.path.join(out_dir, "busbw_vs_ranks.png")),
+    ]
+    return [p for p in plots if p]
+
+
+# --- Tables ---------------------------------------------------------------------------------
+
+def fmt(v, digits=3):
+    return "-" if v is None else f"{v:.{digits}g}"
+
+
+def summary_rows(records):
+    rows = []
+    for (key, ranks), ms in sorted(group(records, lambda m: (series_key(m), m.ranks)).items(),
+                                   key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        best = max(ms, key=lambda m: m.busbw_gbps or 0)
+        small = min(ms, key=lambda m: m.bytes)
+        util = best.link_utilization
+        rows.append([series_name(key), str(ranks or "?"), ms[0].tool,
+                     f"{size_text(small.bytes)}: {fmt(small.time_us)} us",
+                     f"{fmt(best.busbw_gbps)} at {size_text(best.bytes)}",
+                     "-" if util is None else f"{100 * util:.1f}%"])
+    return ["series", "ranks", "tool", "smallest size: time", "peak busbw (GB/s)",
+            "link util. at peak"], rows
+
+
+def best_per_size(records, label):
+    """label's best busbw at each (ranks, size)."""
+    best = {}
+    for m in records:
+        if m.label == label and m.busbw_gbps is not None:
+            key = (m.ranks or 0, m.bytes)
+            if key not in best or m.busbw_gbps > best[key].busbw_gbps:
+                best[key] = m
+    return best
+
+
+def comparison_rows(records, a, b):
+    """Size by size at each rank count both labels measured: each label's best busbw (and the
+    algorithm that reached it) and the ratio."""
+    best_a, best_b = best_per_size(records, a), best_per_size(records, b)
+    rows = []
+    for key in sorted(set(best_a) & set(best_b)):
+        ma, mb = best_a[key], best_b[key]
+        ratio = ma.busbw_gbps / mb.busbw_gbps if mb.busbw_gbps else None
+        rows.append([str(key[0] or "?"), size_text(key[1]), f"{fmt(ma.busbw_gbps)} ({ma.algorithm})",
+                     f"{fmt(mb.busbw_gbps)} ({mb.algorithm})", fmt(ratio),
+                     fmt(ma.time_us), fmt(mb.time_us)])
+    header = ["ranks", "size", f"{a} busbw GB/s", f"{b} busbw GB/s", f"ratio {a} / {b}",
+              f"{a} time us", f"{b} time us"]
+    return header, rows
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def html_table(header, rows):
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+def write_csv(records, path):
+    fields = ["label", "tool", "collective", "algorithm", "transport", "ranks", "bytes", "dtype",
+              "op", "in_place", "time_us", "p50_us", "p99_us", "algbw_gbps", "busbw_gbps",
+              "link_utilization", "wrong"]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(fields)
+        for m in records:
+            w.writerow(["" if getattr(m, k) is None else getattr(m, k) for k in fields])
+
+
+def sections(records, labels, compare):
+    out = [("Summary", summary_rows(records))]
+    if compare:
+        a, b = compare
+        out.append((f"Comparison: {a} vs {b}", comparison_rows(records, a, b)))
+    return out
+
+
+def write_markdown(path, inputs, tables, plots):
+    parts = ["# collbench report", "", "Inputs: " + ", ".join(f"`{p}`" for p in inputs), "",
+             "GB/s = 10^9 bytes/s; busbw as nccl-tests defines it; time = mean per operation.", ""]
+    for title, (header, rows) in tables:
+        parts += [f"## {title}", "", markdown_table(header, rows), ""]
+    parts += ["## Plots", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots]
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+def write_html(path, inputs, tables, plots):
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
+             "table{border-collapse:collapse;margin:1em 0}"
+             "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+             "th{background:#eee}td:first-child{text-align:left}img{max-width:100%}")
+    body = [f"<h1>collbench report</h1><p>Inputs: {html.escape(', '.join(inputs))}</p>",
+            "<p>GB/s = 10<sup>9</sup> bytes/s; busbw as nccl-tests defines it; "
+            "time = mean per operation.</p>"]
+    for title, (header, rows) in tables:
+        body.append(f"<h2>{html.escape(title)}</h2>" + html_table(header, rows))
+    body.append("<h2>Plots</h2>")
+    for p in plots:
+        with open(p, "rb") as f:
+            data = base64.b64encode(f.read()).decode()
+        body.append(f'<p><img alt="{os.path.basename(p)}" src="data:image/png;base64,{data}"></p>')
+    with open(path, "w") as f:
+        f.write(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>collbench report"
+                f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="collbench-report", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", nargs="+", help="collbench JSON or CSV, nccl-tests output or JSON, "
+                   "OSU osu_allreduce output")
+    p.add_argument("-o", "--output", required=True, help="folder to write the report into")
+    p.add_argument("--labels", help="comma list overriding each file's label, in order")
+    p.add_argument("--compare", nargs=2, metavar=("LABEL_A", "LABEL_B"),
+                   help="the two labels of the side-by-side table (default: the first two)")
+    p.add_argument("--osu-ranks", type=int, help="rank count of the OSU runs (OSU does not "
+                   "print it; without it their busbw is left out)")
+    return p.parse_args(argv)
+
+
+def load_all(args):
+    labels = args.labels.split(",") if args.labels else []
+    if labels and len(labels) != len(args.files):
+        raise FormatError(f"--labels has {len(labels)} names for {len(args.files)} files")
+    records = []
+    for i, path in enumerate(args.files):
+        ms = load(path, args.osu_ranks)
+        for m in ms:
+            m.label = labels[i] if labels else m.label
+        records += ms
+    return records
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        records = load_all(args)
+    except (FormatError, OSError) as e:
+        print(f"collbench-report: error: {e}", file=sys.stderr)
+        return 2
+    labels = list(dict.fromkeys(m.label for m in records))
+    compare = args.compare or (labels[:2] if len(labels) >= 2 else None)
+    if compare and not all(c in labels for c in compare):
+        print(f"collbench-report: error: --compare: labels present are {', '.join(labels)}",
+              file=sys.stderr)
+        return 2
+    os.makedirs(args.output, exist_ok=True)
+    chosen = primary(records)
+    plots = make_plots(chosen, args.output)
+    tables = sections(chosen, labels, compare)
+    write_csv(records, os.path.join(args.output, "measurements.csv"))
+    write_markdown(os.path.join(args.output, "summary.md"), args.files, tables, plots)
+    write_html(os.path.join(args.output, "report.html"), args.files, tables, plots)
+    print(f"collbench-report: {len(records)} measurements from {len(args.files)} files; wrote "
+          + ", ".join(sorted(os.listdir(args.output))) + f" into {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

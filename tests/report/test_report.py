@@ -1,0 +1,158 @@
+"""Tests of scripts/collbench-report: importers on sample files written from each tool's
+documented output, the tables for known inputs, and the files a report contains."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "report"))
+
+import importers  # noqa: E402
+import report  # noqa: E402
+
+SAMPLES = os.path.join(HERE, "samples")
+TOOL = os.path.join(ROOT, "scripts", "collbench-report")
+
+
+def sample(name):
+    return os.path.join(SAMPLES, name)
+
+
+def test_detects_each_format_by_content():
+    kinds = {name: importers.detect(open(sample(name)).read()) for name in
+             ["collbench_tcp.json", "collbench.csv", "nccl_all_reduce.txt",
+              "nccl_all_reduce.json", "osu_allreduce.txt", "osu_allreduce_short.txt"]}
+    assert kinds == {"collbench_tcp.json": "collbench-json", "collbench.csv": "collbench-csv",
+                     "nccl_all_reduce.txt": "nccl-text", "nccl_all_reduce.json": "nccl-json",
+                     "osu_allreduce.txt": "osu", "osu_allreduce_short.txt": "osu"}
+
+
+def test_unknown_content_is_rejected_with_the_file_name(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    with pytest.raises(importers.FormatError, match=r"notes.txt: not a collbench, nccl-tests"):
+        importers.load(str(path))
+    path.write_text('{"a": 1}')
+    with pytest.raises(importers.FormatError, match="neither a collbench nor an nccl-tests"):
+        importers.load(str(path))
+
+
+def test_collbench_json():
+    ms = importers.load(sample("collbench_tcp.json"))
+    assert len(ms) == 8
+    first = ms[0]
+    assert (first.label, first.algorithm, first.transport, first.ranks, first.bytes) == \
+        ("local tcp", "ring", "tcp", 2, 1024)
+    assert first.wrong == 0
+    assert first.link_utilization == pytest.approx(first.busbw_gbps * 8 / 100)
+
+
+def test_collbench_csv():
+    ms = importers.load(sample("collbench.csv"))
+    assert [(m.bytes, m.in_place) for m in ms] == [(1024, False), (1024, True), (4096, False),
+                                                   (4096, True)]
+    assert ms[0].label == "local" and ms[0].ranks == 4 and ms[0].link_utilization > 0
+
+
+def test_nccl_tests_console_output():
+    ms = importers.load(sample("nccl_all_reduce.txt"))
+    assert len(ms) == 10  # five sizes, out-of-place and in-place
+    big = [m for m in ms if m.bytes == 134217728]
+    assert [(m.in_place, m.time_us, m.busbw_gbps) for m in big] == \
+        [(False, 1000.0, 201.33), (True, 990.0, 203.36)]
+    assert all(m.ranks == 4 and m.collective == "allreduce" and m.tool == "nccl-tests" and
+               m.dtype == "float32" and m.wrong == 0 for m in ms)
+    assert ms[0].label == "nccl_all_reduce"
+
+
+def test_nccl_tests_console_output_without_root_column(tmp_path):
+    path = tmp_path / "old.txt"
+    path.write_text("#       size         count      type   redop     time   algbw   busbw  error"
+                    "     time   algbw   busbw  error\n"
+                    "     1048576        262144     float     sum    100.0   10.49   15.73  0e+00"
+                    "    99.00   10.59   15.89  0e+00\n")
+    ms = importers.load(str(path))
+    assert [(m.bytes, m.time_us, m.busbw_gbps, m.wrong) for m in ms] == \
+        [(1048576, 100.0, 15.73, 0), (1048576, 99.0, 15.89, 0)]
+
+
+def test_nccl_tests_json():
+    ms = importers.load(sample("nccl_all_reduce.json"))
+    assert [(m.bytes, m.in_place, m.time_us, m.busbw_gbps, m.wrong) for m in ms] == [
+        (8, False, 12.5, 0.00064, 0), (8, True, 12.0, 0.000667, 0),
+        (134217728, False, 800.0, 167.77216, 0), (134217728, True, 790.0, 169.895857, None)]
+    assert all(m.ranks == 2 and m.collective == "allreduce" for m in ms)
+
+
+def test_osu_allreduce_busbw_needs_the_rank_count():
+    ms = importers.load(sample("osu_allreduce.txt"), osu_ranks=4)
+    assert [(m.bytes, m.time_us) for m in ms] == [(4, 2.1), (1024, 4.0), (1048576, 500.0)]
+    big = ms[2]
+    assert big.algbw_gbps == pytest.approx(1048576 / 500e3)
+    assert big.busbw_gbps == pytest.approx(1048576 / 500e3 * 1.5)
+    assert importers.load(sample("osu_allreduce_short.txt"))[0].busbw_gbps is None
+
+
+def test_osu_malformed_row_is_named(tmp_path):
+    path = tmp_path / "osu.txt"
+    path.write_text("# OSU MPI Allreduce Latency Test v7.4\n# Size Avg Latency(us)\n4 fast\n")
+    with pytest.raises(importers.FormatError, match=r"osu.txt:3: OSU output: expected"):
+        importers.load(str(path))
+
+
+def test_comparison_table_ratios_size_by_size():
+    ms = importers.load(sample("collbench_tcp.json")) + importers.load(sample("collbench_other.json"))
+    for m in ms:
+        if m.label == "other tcp":
+            m.busbw_gbps /= 2  # "other" is exactly half as fast
+    header, rows = report.comparison_rows(report.primary(ms), "local tcp", "other tcp")
+    assert header[:5] == ["ranks", "size", "local tcp busbw GB/s", "other tcp busbw GB/s",
+                          "ratio local tcp / other tcp"]
+    assert [r[1] for r in rows] == ["1 KiB", "16 KiB", "256 KiB", "4 MiB"]
+    assert all(r[4] == "2" for r in rows)
+
+
+def test_summary_table_peak_and_small_message_time():
+    ms = importers.load(sample("nccl_all_reduce.txt"))
+    header, rows = report.summary_rows(report.primary(ms))
+    assert rows == [["nccl_all_reduce: nccl", "4", "nccl-tests", "8 B: 10.5 us",
+                     "201 at 128 MiB", "-"]]
+
+
+def test_report_from_two_labelled_runs_and_imports(tmp_path):
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [TOOL, sample("collbench_tcp.json"), sample("collbench_other.json"),
+         sample("nccl_all_reduce.txt"), sample("osu_allreduce.txt"), "--osu-ranks", "4",
+         "-o", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    files = sorted(os.listdir(out))
+    assert files == ["busbw_vs_ranks.png", "busbw_vs_size.png", "link_utilization_vs_size.png",
+                     "measurements.csv", "report.html", "summary.md", "time_vs_size.png"]
+    for png in [f for f in files if f.endswith(".png")]:
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = (out / "summary.md").read_text()
+    assert "## Comparison: local tcp vs other tcp" in summary
+    assert "| nccl_all_reduce: nccl | 4 | nccl-tests | 8 B: 10.5 us | 201 at 128 MiB | - |" in summary
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 4  # self-contained
+    assert "src=\"busbw" not in page
+
+
+def test_bad_input_exits_2_naming_the_file(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": 2, "run": {}, "measurements": [{"bytes": 1}]}')
+    result = subprocess.run([TOOL, str(bad), "-o", str(tmp_path / "r")], capture_output=True,
+                            text=True)
+    assert result.returncode == 2
+    assert "bad.json: collbench result file: missing or bad field" in result.stderr
+
+
+def test_compare_names_unknown_labels(tmp_path):
+    result = subprocess.run([TOOL, sample("collbench_tcp.json"), "--compare", "a", "b", "-o",
+                             str(tmp_path / "r")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "--compare: labels present are local tcp" in result.stderr
