@@ -85,7 +85,8 @@ class RuleReader {
 
 void checkKeys(RuleReader& reader, const YAML::Node& rule) {
   for (const auto& kv : rule) {
-    const std::string key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) reader.fail(kv.first, "", "keys must be plain words");
+    const std::string key = kv.first.Scalar();
     if (key == "name" || kSelectors.count(key) || kBounds.count(key)) continue;
     reader.fail(kv.first, key,
                 "unknown key; a rule takes name, collective, algorithm, transport, min_bytes, "
@@ -143,22 +144,25 @@ bool SpecRule::selects(const Measurement& m) const {
          (ranks.empty() || std::count(ranks.begin(), ranks.end(), m.ranks) > 0);
 }
 
-Spec parseSpec(const std::string& text, const std::string& source) {
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw SpecError(source + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+namespace {
+
+// A mapping key as text; YAML allows any node as a key, a spec only plain words.
+std::string keyText(const std::string& source, const YAML::Node& key) {
+  if (!key.IsScalar()) {
+    throw SpecError(source + ":" + std::to_string(key.Mark().line + 1) +
+                    ": keys must be plain words");
   }
+  return key.Scalar();
+}
+
+Spec parseDocument(const YAML::Node& doc, const std::string& source) {
   auto fail = [&](const YAML::Node& at, const std::string& what) {
     throw SpecError(source + ":" + std::to_string(at.Mark().line + 1) + ": " + what);
   };
   if (!doc.IsMap()) fail(doc, "expected a mapping with a 'rules:' list");
   for (const auto& kv : doc) {
-    if (kv.first.as<std::string>() != "rules") {
-      fail(kv.first,
-           "'" + kv.first.as<std::string>() + "': unknown key; the top level takes rules");
-    }
+    const std::string key = keyText(source, kv.first);
+    if (key != "rules") fail(kv.first, "'" + key + "': unknown key; the top level takes rules");
   }
   const YAML::Node rules = doc["rules"];
   if (!rules || !rules.IsSequence() || rules.size() == 0) {
@@ -173,6 +177,17 @@ Spec parseSpec(const std::string& text, const std::string& source) {
     }
   }
   return spec;
+}
+
+}  // namespace
+
+Spec parseSpec(const std::string& text, const std::string& source) {
+  try {
+    return parseDocument(YAML::Load(text), source);
+  } catch (const YAML::Exception& e) {
+    // Malformed YAML, or a node of a shape the checks did not expect.
+    throw SpecError(source + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
 }
 
 Spec loadSpec(const std::string& path) {

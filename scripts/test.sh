@@ -3,7 +3,8 @@
 # in-process tests again with AddressSanitizer and UndefinedBehaviorSanitizer and runs them.
 #   scripts/test.sh                 the whole suite
 #   scripts/test.sh -L unit         one slice (labels: unit, transport, collective, cli, mpi)
-# COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass.
+# COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass; COLLBENCH_FUZZ_SECONDS (default 20) is
+# how long each libFuzzer target runs, 0 skips them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_packages
@@ -17,8 +18,13 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   asan=$BUILD_DIR-asan
   cmake -S "$COLLBENCH_ROOT" -B "$asan" -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCOLLBENCH_SANITIZE=address,undefined
-  cmake --build "$asan" -j "$(nproc)" --target unit_tests harness_tests transport_tests collective_tests
+  cmake --build "$asan" -j "$(nproc)" --target unit_tests harness_tests results_tests transport_tests \
+    collective_tests
   cd "$asan"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective" -E "^Network/|^format$|^layering"
+fi
+
+if [ "${COLLBENCH_FUZZ_SECONDS:-20}" != 0 ] && [ $# -eq 0 ]; then
+  "$COLLBENCH_ROOT/scripts/fuzz.sh"
 fi

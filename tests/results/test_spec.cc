@@ -109,6 +109,10 @@ TEST(Spec, RejectsEmptySelectionsAndRulesWithoutBounds) {
   EXPECT_EQ(specError("rules:\n  - name: a\n    max_wrong: 0\n  - name: a\n    max_wrong: 1\n"),
             "spec.yaml:4: 'name': rule 'a' is defined twice");
   EXPECT_EQ(specError("- a\n- b\n"), "spec.yaml:1: expected a mapping with a 'rules:' list");
+  // Found by fuzz_spec: a complex key used to escape as yaml-cpp's BadConversion.
+  EXPECT_EQ(specError("? [a]\n: 1\n"), "spec.yaml:1: keys must be plain words");
+  EXPECT_EQ(specError("rules:\n  - name: a\n    ? [b]\n    : 1\n"),
+            "spec.yaml:3: keys must be plain words");
   EXPECT_EQ(specError("rules: [a, b\n").rfind("spec.yaml:2: not valid YAML", 0), 0u);
 }
 
