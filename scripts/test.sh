@@ -22,7 +22,7 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
     collective_tests
   cd "$asan"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-    ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective" -E "^Network/|^format$|^layering"
+    ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective" -E "^Network/|^format$|^layering|^report_pytest$|^cli_"
 fi
 
 if [ "${COLLBENCH_FUZZ_SECONDS:-20}" != 0 ] && [ $# -eq 0 ]; then
