@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs missing packages (as root), builds with tests, and runs every test; then builds the
-# in-process tests again with AddressSanitizer and UndefinedBehaviorSanitizer and runs them.
+# in-process tests with AddressSanitizer and UndefinedBehaviorSanitizer and runs them, the
+# transport tests with ThreadSanitizer, and the libFuzzer targets (scripts/fuzz.sh).
 #   scripts/test.sh                 the whole suite
 #   scripts/test.sh -L unit         one slice (labels: unit, transport, collective, cli, mpi)
 # COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass; COLLBENCH_FUZZ_SECONDS (default 20) is
@@ -23,6 +24,18 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   cd "$asan"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective" -E "^Network/|^format$|^layering|^report_pytest$|^cli_"
+fi
+
+if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
+  # ThreadSanitizer over the transport conformance tests: ranks as threads in one process,
+  # each with its own progress engine (TCP epoll, libfabric completion queues, loopback).
+  echo "collbench: thread sanitizer pass over the transport tests"
+  tsan=$BUILD_DIR-tsan
+  cmake -S "$COLLBENCH_ROOT" -B "$tsan" -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCOLLBENCH_SANITIZE=thread
+  cmake --build "$tsan" -j "$(nproc)" --target transport_tests
+  (cd "$tsan" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --output-on-failure -j "$(nproc)" -L transport)
 fi
 
 if [ "${COLLBENCH_FUZZ_SECONDS:-20}" != 0 ] && [ $# -eq 0 ]; then
