@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "collectives/allreduce/allreduce.h"
@@ -69,8 +70,13 @@ class RingRun {
     return tr_.postRecv(ringPrev(rank_, n_), tag_ | channel, into, offset, r.size() * esize_);
   }
 
-  void waitFor(Request& req) {
-    if (req.valid()) tr_.wait(req, comm_.deadline());
+  void waitFor(Request& req, const char* phase, std::size_t item) {
+    if (!req.valid()) return;
+    waitAt([&] { tr_.wait(req, comm_.deadline()); },
+           [&] {
+             return std::string("ring ") + phase + " step " + std::to_string(stepOf(item) + 1) +
+                    " of " + std::to_string(steps()) + ", segment " + std::to_string(segOf(item));
+           });
   }
 
   void waitSends() {
@@ -99,7 +105,7 @@ class RingRun {
       // Step 0 sends our own input; later steps send what the previous step reduced.
       send(s == 0 ? in_ : out_, segment(ringReduceScatterSendChunk(rank_, n_, s), segOf(item)),
            kReduceScatterChannel);
-      waitFor(ahead.front());
+      waitFor(ahead.front(), "reduce-scatter", item);
       ahead.pop_front();
       reduceReceived(item);
     }
@@ -130,7 +136,7 @@ class RingRun {
       // step s-1, so it is complete here.
       send(out_, segment(ringAllGatherSendChunk(rank_, n_, stepOf(item)), segOf(item)),
            kAllGatherChannel);
-      waitFor(ahead.front());
+      waitFor(ahead.front(), "all-gather", item);
       ahead.pop_front();
     }
   }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "collectives/allreduce/allreduce.h"
@@ -84,6 +85,11 @@ class TreeRun {
     }
   }
 
+  std::string where(int t, const char* what, int peer, std::size_t k) const {
+    return "tree " + std::to_string(t) + " " + what + " " + std::to_string(peer) + ", chunk " +
+           std::to_string(k);
+  }
+
   void reduceUp(int t, std::size_t k) {
     postChildRecvs(t, k);
     const Range r = chunk(t, k);
@@ -93,7 +99,8 @@ class TreeRun {
     for (std::size_t c = 0; c < node.children.size(); ++c) {
       Request req = child_recvs_[t][c].front();
       child_recvs_[t][c].pop_front();
-      tr_.wait(req, comm_.deadline());
+      waitAt([&] { tr_.wait(req, comm_.deadline()); },
+             [&] { return where(t, "reduce from child rank", node.children[c], k); });
       std::byte* dst = out_.data() + r.begin * esize_;
       reduce(args_.dtype, args_.op, dst, partial->data() + r.begin * esize_,
              scratch_.data() + slotOffset(t, c, k), r.size());
@@ -121,7 +128,8 @@ class TreeRun {
       tr_.wait(up_sends_[t][k], comm_.deadline());
       Request down =
           tr_.postRecv(node.parent, tag_ | (kDownChannel + t), out_, r.begin * esize_, bytesOf(r));
-      tr_.wait(down, comm_.deadline());
+      waitAt([&] { tr_.wait(down, comm_.deadline()); },
+             [&] { return where(t, "broadcast from parent rank", node.parent, k); });
     }
     for (int child : node.children) {
       down_sends_.push_back(

@@ -15,6 +15,20 @@ void LoopbackFabric::kill(int rank) {
   cv_.notify_all();
 }
 
+void LoopbackFabric::dropSend(int src, int dst, int nth) {
+  std::lock_guard<std::mutex> lock(mu_);
+  drops_.push_back({src, dst, nth});
+}
+
+bool LoopbackFabric::takeDrop(int src, int dst) {
+  for (auto it = drops_.begin(); it != drops_.end(); ++it) {
+    if (it->src != src || it->dst != dst || --it->countdown > 0) continue;
+    drops_.erase(it);
+    return true;
+  }
+  return false;
+}
+
 void LoopbackFabric::failPendingWith(int dead_rank) {
   const std::string why = "rank " + std::to_string(dead_rank) + " (loopback) is dead";
   for (int r = 0; r < size_; ++r) {
@@ -80,6 +94,10 @@ Request LoopbackTransport::post(OpKind kind, int peer, Tag tag, std::byte* data,
   std::lock_guard<std::mutex> lock(fabric_->mu_);
   if (fabric_->dead_[peer] || fabric_->dead_[rank_]) {
     state->fail("rank " + std::to_string(peer) + " (loopback) is dead", true);
+    return Request(state);
+  }
+  if (sending && fabric_->takeDrop(rank_, peer)) {
+    state->complete();  // lost on the way: the sender never knows
     return Request(state);
   }
   auto& waiting = sending ? inbox.recvs : inbox.sends;

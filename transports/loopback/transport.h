@@ -26,6 +26,9 @@ class LoopbackFabric {
   // Fault injection: the rank stops existing. Its peers' pending and future operations with it
   // fail with PeerError. Thread-safe.
   void kill(int rank);
+  // Fault injection: the `nth` send (counting from 1) from `src` to `dst` posted after this call
+  // completes at the sender but never arrives, as if the network lost it. Thread-safe.
+  void dropSend(int src, int dst, int nth = 1);
 
  private:
   friend class LoopbackTransport;
@@ -47,6 +50,12 @@ class LoopbackFabric {
   std::condition_variable cv_;
   std::vector<Inbox> inboxes_;
   std::vector<bool> dead_;
+  struct Drop {
+    int src, dst, countdown;
+  };
+  std::vector<Drop> drops_;
+  // Whether this send is to be lost (consumes the injection). Caller holds mu_.
+  bool takeDrop(int src, int dst);
 };
 
 class LoopbackTransport : public Transport {
