@@ -4,12 +4,14 @@
 // 2 usage error (bad flag, mismatched options across ranks, malformed spec or result file);
 // 3 wrong results; 4 an acceptance rule failed (--spec, or `collbench check`).
 #include <mpi.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "collectives/api/communicator.h"
 #include "collectives/registry.h"
@@ -31,11 +33,67 @@ constexpr int kExitUsage = 2;
 constexpr int kExitWrong = 3;
 
 // Before MPI_Init the rank is unknown; the launcher's environment usually says.
-bool likelyRankZero() {
+int launcherRank() {
   for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
-    if (const char* v = std::getenv(var)) return std::string(v) == "0";
+    if (const char* v = std::getenv(var)) return std::atoi(v);
+  }
+  return 0;
+}
+
+bool likelyRankZero() { return launcherRank() == 0; }
+
+// Polls `req` until it completes or `deadline` passes; returns whether it completed.
+bool testUntil(MPI_Request* req, std::chrono::steady_clock::time_point deadline) {
+  int done = 0;
+  while (MPI_Test(req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return true;
+}
+
+std::string missingRanks(std::vector<MPI_Request>& hellos) {
+  std::string missing;
+  for (std::size_t r = 1; r < hellos.size(); ++r) {
+    int done = 0;
+    MPI_Test(&hellos[r], &done, MPI_STATUS_IGNORE);
+    if (!done) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+  }
+  return missing;
+}
+
+// Bounds start-up: every rank says hello to rank 0, which answers once all have. Returns ""
+// when the job is complete, else a message naming the ranks that never joined (rank 0) or
+// saying that rank 0 did not answer (the others, which wait a little longer so that rank 0's
+// message comes first). Uses point-to-point calls only: a collective would hang.
+std::string awaitAllRanks(std::chrono::milliseconds limit) {
+  constexpr int kTag = 0x6362;
+  int rank = 0, size = 1, one = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const auto start = std::chrono::steady_clock::now();
+  std::ostringstream within;
+  within << " within " << static_cast<double>(limit.count()) / 1000 << " s";
+  if (rank != 0) {
+    MPI_Send(&one, 1, MPI_INT, 0, kTag, MPI_COMM_WORLD);
+    MPI_Request go;
+    MPI_Irecv(&one, 1, MPI_INT, 0, kTag, MPI_COMM_WORLD, &go);
+    if (testUntil(&go, start + limit + std::chrono::seconds(5))) return "";
+    return "rank 0 did not confirm that every rank joined" + within.str();
+  }
+  std::vector<int> flags(size);
+  std::vector<MPI_Request> hellos(size, MPI_REQUEST_NULL);
+  for (int r = 1; r < size; ++r) {
+    MPI_Irecv(&flags[r], 1, MPI_INT, r, kTag, MPI_COMM_WORLD, &hellos[r]);
+  }
+  for (int r = 1; r < size; ++r) {
+    if (!testUntil(&hellos[r], start + limit)) {
+      return "rank(s) " + missingRanks(hellos) + " did not join" + within.str() +
+             " (never reached MPI_Init, or hung before it)";
+    }
+  }
+  for (int r = 1; r < size; ++r) MPI_Send(&one, 1, MPI_INT, r, kTag, MPI_COMM_WORLD);
+  return "";
 }
 
 void printList() {
@@ -250,7 +308,27 @@ int main(int argc, char** argv) {
     if (options.show_fabrics) std::cout << fabricTable();
     return 0;
   }
+  if (options.inject_late_join_rank >= 0 && launcherRank() == options.inject_late_join_rank) {
+    std::this_thread::sleep_for(std::chrono::hours(1));
+  }
+  // Open MPI's MPI_Init waits for every rank of the job: one that never starts would hang the
+  // rest there, where no MPI call can tell which rank is missing.
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  Watchdog start_up(options.comm.timeout,
+                    "launcher rank " + std::to_string(launcherRank()) + " (" + host + ")",
+                    [] { std::_Exit(kExitRuntime); });
+  start_up.setTask(
+      "start-up (MPI_Init waits for every rank; a rank that prints nothing here "
+      "never started)");
+  start_up.arm("MPI_Init");
   MPI_Init(&argc, &argv);
+  const std::string missing = awaitAllRanks(options.comm.timeout);
+  if (!missing.empty()) {
+    std::cerr << "collbench: error: " << missing << "\n";
+    MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
+  }
+  start_up.disarm();
   int status = kExitRuntime;
   try {
     status = runJob(options, argc, argv);

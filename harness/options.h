@@ -42,12 +42,13 @@ struct Options {
   TransportOptions transport_options;
   CommOptions comm;
   // Test hooks (hidden flags): corrupt one element of this rank's checked result; make this
-  // rank exit abruptly, or stall, when it reaches the second size of the sweep.
+  // rank exit abruptly, or stall, when it reaches the second size of the sweep; or never join.
   int inject_wrong_rank = -1;
   int inject_exit_rank = -1;
   int inject_stall_rank = -1;
-  bool spin_given = false;        // --tcp-spin-us was on the command line
-  std::string progress = "auto";  // libfabric: poll, block, or auto (block when oversubscribed)
+  int inject_late_join_rank = -1;  // this rank never reaches MPI_Init
+  bool spin_given = false;         // --tcp-spin-us was on the command line
+  std::string progress = "auto";   // libfabric: poll, block, or auto (block when oversubscribed)
   bool show_version = false;
   bool show_list = false;
   bool show_fabrics = false;
