@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (address + undefined sanitizers) and runs each for
-# COLLBENCH_FUZZ_SECONDS (default 20) on its checked-in corpus, tests/fuzz/corpus/NAME. New
+# COLLBENCH_FUZZ_SECONDS (default 15) on its checked-in corpus, tests/fuzz/corpus/NAME. New
 # inputs found go to a scratch folder, not into the repository. A crash, hang (-timeout) or
 # sanitizer report fails the script, leaving the input under $BUILD/fuzz-artifacts/.
 #   scripts/fuzz.sh [NAME...]      default: spec result size
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-seconds=${COLLBENCH_FUZZ_SECONDS:-20}
+seconds=${COLLBENCH_FUZZ_SECONDS:-15}
 build=$BUILD_DIR-fuzz
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(spec result size)

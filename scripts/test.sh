@@ -4,7 +4,7 @@
 # transport tests with ThreadSanitizer, and the libFuzzer targets (scripts/fuzz.sh).
 #   scripts/test.sh                 the whole suite
 #   scripts/test.sh -L unit         one slice (labels: unit, transport, collective, cli, mpi)
-# COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass; COLLBENCH_FUZZ_SECONDS (default 20) is
+# COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass; COLLBENCH_FUZZ_SECONDS (default 15) is
 # how long each libFuzzer target runs, 0 skips them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -38,6 +38,6 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
     ctest --output-on-failure -j "$(nproc)" -L transport)
 fi
 
-if [ "${COLLBENCH_FUZZ_SECONDS:-20}" != 0 ] && [ $# -eq 0 ]; then
+if [ "${COLLBENCH_FUZZ_SECONDS:-15}" != 0 ] && [ $# -eq 0 ]; then
   "$COLLBENCH_ROOT/scripts/fuzz.sh"
 fi

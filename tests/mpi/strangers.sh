@@ -10,7 +10,7 @@ out=$(mktemp --suffix=.json)
 log=$(mktemp)
 trap 'rm -f "$out" "$log"; [ -n "${job:-}" ] && kill -9 "$job" 2>/dev/null' EXIT
 
-"$mpiexec" -np 4 --oversubscribe "$collbench" -b 1K -e 32M -f 2 -n 20 -w 2 --algo ring,tree \
+"$mpiexec" -np 4 --oversubscribe "$collbench" -b 1K -e 8M -f 2 -n 20 -w 2 --algo ring,tree \
   -J "$out" >"$log" 2>&1 &
 job=$!
 ports=
