@@ -5,6 +5,9 @@
 
 #include "collectives/allreduce/allreduce.h"
 #include "collectives/native/mpi.h"
+#if COLLBENCH_HAVE_GLOO
+#include "collectives/native/gloo.h"
+#endif
 #include "collectives/p2p/p2p.h"
 
 namespace collbench {
@@ -14,10 +17,14 @@ using Factory = std::function<std::unique_ptr<Algorithm>()>;
 
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
-      {"ring", makeRingAllreduce},
-      {"tree", makeTreeAllreduce},
-      {"mpi", makeMpiAllreduce},
-      {"pingpong", makePingpong},
+    {"ring", makeRingAllreduce},
+    {"tree", makeTreeAllreduce},
+    {"mpi", makeMpiAllreduce},
+#if COLLBENCH_HAVE_GLOO
+    {"gloo-ring", [] { return makeGlooAllreduce(GlooAlgorithm::kRing); }},
+    {"gloo-bcube", [] { return makeGlooAllreduce(GlooAlgorithm::kBcube); }},
+#endif
+    {"pingpong", makePingpong},
   };
   return table;
 }

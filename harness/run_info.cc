@@ -69,7 +69,7 @@ std::string versionText() {
       << optionalLine("NCCL", COLLBENCH_HAVE_NCCL_TEXT, COLLBENCH_NCCL_VERSION,
                       "NCCL transport and baseline not written yet")
       << optionalLine("Gloo", COLLBENCH_HAVE_GLOO_TEXT, COLLBENCH_GLOO_VERSION,
-                      "Gloo baseline not written yet");
+                      "algorithms gloo-ring, gloo-bcube (Gloo TCP transport)");
   return out.str();
 }
 
@@ -91,8 +91,8 @@ std::map<std::string, std::string> relevantEnvironment() {
     auto eq = kv.find('=');
     if (eq == std::string::npos) continue;
     const std::string name = kv.substr(0, eq);
-    if (!startsWithAny(name, {"FI_", "NCCL_", "OMPI_", "UCX_", "COLLBENCH_", "CUDA_VISIBLE_DEVICES",
-                              "SLURM_JOB_ID", "SLURM_NNODES"})) {
+    if (!startsWithAny(name, {"FI_", "NCCL_", "GLOO_", "OMPI_", "UCX_", "COLLBENCH_",
+                              "CUDA_VISIBLE_DEVICES", "SLURM_JOB_ID", "SLURM_NNODES"})) {
       continue;
     }
     // Open MPI's launcher plumbing (and its per-job transport key) says nothing about the run.
