@@ -135,6 +135,7 @@ bool oversubscribed(const MpiBootstrap& boot) {
 void tuneForHost(Options& o, const MpiBootstrap& boot) {
   const bool crowded = oversubscribed(boot);
   if (!o.spin_given) o.transport_options.tcp.spin = std::chrono::microseconds(crowded ? 0 : 50);
+  if (!o.yield_given) o.transport_options.tcp.yield = std::chrono::microseconds(crowded ? 5000 : 0);
   auto& fi = o.transport_options.libfabric;
   fi.blocking_progress = o.progress == "block" || (o.progress == "auto" && crowded);
   fi.spin = std::chrono::microseconds(crowded ? 0 : 50);

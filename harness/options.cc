@@ -60,7 +60,8 @@ struct RawOptions {
   std::string algorithms, in_place = "both", segment = "256K", chunk = "512K";
   std::string sockbuf = "4M";
   double timeout_s = 300;
-  int spin_us = -1;  // auto
+  int spin_us = -1;   // auto
+  int yield_us = -1;  // auto
 };
 
 void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
@@ -101,6 +102,9 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--tcp-spin-us", raw.spin_us,
                  "Microseconds to busy-poll before blocking (default: 50, or 0 when this host "
                  "runs more ranks than it has cores)");
+  app.add_option("--tcp-yield-us", raw.yield_us,
+                 "Microseconds to poll yielding the core (sched_yield) after the spin, before "
+                 "blocking (default: 0, or 5000 when this host runs more ranks than it has cores)");
   auto& fi = o.transport_options.libfabric;
   app.add_option("--fi-provider", fi.provider,
                  "libfabric provider: efa, tcp, shm, sockets, verbs, psm3, cxi, opx, or auto (efa "
@@ -213,6 +217,11 @@ void validate(Options& o, const RawOptions& raw) {
     checkRange("--tcp-spin-us", raw.spin_us, 0, 1e6);
     tcp.spin = std::chrono::microseconds(raw.spin_us);
     o.spin_given = true;
+  }
+  if (raw.yield_us != -1) {
+    checkRange("--tcp-yield-us", raw.yield_us, 0, 1e7);
+    tcp.yield = std::chrono::microseconds(raw.yield_us);
+    o.yield_given = true;
   }
   tcp.connect_timeout = std::min(o.comm.timeout, std::chrono::milliseconds(60000));
   validateResults(o);

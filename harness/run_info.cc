@@ -124,6 +124,7 @@ RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, int argc, cha
   run.options = options.canonical();
   // Chosen per host (it depends on the host's cores), so not part of the cross-rank check.
   run.options["tcp_spin_us"] = std::to_string(options.transport_options.tcp.spin.count());
+  run.options["tcp_yield_us"] = std::to_string(options.transport_options.tcp.yield.count());
   run.options["libfabric_progress_in_force"] =
       options.transport_options.libfabric.blocking_progress ? "block" : "poll";
   return run;

@@ -22,9 +22,12 @@ using namespace std::chrono_literals;
 struct Flavour {
   std::string transport;
   int streams;
+  int yield_us = 0;  // TCP: poll yielding the core this long before blocking
 };
 
-void PrintTo(const Flavour& f, std::ostream* os) { *os << f.transport << " x" << f.streams; }
+void PrintTo(const Flavour& f, std::ostream* os) {
+  *os << f.transport << " x" << f.streams << " yield " << f.yield_us << " us";
+}
 
 class Conformance : public ::testing::TestWithParam<Flavour> {
  protected:
@@ -32,6 +35,7 @@ class Conformance : public ::testing::TestWithParam<Flavour> {
     TcpOptions tcp;
     tcp.streams = GetParam().streams;
     tcp.chunk_bytes = 4096;
+    tcp.yield = std::chrono::microseconds(GetParam().yield_us);
     testing::runWorld(GetParam().transport, ranks, body, tcp);
   }
 };
@@ -203,11 +207,13 @@ std::vector<Flavour> flavours() {
   std::vector<Flavour> out;
   for (const auto& kind : testing::testTransports()) out.push_back({kind, 1});
   out.push_back({"tcp", 3});
+  out.push_back({"tcp", 2, 2000});  // the waiting mode chosen when ranks outnumber cores
   return out;
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Conformance, ::testing::ValuesIn(flavours()), [](const auto& info) {
   std::string name = info.param.transport + "_" + std::to_string(info.param.streams) + "streams";
+  if (info.param.yield_us > 0) name += "_yield";
   std::replace(name.begin(), name.end(), ':', '_');
   return name;
 });

@@ -1,5 +1,6 @@
 #include "transports/tcp/transport.h"
 
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -543,6 +544,7 @@ void TcpTransport::releaseTagsBelow(Tag bound) {
 void TcpTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
   Impl& m = *impl_;
   const auto spin_until = Clock::now() + m.opts.spin;
+  const auto yield_until = spin_until + m.opts.yield;
   for (;;) {
     auto* pending = std::find_if(reqs, reqs + n, [](const Request& r) { return !r.done(); });
     if (pending == reqs + n) break;
@@ -555,7 +557,9 @@ void TcpTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
                          st.peer, st.tag);
     }
     int timeout_ms = 0;
-    if (now >= spin_until) {
+    if (now >= spin_until && now < yield_until) {
+      sched_yield();
+    } else if (now >= spin_until) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
       timeout_ms = static_cast<int>(std::clamp<long long>(left + 1, 1, 100));
     }

@@ -10,8 +10,9 @@
 // presents the token; the listener drops anything else. Connections are made only to the
 // peers an algorithm talks to.
 //
-// Waiting: wait() polls epoll without sleeping for `spin`, then blocks in epoll_wait, so a
-// run with more ranks than cores does not burn the cores it shares.
+// Waiting: wait() polls epoll without sleeping for `spin`, then polls yielding the core for
+// `yield`, then blocks in epoll_wait, so a run with more ranks than cores does not burn the
+// cores it shares.
 #pragma once
 
 #include <chrono>
@@ -32,6 +33,10 @@ struct TcpOptions {
   std::size_t chunk_bytes = std::size_t{512} << 10;  // messages travel in chunks of this size
   int socket_buffer_bytes = 4 << 20;   // SO_SNDBUF/SO_RCVBUF; 0 keeps kernel autotuning
   std::chrono::microseconds spin{50};  // busy-poll this long before blocking
+  // Then poll this long with sched_yield() between polls, before blocking: on a host with more
+  // ranks than cores the rank we wait for gets the core at once, and nobody pays the wake-up
+  // of a sleeping process (milliseconds on a virtual machine whose idle vCPU halts).
+  std::chrono::microseconds yield{0};
   std::chrono::milliseconds connect_timeout{30000};
 };
 
