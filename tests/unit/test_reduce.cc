@@ -107,6 +107,10 @@ TEST(Half, Float16KnownValuesAndRounding) {
   EXPECT_EQ(floatToHalf(65520.0f), 0x7C00);                      // rounds to infinity
   EXPECT_EQ(floatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie to even
   EXPECT_TRUE(std::isnan(halfToFloat(floatToHalf(NAN))));
+  EXPECT_EQ(halfToFloat(0x7C00), INFINITY);
+  EXPECT_EQ(halfToFloat(0xFC00), -INFINITY);
+  EXPECT_TRUE(std::isnan(halfToFloat(0x7E01)));
+  EXPECT_TRUE(std::isnan(halfToFloat(0xFD00)));
 }
 
 TEST(Half, BFloat16RoundsToNearestEven) {
