@@ -8,7 +8,7 @@ BUILD_DIR=${COLLBENCH_BUILD_DIR:-$COLLBENCH_ROOT/build}
 PACKAGES=(g++ cmake make pkg-config libopenmpi-dev openmpi-bin libcli11-dev nlohmann-json3-dev
           libyaml-cpp-dev libgtest-dev libgmock-dev python3 python3-jsonschema python3-matplotlib
           python3-pytest clang libclang-rt-14-dev iproute2 procps bc
-          libfabric-dev libfabric-bin libgloo-dev)
+          libbenchmark-dev libfabric-dev libfabric-bin libgloo-dev)
 
 install_packages() {
   local missing=()

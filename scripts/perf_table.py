@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Turns the result files of scripts/bench-local.sh into docs/PERFORMANCE.md: medians over
+repeats of each (launch, algorithm, transport, ranks, size), tables of bus bandwidth and time
+with ratios ours / peer (peers measured in the same launch), pingpong per transport, the
+micro-benchmarks, and the issue's targets checked against the numbers.
+
+    perf_table.py DIR [-o FILE] [--baseline DIR]
+
+--baseline DIR adds a before/after table of ring and tree over TCP from an earlier run of the
+script (for example with COLLBENCH_BIN pointing at an older build)."""
+import argparse
+import glob
+import json
+import os
+import platform
+import statistics
+import sys
+from collections import defaultdict
+
+SIZES = [8, 256, 4096, 65536, 262144, 1 << 20, 4 << 20, 16 << 20, 32 << 20, 64 << 20]
+SMALL = [8, 64, 512, 4096]
+TARGET_SIZES = [4 << 20, 8 << 20, 16 << 20, 32 << 20, 64 << 20]
+
+
+def size_text(n):
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return f"{n} B"
+
+
+def load(directory):
+    """(label, algorithm, transport, ranks, bytes) -> lists of busbw and mean time; run info."""
+    busbw, time = defaultdict(list), defaultdict(list)
+    runs = []
+    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+        if os.path.basename(path).startswith("micro_"):
+            continue
+        with open(path) as f:
+            doc = json.load(f)
+        run = doc["run"]
+        if run["status"]["state"] != "complete":
+            sys.exit(f"perf_table: {path}: run did not complete ({run['status']['message']})")
+        runs.append(run)
+        for m in doc["measurements"]:
+            if m["wrong"]:
+                sys.exit(f"perf_table: {path}: {m['algorithm']} {m['bytes']} B has wrong results")
+            transport = None if run["label"].startswith("pingpong") else m["transport"]
+            key = (run["label"], m["algorithm"], transport, m["ranks"], m["bytes"])
+            busbw[key].append(m["busbw_gbps"])
+            time[key].append(m["time_us"]["mean"])
+    if not runs:
+        sys.exit(f"perf_table: no result files in {directory}")
+    med = lambda d: {k: statistics.median(v) for k, v in d.items()}
+    return med(busbw), med(time), runs
+
+
+class Data:
+    def __init__(self, directory):
+        self.busbw, self.time, self.runs = load(directory)
+        self.repeats = max(len([r for r in self.runs if r["label"] == "pingpong-tcp"]), 1)
+
+    def ranks(self):
+        return sorted({k[3] for k in self.busbw if not k[0].startswith("pingpong")})
+
+    def bw(self, label, algo, transport, np, size):
+        return self.busbw.get((label, algo, transport, np, size))
+
+    def us(self, label, algo, transport, np, size):
+        return self.time.get((label, algo, transport, np, size))
+
+
+def fmt(v, digits=2):
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+# Columns of the bandwidth table: (header, label, algorithm, transport) or a ratio of two.
+BW_COLUMNS = [
+    ("ring tcp", "tcp", "ring", "tcp"),
+    ("tree tcp", "tcp", "tree", "tcp"),
+    ("MPI tcp", "tcp", "mpi", "mpi"),
+    ("gloo-ring", "tcp", "gloo-ring", "tcp"),
+    ("gloo-bcube", "tcp", "gloo-bcube", "tcp"),
+    ("ring / gloo-ring", ("tcp", "ring", "tcp"), ("tcp", "gloo-ring", "tcp")),
+    ("ring / MPI tcp", ("tcp", "ring", "tcp"), ("tcp", "mpi", "mpi")),
+    ("ring fi-tcp", "fi-tcp", "ring", "libfabric"),
+    ("ring fi-shm", "fi-shm", "ring", "libfabric"),
+    ("MPI shm", "fi-tcp", "mpi", "mpi"),
+]
+
+
+def cell(data, col, np, size, value):
+    if isinstance(col[1], tuple):
+        r = ratio(value(*col[1], np, size), value(*col[2], np, size))
+        return fmt(r) + ("x" if r is not None else "")
+    return fmt(value(*col[1:], np, size), 2 if value == data.bw else 1)
+
+
+def table(data, np, sizes, value, columns):
+    lines = ["| size | " + " | ".join(c[0] for c in columns) + " |",
+             "|---:|" + "---:|" * len(columns)]
+    for size in sizes:
+        cells = [cell(data, c, np, size, value) for c in columns]
+        if all(c in ("-", "-x") for c in cells):
+            continue
+        lines.append(f"| {size_text(size)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+PINGPONG = [("pingpong-tcp", "tcp"), ("pingpong-fi-tcp", "libfabric tcp"),
+            ("pingpong-fi-shm", "libfabric shm")]
+
+
+def pingpong_lines(data):
+    lines = ["| size | " + " | ".join(f"{name} GB/s" for _, name in PINGPONG) + " |",
+             "|---:|" + "---:|" * len(PINGPONG)]
+    for size in SIZES:
+        cells = [fmt(data.bw(label, "pingpong", None, 2, size)) for label, _ in PINGPONG]
+        lines.append(f"| {size_text(size)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def micro_lines(directory):
+    path = os.path.join(directory, "micro_reduce.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        rows = {b["run_name"]: b["bytes_per_second"] / 1e9
+                for b in json.load(f)["benchmarks"] if b.get("aggregate_name") == "median"}
+    lines = ["| kernel | 1 MiB (in LLC) GB/s | ratio to memcpy | 128 MiB (DRAM) GB/s | ratio to memcpy |",
+             "|---|---:|---:|---:|---:|"]
+    small, big = "/1048576", "/134217728"
+    mc_s, mc_b = rows.get("memcpy" + small), rows.get("memcpy" + big)
+    names = sorted({n.rsplit("/", 1)[0] for n in rows})
+    for name in ["memcpy"] + [n for n in names if n != "memcpy"]:
+        s, b = rows.get(name + small), rows.get(name + big)
+        lines.append(f"| {name} | {fmt(s)} | {fmt(ratio(s, mc_s))} | {fmt(b)} | {fmt(ratio(b, mc_b))} |")
+    return lines
+
+
+def transport_micro_lines(directory):
+    path = os.path.join(directory, "micro_transport.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        rows = [b for b in json.load(f)["benchmarks"] if b.get("aggregate_name") == "median"]
+    lines = ["| benchmark | round trip (us) | GB/s (both directions) |", "|---|---:|---:|"]
+    for b in rows:
+        us = b["real_time"] / (1000.0 if b["time_unit"] == "ns" else 1.0)
+        lines.append(f"| {b['run_name']} | {us:.1f} | {b['bytes_per_second'] / 1e9:.2f} |")
+    return lines
+
+
+def target_lines(data, directory):
+    lines = []
+    for np in data.ranks():
+        for peer, name, want in (("gloo-ring", "Gloo ring", 1.3), ("mpi", "MPI over TCP", 1.0)):
+            transport = "mpi" if peer == "mpi" else "tcp"
+            rs = [ratio(data.bw("tcp", "ring", "tcp", np, s), data.bw("tcp", peer, transport, np, s))
+                  for s in TARGET_SIZES]
+            rs = [r for r in rs if r is not None]
+            if rs:
+                ok = "met" if min(rs) >= want else "NOT met"
+                lines.append(f"- {np} ranks, 4-64 MiB: ring TCP / {name} = {min(rs):.2f}x to "
+                             f"{max(rs):.2f}x (target >= {want}x): {ok}")
+    rs = [ratio(data.bw("tcp", "ring", "tcp", 2, s), data.bw("pingpong-tcp", "pingpong", None, 2, s))
+          for s in TARGET_SIZES]
+    rs = [r for r in rs if r is not None]
+    if rs:
+        ok = "met" if min(rs) >= 0.8 else "NOT met"
+        lines.append(f"- 2 ranks, 4-64 MiB: ring busbw / TCP pingpong bandwidth = {min(rs):.2f} to "
+                     f"{max(rs):.2f} (target >= 0.80): {ok}")
+    if 8 in data.ranks():
+        faster = [s for s in SMALL if (data.us("tcp", "tree", "tcp", 8, s) or 1e9) <
+                  (data.us("tcp", "ring", "tcp", 8, s) or 0)]
+        ok = "met" if len(faster) == len(SMALL) else "NOT met"
+        lines.append(f"- 8 ranks, 8 B-4 KiB: tree faster than ring at {len(faster)} of {len(SMALL)} sizes: {ok}")
+    micro = micro_lines(directory)
+    for line in micro:
+        if line.startswith("| reduce/float32/sum "):
+            parts = [p.strip() for p in line.strip("|").split("|")]
+            lines.append(f"- float32 sum kernel / memcpy: {parts[2]} in LLC, {parts[4]} from DRAM "
+                         "(target >= 0.70)")
+    return lines
+
+
+def baseline_lines(data, base):
+    lines = []
+    for np in data.ranks():
+        lines += [f"\n{np} ranks, busbw GB/s (median):\n",
+                  "| size | ring before | ring after | after/before | tree before | tree after | after/before |",
+                  "|---:|---:|---:|---:|---:|---:|---:|"]
+        for size in SIZES + [s for s in SMALL if s not in SIZES]:
+            cells = []
+            for algo in ("ring", "tree"):
+                b = base.bw("tcp", algo, "tcp", np, size)
+                a = data.bw("tcp", algo, "tcp", np, size)
+                cells += [fmt(b), fmt(a), fmt(ratio(a, b)) + "x"]
+            lines.append(f"| {size_text(size)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def machine(data):
+    run = data.runs[0]
+    host = run["hosts"][0]
+    mem = ""
+    if os.path.exists("/proc/meminfo"):
+        with open("/proc/meminfo") as f:
+            mem = f.readline().split(":")[1].strip()
+    libs = ", ".join(f"{k} {v}" for k, v in sorted(run["libraries"].items()))
+    return [f"- Host: {host['cpu_model']}, {host['cpus']} CPUs, {mem} memory, "
+            f"Linux {platform.release()}; one host, loopback networking",
+            f"- collbench {run['version']} (git {run['git_revision']}); {libs}",
+            f"- Measured {run['start_time']}; {data.repeats} repeats, median of each repeat's mean "
+            "time per size; float32 sum, out-of-place, 10 timed iterations after 3 warm-up"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir")
+    ap.add_argument("-o", "--output", default="-")
+    ap.add_argument("--baseline")
+    args = ap.parse_args()
+    data = Data(args.dir)
+    out = ["# Performance on one host", "",
+           "Written by `scripts/bench-local.sh` (do not edit by hand; rerun it). Every ratio compares "
+           "numbers from the same mpirun launch: the `tcp` launch runs with `--mca btl tcp,self`, so "
+           "its MPI column is Open MPI over TCP; `MPI shm` comes from the libfabric-tcp launch, "
+           "where Open MPI uses shared memory. GB/s = 10^9 bytes/s; busbw = algbw x 2(n-1)/n.", ""]
+    out += machine(data)
+    out += ["", "## Targets", ""] + target_lines(data, args.dir)
+    for np in data.ranks():
+        out += ["", f"## All-reduce bus bandwidth, {np} ranks (GB/s)", ""]
+        out += table(data, np, SIZES, data.bw, BW_COLUMNS)
+        out += ["", f"## All-reduce time, {np} ranks, small messages (us)", ""]
+        small_cols = [c for c in BW_COLUMNS if not isinstance(c[1], tuple)]
+        out += table(data, np, SMALL, data.us, small_cols)
+    out += ["", "## Point-to-point (pingpong, 2 ranks): bandwidth of one link", ""]
+    out += pingpong_lines(data)
+    micro = micro_lines(args.dir)
+    if micro:
+        out += ["", "## Reduction kernels against memcpy (tests/bench/bench_reduce)", "",
+                "Bytes of output per second; a reduction reads two buffers, memcpy one.", ""] + micro
+    tmicro = transport_micro_lines(args.dir)
+    if tmicro:
+        out += ["", "## Transports between two threads (tests/bench/bench_transport)", ""] + tmicro
+    if args.baseline:
+        out += ["", "## Before and after", "", f"Baseline: `{args.baseline}`."]
+        out += baseline_lines(data, Data(args.baseline))
+    text = "\n".join(out) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
