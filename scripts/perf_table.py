@@ -190,11 +190,11 @@ def target_lines(data, directory):
 
 def baseline_lines(data, base):
     lines = []
-    for np in data.ranks():
+    for np in [n for n in data.ranks() if n in base.ranks()]:
         lines += [f"\n{np} ranks, busbw GB/s (median):\n",
                   "| size | ring before | ring after | after/before | tree before | tree after | after/before |",
                   "|---:|---:|---:|---:|---:|---:|---:|"]
-        for size in SIZES + [s for s in SMALL if s not in SIZES]:
+        for size in sorted(set(SIZES) | set(SMALL)):
             cells = []
             for algo in ("ring", "tree"):
                 b = base.bw("tcp", algo, "tcp", np, size)
