@@ -10,7 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 install_packages
 build
-(cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)" "$@")
+(cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)" -LE bench "$@")
 
 if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   # The in-process tests only (unit, transport conformance, loopback collectives, pingpong);
