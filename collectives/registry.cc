@@ -19,6 +19,8 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> table = {
     {"ring", makeRingAllreduce},
     {"tree", makeTreeAllreduce},
+    {"hier", [] { return makeHierAllreduce(makeRingAllreduce()); }},
+    {"hier-tree", [] { return makeHierAllreduce(makeTreeAllreduce()); }},
     {"mpi", makeMpiAllreduce},
 #if COLLBENCH_HAVE_GLOO
     {"gloo-ring", [] { return makeGlooAllreduce(GlooAlgorithm::kRing); }},

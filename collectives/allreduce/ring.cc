@@ -35,14 +35,23 @@ class RingRun {
         seg_(std::max<std::size_t>(1, comm.options().segment_bytes / esize_)),
         slots_(std::max(1, comm.options().segments_in_flight)),
         segs_per_chunk_(segmentCount(evenChunk(args.count, n_, 0).size(), seg_)),
-        in_(comm.region(args.send, args.bytes())),
-        out_(comm.region(args.recv, args.bytes())),
+        in_(comm.buffer(args.send, args.bytes())),
+        out_(comm.buffer(args.recv, args.bytes())),
         scratch_(comm.scratch(static_cast<std::size_t>(slots_) * seg_ * esize_)),
         tag_(comm.nextTagBase()) {}
 
   void run() {
+    reduceScatterOnly();  // all-gather overwrites chunks that reduce-scatter sent from
+    allGatherOnly();
+  }
+
+  void reduceScatterOnly() {
+    if (n_ == 1 && !args_.inPlace()) std::memcpy(args_.recv, args_.send, args_.bytes());
     reduceScatter();
-    waitSends();  // all-gather overwrites chunks that reduce-scatter sent from
+    waitSends();
+  }
+
+  void allGatherOnly() {
     allGather();
     waitSends();
   }
@@ -59,10 +68,10 @@ class RingRun {
     return scratch_.data() + (item % slots_) * seg_ * esize_;
   }
 
-  void send(const MemoryRegion& from, Range r, Tag channel) {
+  void send(const RegisteredBuffer& from, Range r, Tag channel) {
     if (r.empty()) return;
-    sends_.push_back(tr_.postSend(ringNext(rank_, n_), tag_ | channel, from, r.begin * esize_,
-                                  r.size() * esize_));
+    sends_.push_back(tr_.postSend(ringNext(rank_, n_), tag_ | channel, from.region,
+                                  from.base + r.begin * esize_, r.size() * esize_));
   }
 
   Request recv(MemoryRegion& into, std::size_t offset, Range r, Tag channel) {
@@ -130,7 +139,7 @@ class RingRun {
     for (std::size_t item = 0; item < items(); ++item) {
       for (; posted < std::min(items(), item + slots_); ++posted) {
         Range r = recv_range(posted);
-        ahead.push_back(recv(out_, r.begin * esize_, r, kAllGatherChannel));
+        ahead.push_back(recv(out_.region, out_.base + r.begin * esize_, r, kAllGatherChannel));
       }
       // The chunk sent at step s is the one finished by reduce-scatter (s = 0) or received at
       // step s-1, so it is complete here.
@@ -148,8 +157,8 @@ class RingRun {
   const std::size_t esize_, seg_;
   const int slots_;
   const std::size_t segs_per_chunk_;  // of the largest chunk; smaller chunks skip empty ones
-  MemoryRegion& in_;
-  MemoryRegion& out_;
+  const RegisteredBuffer in_;
+  const RegisteredBuffer out_;
   MemoryRegion& scratch_;
   const Tag tag_;
   std::deque<Request> sends_;
@@ -170,6 +179,12 @@ class RingAllreduce : public Algorithm {
 };
 
 }  // namespace
+
+void ringReduceScatter(Communicator& comm, const CollArgs& args) {
+  RingRun(comm, args).reduceScatterOnly();
+}
+
+void ringAllGather(Communicator& comm, const CollArgs& args) { RingRun(comm, args).allGatherOnly(); }
 
 std::unique_ptr<Algorithm> makeRingAllreduce() { return std::make_unique<RingAllreduce>(); }
 

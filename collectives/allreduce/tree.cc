@@ -41,8 +41,8 @@ class TreeRun {
         esize_(dtypeSize(args.dtype)),
         seg_(std::max<std::size_t>(1, comm.options().segment_bytes / esize_)),
         slots_(static_cast<std::size_t>(std::max(1, comm.options().segments_in_flight))),
-        in_(comm.region(args.send, args.bytes())),
-        out_(comm.region(args.recv, args.bytes())),
+        in_(comm.buffer(args.send, args.bytes())),
+        out_(comm.buffer(args.recv, args.bytes())),
         scratch_(comm.scratch(std::size_t{kTrees} * kMaxChildren * slots_ * seg_ * esize_)),
         tag_(comm.nextTagBase()) {
     for (int t = 0; t < kTrees; ++t) {
@@ -95,7 +95,7 @@ class TreeRun {
     const Range r = chunk(t, k);
     if (r.empty()) return;
     const TreeNode& node = node_[t];
-    const MemoryRegion* partial = &in_;  // a leaf passes its input up as it is
+    const RegisteredBuffer* partial = &in_;  // a leaf passes its input up as it is
     for (std::size_t c = 0; c < node.children.size(); ++c) {
       Request req = child_recvs_[t][c].front();
       child_recvs_[t][c].pop_front();
@@ -107,8 +107,8 @@ class TreeRun {
       partial = &out_;
     }
     if (node.parent >= 0) {
-      up_sends_[t][k] = tr_.postSend(node.parent, tag_ | (kUpChannel + t), *partial,
-                                     r.begin * esize_, bytesOf(r));
+      up_sends_[t][k] = tr_.postSend(node.parent, tag_ | (kUpChannel + t), partial->region,
+                                     partial->base + r.begin * esize_, bytesOf(r));
       return;
     }
     if (partial != &out_) {  // a root without children (only when n == 1, handled earlier)
@@ -127,13 +127,15 @@ class TreeRun {
       // The result overwrites out_, which the up-send of this chunk may still be reading.
       tr_.wait(up_sends_[t][k], comm_.deadline());
       Request down =
-          tr_.postRecv(node.parent, tag_ | (kDownChannel + t), out_, r.begin * esize_, bytesOf(r));
+          tr_.postRecv(node.parent, tag_ | (kDownChannel + t), out_.region,
+                       out_.base + r.begin * esize_, bytesOf(r));
       waitAt([&] { tr_.wait(down, comm_.deadline()); },
              [&] { return where(t, "broadcast from parent rank", node.parent, k); });
     }
     for (int child : node.children) {
       down_sends_.push_back(
-          tr_.postSend(child, tag_ | (kDownChannel + t), out_, r.begin * esize_, bytesOf(r)));
+          tr_.postSend(child, tag_ | (kDownChannel + t), out_.region,
+                       out_.base + r.begin * esize_, bytesOf(r)));
     }
   }
 
@@ -142,8 +144,8 @@ class TreeRun {
   const CollArgs& args_;
   const int n_;
   const std::size_t esize_, seg_, slots_;
-  MemoryRegion& in_;
-  MemoryRegion& out_;
+  const RegisteredBuffer in_;
+  const RegisteredBuffer out_;
   MemoryRegion& scratch_;
   const Tag tag_;
   std::array<TreeNode, kTrees> node_;

@@ -6,10 +6,17 @@
 
 namespace collbench {
 
-Communicator::Communicator(Transport& transport, CommOptions options)
-    : transport_(transport), options_(options) {}
+Communicator::Communicator(Transport& transport, CommOptions options, std::uint64_t first_call)
+    : transport_(transport), options_(options), call_seq_(first_call) {}
+
+int Communicator::hostCount() const {
+  std::vector<int> seen(hosts_);
+  std::sort(seen.begin(), seen.end());
+  return hosts_.empty() ? 1 : static_cast<int>(std::unique(seen.begin(), seen.end()) - seen.begin());
+}
 
 MemoryRegion& Communicator::region(const void* ptr, std::size_t bytes) {
+  if (parent_) return parent_->region(ptr, bytes);
   for (auto& r : regions_) {
     if (r->contains(ptr, bytes)) return *r;
   }
@@ -17,9 +24,13 @@ MemoryRegion& Communicator::region(const void* ptr, std::size_t bytes) {
   return *regions_.back();
 }
 
-void Communicator::releaseRegions() { regions_.clear(); }
+void Communicator::releaseRegions() {
+  if (parent_) return parent_->releaseRegions();
+  regions_.clear();
+}
 
 MemoryRegion& Communicator::scratch(std::size_t bytes) {
+  if (parent_) return parent_->scratch(bytes);
   if (!scratch_region_ || scratch_memory_.size() < bytes) {
     scratch_region_.reset();
     scratch_memory_.assign(std::max<std::size_t>(bytes, 1), std::byte{0});
@@ -41,6 +52,21 @@ void Communicator::barrier() {
     };
     transport_.wait(reqs, 2, deadline());
   }
+}
+
+}  // namespace collbench
+
+namespace collbench {
+
+Subgroup::Subgroup(Communicator& parent, std::vector<int> members, SubgroupTags tags,
+                   std::uint64_t first_call)
+    : transport_(parent.transport(), std::move(members), tags),
+      comm_(transport_, parent.options(), first_call) {
+  comm_.parent_ = &parent;
+  if (parent.hosts().empty()) return;
+  std::vector<int> hosts;
+  for (int m : transport_.members()) hosts.push_back(parent.hostOf(m));
+  comm_.setHosts(std::move(hosts));
 }
 
 }  // namespace collbench

@@ -10,9 +10,19 @@
 #include <vector>
 
 #include "transports/api/errors.h"
+#include "transports/api/subgroup.h"
 #include "transports/api/transport.h"
 
 namespace collbench {
+
+// One buffer inside a registered region: algorithms post against `region` at `base` + offset.
+// (A buffer handed to a collective may lie inside a larger registration, as the pieces of a
+// hierarchical all-reduce do.)
+struct RegisteredBuffer {
+  MemoryRegion& region;
+  std::size_t base;  // bytes from region.data() to the buffer
+  std::byte* data() const { return region.data() + base; }
+};
 
 struct CommOptions {
   std::size_t segment_bytes = std::size_t{256} << 10;  // pipelining unit of ring and tree
@@ -22,7 +32,9 @@ struct CommOptions {
 
 class Communicator {
  public:
-  Communicator(Transport& transport, CommOptions options);
+  // `first_call`: the call number to continue from, so that the tags of a group made for a
+  // later stage of a sweep stay above every tag used before (see SubgroupTags::kShared).
+  Communicator(Transport& transport, CommOptions options, std::uint64_t first_call = 0);
 
   Transport& transport() { return transport_; }
   const Transport& transport() const { return transport_; }
@@ -32,12 +44,26 @@ class Communicator {
 
   // Region covering [ptr, ptr + bytes): a cached registration or a new one. Registration is
   // done once per buffer; releaseRegions() drops them (the harness calls it when it frees
-  // its buffers).
+  // its buffers). A subgroup's communicator uses its parent's cache.
   MemoryRegion& region(const void* ptr, std::size_t bytes);
+  RegisteredBuffer buffer(const void* ptr, std::size_t bytes) {
+    MemoryRegion& r = region(ptr, bytes);
+    return {r, static_cast<std::size_t>(static_cast<const std::byte*>(ptr) - r.data())};
+  }
   void releaseRegions();
 
-  // Registered scratch space of at least `bytes` bytes, kept between calls.
+  // Registered scratch space of at least `bytes` bytes, kept between calls (the parent's, for
+  // a subgroup: one collective at a time uses it).
   MemoryRegion& scratch(std::size_t bytes);
+
+  // The host of each rank, as small integers (equal means same host); empty means one host.
+  const std::vector<int>& hosts() const { return hosts_; }
+  void setHosts(std::vector<int> hosts) { hosts_ = std::move(hosts); }
+  int hostOf(int rank) const { return hosts_.empty() ? 0 : hosts_[static_cast<std::size_t>(rank)]; }
+  int hostCount() const;
+
+  // Calls made so far (nextTagBase() and barrier() count).
+  std::uint64_t calls() const { return call_seq_; }
 
   // A fresh tag base for one collective call; every rank must make the same calls in the
   // same order. The low 16 bits are free for the algorithm's channels. Calling it tells the
@@ -55,12 +81,31 @@ class Communicator {
   void barrier();
 
  private:
+  friend class Subgroup;
   Transport& transport_;
   CommOptions options_;
+  Communicator* parent_ = nullptr;  // for a subgroup: whose regions and scratch to use
+  std::vector<int> hosts_;
   std::vector<std::unique_ptr<MemoryRegion>> regions_;
   std::vector<std::byte> scratch_memory_;
   std::unique_ptr<MemoryRegion> scratch_region_;
   std::uint64_t call_seq_ = 0;
+};
+
+// Some ranks of a communicator as a communicator of their own, over a SubgroupTransport: same
+// connections, options, registrations and scratch; hosts carried over. Only members construct
+// it. Lives no longer than `parent`.
+class Subgroup {
+ public:
+  Subgroup(Communicator& parent, std::vector<int> members, SubgroupTags tags,
+           std::uint64_t first_call = 0);
+  Communicator& comm() { return comm_; }
+  SubgroupTransport& transport() { return transport_; }
+  const std::vector<int>& members() const { return transport_.members(); }
+
+ private:
+  SubgroupTransport transport_;
+  Communicator comm_;
 };
 
 // Runs `wait`; a TimeoutError or PeerError from it is thrown again with " in " + where()

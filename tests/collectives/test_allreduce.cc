@@ -111,6 +111,126 @@ INSTANTIATE_TEST_SUITE_P(Network, AllreduceTest,
                                             ::testing::Values(0, 1, 7, 1000, 1048579)),
                          paramName);
 
+// hier and hier-tree over host layouts: even, uneven (pieces cross chunk boundaries), ranks of
+// one host not adjacent, one rank per host, one host.
+using HierParam = std::tuple<std::string, std::vector<int>, std::size_t>;  // algo, hosts, count
+
+class HierTest : public ::testing::TestWithParam<HierParam> {};
+
+TEST_P(HierTest, EveryElementCorrect) {
+  const auto& [algo_name, hosts, count] = GetParam();
+  const int ranks = static_cast<int>(hosts.size());
+  std::vector<std::string> failures(ranks);
+  testing::runWorld("loopback", ranks, [&](Transport& tr, Bootstrap& boot) {
+    const std::size_t segment = count > 10000 ? 4096 : 64;
+    Communicator comm(tr, CommOptions{segment, 3, std::chrono::milliseconds(60000)});
+    comm.setHosts(hosts);
+    auto algo = makeAlgorithm(algo_name);
+    std::uint64_t seed = 5;
+    for (const Case& c : casesFor(count)) {
+      for (bool in_place : {false, true}) {
+        std::string err = runAndCheck(*algo, comm, c, count, in_place, ++seed);
+        if (!err.empty() && failures[boot.rank()].empty()) failures[boot.rank()] = err;
+      }
+    }
+  });
+  for (const auto& f : failures) EXPECT_EQ(f, "");
+}
+
+std::string hierName(const ::testing::TestParamInfo<HierParam>& info) {
+  const auto& [algo, hosts, count] = info.param;
+  std::string name = algo + "_hosts";
+  for (int h : hosts) name += std::to_string(h);
+  name += "_" + std::to_string(count);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Loopback, HierTest,
+    ::testing::Combine(::testing::Values("hier", "hier-tree"),
+                       ::testing::Values(std::vector<int>{0, 0, 1, 1}, std::vector<int>{0, 0, 0, 1, 1},
+                                         std::vector<int>{0, 1, 0, 1, 1},
+                                         std::vector<int>{0, 1, 2}, std::vector<int>{0, 0, 0},
+                                         std::vector<int>{0, 0, 1, 1, 1, 2, 2, 2, 2}),
+                       ::testing::Values(0, 1, 7, 1000, 100003)),
+    hierName);
+
+// What crosses the network: with 2 hosts of 2 ranks, ring sends 2(n-1)/n of the buffer over
+// each of its two host-crossing edges (1 -> 2, 3 -> 0), hier only half the buffer per rank.
+TEST(Allreduce, HierSendsLessAcrossHosts) {
+  const std::size_t count = 1000, bytes = count * 4;
+  const std::vector<int> hosts{0, 0, 1, 1};
+  std::vector<std::vector<std::uint64_t>> off_host(2, std::vector<std::uint64_t>(4));
+  testing::runWorld("loopback", 4, [&](Transport& tr, Bootstrap& boot) {
+    Communicator world(tr, CommOptions{256, 2, std::chrono::milliseconds(30000)});
+    world.setHosts(hosts);
+    Subgroup all(world, {0, 1, 2, 3}, SubgroupTags::kShared);
+    int a = 0;
+    for (const char* name : {"ring", "hier"}) {
+      all.transport().resetSentBytes();
+      EXPECT_EQ(runAndCheck(*makeAlgorithm(name), all.comm(), {DataType::kInt32, ReduceOp::kSum},
+                            count, false, 3),
+                "");
+      const auto& sent = all.transport().sentBytes();
+      for (int peer = 0; peer < 4; ++peer) {
+        if (hosts[peer] != hosts[boot.rank()]) off_host[a][boot.rank()] += sent[peer];
+      }
+      ++a;
+    }
+  });
+  EXPECT_EQ(off_host[0], (std::vector<std::uint64_t>{0, bytes * 3 / 2, 0, bytes * 3 / 2}));
+  EXPECT_EQ(off_host[1], (std::vector<std::uint64_t>(4, bytes / 2)));
+}
+
+// A sweep over rank counts: ring and tree on the first k ranks while the others wait, over
+// the same connections, with the call numbers carried on so that tags never go back.
+TEST(Allreduce, SubgroupsOfTheFirstRanks) {
+  std::vector<std::string> failures(5);
+  testing::runWorld("tcp", 5, [&](Transport& tr, Bootstrap& boot) {
+    Communicator world(tr, CommOptions{128, 2, std::chrono::milliseconds(30000)});
+    std::uint64_t calls = 0;
+    for (int k : {2, 4, 3, 5}) {
+      if (boot.rank() < k) {
+        std::vector<int> members(k);
+        for (int i = 0; i < k; ++i) members[i] = i;
+        Subgroup group(world, members, SubgroupTags::kShared, calls);
+        for (const char* name : {"ring", "tree"}) {
+          for (std::size_t count : {7u, 5000u}) {
+            std::string err = runAndCheck(*makeAlgorithm(name), group.comm(),
+                                          {DataType::kInt64, ReduceOp::kSum}, count, false, 9);
+            if (!err.empty() && failures[boot.rank()].empty()) failures[boot.rank()] = err;
+          }
+        }
+        calls = group.comm().calls();
+      }
+      std::uint64_t all[5];
+      boot.allgather(&calls, sizeof calls, all);
+      calls = *std::max_element(all, all + 5);
+    }
+  });
+  for (const auto& f : failures) EXPECT_EQ(f, "");
+}
+
+TEST(Allreduce, SubgroupRejectsAStranger) {
+  testing::runWorld("loopback", 3, [&](Transport& tr, Bootstrap& boot) {
+    Communicator world(tr, CommOptions{});
+    if (boot.rank() != 2) return;
+    try {
+      Subgroup group(world, {0, 1}, SubgroupTags::kShared);
+      ADD_FAILURE() << "a rank outside the subgroup joined it";
+    } catch (const TransportError& e) {
+      EXPECT_STREQ(e.what(), "rank 2 is not a member of the subgroup it tried to join");
+    }
+    try {
+      Subgroup group(world, {2, 2}, SubgroupTags::kShared);
+      ADD_FAILURE() << "a repeated member was accepted";
+    } catch (const TransportError& e) {
+      EXPECT_STREQ(e.what(), "subgroup member 2 is not a distinct rank of a group of 3");
+    }
+  });
+}
+
 // The same algorithm object and communicator used many times in a row, with different sizes
 // interleaved, as the harness's sweep does.
 TEST(Allreduce, BackToBackCallsWithChangingSizes) {

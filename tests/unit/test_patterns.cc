@@ -3,6 +3,7 @@
 #include <set>
 #include <vector>
 
+#include "collectives/patterns/hier.h"
 #include "collectives/patterns/ring.h"
 #include "collectives/patterns/tree.h"
 
@@ -144,6 +145,46 @@ TEST(DoubleBinaryTree, InnerNodesOfOneTreeAreLeavesOfTheOtherForEvenSizes) {
       bool inner1 = !doubleBinaryTree(r, n, 1).children.empty();
       EXPECT_FALSE(inner0 && inner1) << "n=" << n << " rank " << r;
     }
+  }
+}
+
+TEST(Hier, RanksGroupedByHostInOrderOfFirstRank) {
+  using Hosts = std::vector<std::vector<int>>;
+  EXPECT_EQ(ranksByHost({7, 3, 7, 3, 5}, 5), (Hosts{{0, 2}, {1, 3}, {4}}));
+  EXPECT_EQ(ranksByHost({}, 3), (Hosts{{0, 1, 2}}));
+}
+
+TEST(Hier, EvenHostsGiveOnePiecePerLocalRank) {
+  // 2 hosts x 2 ranks, 10 elements: chunks [0,5) and [5,10); local rank 1 owns chunk 0.
+  auto pieces = hierPieces(10, {{0, 1}, {2, 3}});
+  ASSERT_EQ(pieces.size(), 2u);
+  EXPECT_EQ(pieces[0].range.begin, 0u);
+  EXPECT_EQ(pieces[0].range.end, 5u);
+  EXPECT_EQ(pieces[0].owners, (std::vector<int>{1, 3}));
+  EXPECT_EQ(pieces[1].owners, (std::vector<int>{0, 2}));
+}
+
+TEST(Hier, UnevenHostsCutAtEveryBoundary) {
+  // Host A has 2 ranks (chunks [0,6) [6,12)), host B 3 ([0,4) [4,8) [8,12)).
+  auto pieces = hierPieces(12, {{0, 1}, {2, 3, 4}});
+  std::vector<std::size_t> begins;
+  std::vector<std::vector<int>> owners;
+  for (const auto& p : pieces) begins.push_back(p.range.begin), owners.push_back(p.owners);
+  EXPECT_EQ(begins, (std::vector<std::size_t>{0, 4, 6, 8}));
+  EXPECT_EQ(owners, (std::vector<std::vector<int>>{{1, 4}, {1, 2}, {0, 2}, {0, 3}}));
+  EXPECT_EQ(pieces.back().range.end, 12u);
+}
+
+TEST(Hier, PiecesCoverTheBufferForTinyCounts) {
+  for (std::size_t count : {0u, 1u, 2u, 5u}) {
+    std::size_t covered = 0;
+    for (const auto& p : hierPieces(count, {{0, 1, 2}, {3, 4}, {5}})) {
+      EXPECT_EQ(p.range.begin, covered);
+      EXPECT_FALSE(p.range.empty());
+      EXPECT_EQ(p.owners.size(), 3u);
+      covered = p.range.end;
+    }
+    EXPECT_EQ(covered, count);
   }
 }
 
