@@ -176,11 +176,10 @@ void describeLink(RunInfo& run, const Options& o, const Transport& transport) {
   }
 }
 
-void describeTransport(RunInfo& run, const Transport& transport, const Sweep& sweep,
-                       std::uint64_t buffer_bytes) {
+void describeTransport(RunInfo& run, const Transport& transport, const SweepBuffers& buffers) {
   run.transport_provider = transport.props().provider;
-  run.registered_bytes = buffer_bytes;
-  run.registration_us = sweep.registrationMicroseconds();
+  run.registered_bytes = buffers.bytes();
+  run.registration_us = buffers.registrationMicroseconds();
 }
 
 RunStatus failedStatus(const SweepFailure& e, const MpiBootstrap& boot,
@@ -194,33 +193,76 @@ RunStatus failedStatus(const SweepFailure& e, const MpiBootstrap& boot,
   return st;
 }
 
-// The sweep, then the acceptance verdicts on rank 0. A failure is recorded in the result file
-// (by rank 0, which then aborts the job; other ranks abort at once).
-int runSweep(const Options& o, MpiBootstrap& boot, Sweep& sweep, ResultSink& sink,
-             Watchdog& watchdog, const std::vector<std::string>& rank_hosts) {
+// Everything one launch measures, shared by its --ranks stages.
+struct Job {
+  const Options& o;
+  MpiBootstrap& boot;
+  Communicator& world;
+  SweepBuffers& buffers;
+  ResultSink& sink;
+  Watchdog& watchdog;
+};
+
+// One --ranks stage: the first k ranks sweep over a subgroup of the launch's connections while
+// the others wait. `calls` carries the tag sequence from stage to stage (every rank leaves
+// with the largest). Returns the wrong elements the stage found (0 on ranks that waited).
+std::int64_t runStage(Job& job, int k, std::uint64_t& calls) {
+  const bool member = job.boot.rank() < k;
+  MPI_Comm sub = MPI_COMM_NULL;
+  MPI_Comm_split(MPI_COMM_WORLD, member ? 0 : MPI_UNDEFINED, job.boot.rank(), &sub);
+  std::int64_t wrong = 0;
+  if (member) {
+    std::vector<int> ranks(static_cast<std::size_t>(k));
+    for (int r = 0; r < k; ++r) ranks[static_cast<std::size_t>(r)] = r;
+    MpiBootstrap boot(sub);
+    Subgroup group(job.world, ranks, SubgroupTags::kShared, calls);
+    if (job.o.ranks != "all") {
+      const int hosts = group.comm().hostCount();
+      job.sink.note("ranks " + std::to_string(k) + " of " + std::to_string(job.boot.size()) +
+                    ", on " + std::to_string(hosts) + (hosts == 1 ? " host" : " hosts"));
+    }
+    wrong = Sweep(job.o, boot, group, job.buffers, job.sink, job.watchdog).run();
+    calls = group.comm().calls();
+    MPI_Comm_free(&sub);
+  }
+  // Ranks outside the stage wait here for the whole of it, sleeping between tests so that they
+  // leave the cores to the ranks being measured (MPI's blocking calls spin).
+  MPI_Request done;
+  MPI_Iallreduce(MPI_IN_PLACE, &calls, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD, &done);
+  testUntil(&done, std::chrono::steady_clock::time_point::max());
+  return wrong;
+}
+
+// Every stage, then the acceptance verdicts on rank 0. A failure is recorded in the result
+// file (by rank 0, which then aborts the job; other ranks abort at once).
+int runSweeps(Job& job, const std::vector<std::string>& rank_hosts) {
+  const Options& o = job.o;
+  MpiBootstrap& boot = job.boot;
   std::int64_t wrong = 0;
   try {
-    wrong = sweep.run();
+    std::uint64_t calls = job.world.calls();
+    for (int k : rankCounts(o.ranks, boot.size())) wrong += runStage(job, k, calls);
   } catch (const SweepFailure& e) {
     std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname()
               << "): FAILED: " << e.what() << "\n";
     if (boot.rank() == 0 && !o.json_path.empty()) {
-      sink.finish(failedStatus(e, boot, rank_hosts), wrong);
+      job.sink.finish(failedStatus(e, boot, rank_hosts), wrong);
       std::cerr << "collbench: measurements taken so far are in " << o.json_path << "\n";
     }
     MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
     return kExitRuntime;
   }
+  MPI_Allreduce(MPI_IN_PLACE, &wrong, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
   RunStatus done;
   done.state = "complete";
-  sink.finish(done, wrong);
+  job.sink.finish(done, wrong);
   bool accepted = true;
   if (boot.rank() == 0 && o.spec)
-    accepted = judge(*o.spec, sink.measurements(), o.junit_path, std::cout);
-  watchdog.setTask("the end of the run");
-  watchdog.arm("final barrier");
+    accepted = judge(*o.spec, job.sink.measurements(), o.junit_path, std::cout);
+  job.watchdog.setTask("the end of the run");
+  job.watchdog.arm("final barrier");
   boot.barrier();  // no rank closes its connections while another still uses them
-  watchdog.disarm();
+  job.watchdog.disarm();
   if (wrong != 0) return kExitWrong;
   return accepted ? 0 : kExitAcceptance;
 }
@@ -251,10 +293,21 @@ std::string checkMemory(const Options& o, MpiBootstrap& boot) {
   return "";
 }
 
+// --ranks against the launch size, which only MPI knows.
+std::string checkRankCounts(const Options& o, int world) {
+  try {
+    rankCounts(o.ranks, world);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 int runJob(Options o, int argc, char** argv) {
   MpiBootstrap boot(MPI_COMM_WORLD);
   tuneForHost(o, boot);
   std::string problem = compareOptionsAcrossRanks(o, boot);
+  if (problem.empty()) problem = checkRankCounts(o, boot.size());
   if (problem.empty()) problem = checkMemory(o, boot);
   if (!problem.empty()) {
     if (boot.rank() == 0) std::cerr << "collbench: error: " << problem << "\n";
@@ -267,19 +320,24 @@ int runJob(Options o, int argc, char** argv) {
                       writeLastWords();
                       std::_Exit(kExitRuntime);
                     });
-  RunInfo run = collectRunInfo(o, boot, argc, argv);
+  const std::vector<int> host_ids = gatherHostIds(boot, boot.hostKey());
+  RunInfo run = collectRunInfo(o, boot, host_ids, argc, argv);
   const std::vector<std::string> rank_hosts = allgatherStrings(boot, boot.hostname());
   std::unique_ptr<Transport> transport = setUpTransport(o, boot, watchdog);
   if (!transport) return kExitRuntime;
-  Communicator comm(*transport, o.comm);
+  Communicator world(*transport, o.comm);
+  world.setHosts(host_ids);
   const bool root = boot.rank() == 0;
   ResultSink sink(root ? &std::cout : nullptr,
                   root ? SinkPaths{o.json_path, o.csv_path} : SinkPaths{});
-  Sweep sweep(o, boot, comm, sink, watchdog);
-  describeTransport(run, *transport, sweep, (o.max_bytes + 7) / 8 * 8 * 2);
+  SweepBuffers buffers(world, o.max_bytes);
+  describeTransport(run, *transport, buffers);
   describeLink(run, o, *transport);
   sink.begin(run);
-  return runSweep(o, boot, sweep, sink, watchdog, rank_hosts);
+  Job job{o, boot, world, buffers, sink, watchdog};
+  const int status = runSweeps(job, rank_hosts);
+  world.releaseRegions();
+  return status;
 }
 
 }  // namespace

@@ -16,6 +16,8 @@ MpiBootstrap::MpiBootstrap(MPI_Comm comm) : comm_(comm) {
   MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
   MPI_Comm_rank(local, &local_rank_);
   MPI_Comm_size(local, &local_size_);
+  local_leader_ = rank_;
+  MPI_Bcast(&local_leader_, 1, MPI_INT, 0, local);
   MPI_Comm_free(&local);
 }
 

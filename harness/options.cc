@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cmath>
 #include <sstream>
 
@@ -88,6 +89,9 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
                  "Algorithms, comma list: " + algorithmNames() +
                      " (default: ring,tree,mpi for allreduce, pingpong for pingpong)");
   app.add_option("--in-place", raw.in_place, "yes, no or both");
+  app.add_option("--ranks", o.ranks,
+                 "Rank counts to sweep, each on the first k launched ranks: all, pow2 "
+                 "(2,4,8,...,launched) or a list such as 2,4,8");
   app.add_option("--label", o.label, "Free-form label stored in the result file");
   app.add_option("--seed", o.seed, "Seed of the correctness data");
   app.add_option("--timeout", raw.timeout_s, "Seconds one collective may take before failing");
@@ -225,9 +229,43 @@ void validate(Options& o, const RawOptions& raw) {
   }
   tcp.connect_timeout = std::min(o.comm.timeout, std::chrono::milliseconds(60000));
   validateResults(o);
+  if (o.ranks != "pow2") rankCounts(o.ranks, INT_MAX);  // the syntax now; sizes once MPI is up
+}
+
+int parseRankCount(const std::string& item, int world) {
+  std::size_t used = 0;
+  long long k = -1;
+  try {
+    k = std::stoll(item, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != item.size() || k < 1) {
+    throw UsageError("--ranks: '" + item + "' is not a rank count (a whole number >= 1), all or pow2");
+  }
+  if (k > world) {
+    throw UsageError("--ranks: " + item + " is more than the " + std::to_string(world) +
+                     " ranks launched");
+  }
+  return static_cast<int>(k);
 }
 
 }  // namespace
+
+std::vector<int> rankCounts(const std::string& spec, int world) {
+  std::vector<int> counts;
+  if (spec == "all") return {world};
+  if (spec == "pow2") {
+    for (long long k = 2; k < world; k *= 2) counts.push_back(static_cast<int>(k));
+    counts.push_back(world);
+    return counts;
+  }
+  for (const auto& item : splitList(spec)) counts.push_back(parseRankCount(item, world));
+  if (counts.empty()) throw UsageError("--ranks: empty list");
+  std::sort(counts.begin(), counts.end());
+  counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+  return counts;
+}
 
 std::uint64_t parseSize(const std::string& text) { return parseByteSize(text); }
 
@@ -260,6 +298,7 @@ std::map<std::string, std::string> Options::canonical() const {
   m["datatype"] = join(dtypes, dtypeName);
   m["transport"] = transport;
   m["algo"] = join(algorithms, [](const std::string& s) { return s; });
+  m["ranks"] = ranks;
   m["collective"] = collective;
   m["fi_provider"] = transport_options.libfabric.provider;
   m["progress"] = progress;

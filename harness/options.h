@@ -36,6 +36,7 @@ struct Options {
   std::string transport = "tcp";
   std::string collective = "allreduce";
   std::vector<std::string> algorithms{"ring", "tree", "mpi"};
+  std::string ranks = "all";  // --ranks: all, pow2, or a list of rank counts (see rankCounts)
   InPlaceMode in_place = InPlaceMode::kBoth;
   std::string label;
   std::uint64_t seed = 1;
@@ -70,6 +71,11 @@ Options parseOptions(int argc, char** argv, std::string* help);
 
 // "64M" -> 67108864. K, M, G are powers of 1024; an optional trailing B or iB is accepted.
 std::uint64_t parseSize(const std::string& text);
+
+// The rank counts of --ranks for a launch of `world` ranks, ascending and without repeats:
+// "all" -> {world}; "pow2" -> 2, 4, 8, ... below world, then world; "2,4,8" -> as given.
+// Throws UsageError for a malformed list, a count below 1, or one above `world`.
+std::vector<int> rankCounts(const std::string& spec, int world);
 
 // The message sizes of the sweep, in bytes, each a whole number of elements of `dtype`
 // (at least one element), without repeats.

@@ -107,7 +107,8 @@ std::map<std::string, std::string> relevantEnvironment() {
   return env;
 }
 
-RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, int argc, char** argv) {
+RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, const std::vector<int>& host_ids,
+                       int argc, char** argv) {
   RunInfo run;
   for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + quoteArg(argv[i]);
   run.version = COLLBENCH_VERSION;
@@ -116,7 +117,7 @@ RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, int argc, cha
   run.label = options.label;
   run.transport = options.transport;
   run.ranks = boot.size();
-  run.hosts = gatherHosts(boot);
+  run.hosts = gatherHosts(boot, host_ids);
   run.libraries["mpi"] = mpiLibraryVersion();
   run.libraries["compiler"] = COLLBENCH_COMPILER;
   for (const auto& [name, version] : transportLibraries()) run.libraries[name] = version;

@@ -13,7 +13,8 @@ namespace collbench {
 std::string versionText();
 std::string mpiLibraryVersion();  // first line of MPI_Get_library_version
 // Collective over boot.
-RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, int argc, char** argv);
+RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, const std::vector<int>& host_ids,
+                       int argc, char** argv);
 // Environment variables that change how the run behaves (FI_*, NCCL_*, OMPI_*, ...).
 std::map<std::string, std::string> relevantEnvironment();
 

@@ -21,20 +21,26 @@ std::string describeSize(std::uint64_t bytes) {
   return std::to_string(bytes) + " " + units[u];
 }
 
-Sweep::Sweep(const Options& options, Bootstrap& boot, Communicator& comm, ResultSink& sink,
-             Watchdog& watchdog)
-    : o_(options), boot_(boot), comm_(comm), sink_(sink), watchdog_(watchdog) {
-  const std::size_t bytes = (o_.max_bytes + 7) / 8 * 8;
+SweepBuffers::SweepBuffers(Communicator& comm, std::uint64_t max_bytes) {
+  const std::size_t bytes = (max_bytes + 7) / 8 * 8;
   send_.resize(bytes);
   recv_.resize(bytes);
-  // Register both buffers once, here, so that no timed loop pays for it; algorithms find
-  // these registrations in the communicator's cache.
   const auto t0 = std::chrono::steady_clock::now();
-  comm_.region(send_.data(), bytes);
-  comm_.region(recv_.data(), bytes);
+  comm.region(send_.data(), bytes);
+  comm.region(recv_.data(), bytes);
   registration_us_ =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
 }
+
+Sweep::Sweep(const Options& options, Bootstrap& boot, Subgroup& group, SweepBuffers& buffers,
+             ResultSink& sink, Watchdog& watchdog)
+    : o_(options),
+      boot_(boot),
+      group_(group),
+      comm_(group.comm()),
+      buffers_(buffers),
+      sink_(sink),
+      watchdog_(watchdog) {}
 
 std::int64_t Sweep::run() {
   for (const auto& name : o_.algorithms) {
@@ -47,14 +53,13 @@ std::int64_t Sweep::run() {
       }
     }
   }
-  comm_.releaseRegions();
   return total_wrong_;
 }
 
 CollArgs Sweep::argsFor(std::uint64_t count, DataType dtype, ReduceOp op, bool in_place) {
   CollArgs a;
-  a.send = in_place ? recv_.data() : send_.data();
-  a.recv = recv_.data();
+  a.send = in_place ? buffers_.recv() : buffers_.send();
+  a.recv = buffers_.recv();
   a.count = count;
   a.dtype = dtype;
   a.op = op;
@@ -95,8 +100,10 @@ Measurement Sweep::measure(Algorithm& algo, const CollArgs& args, bool in_place)
   Measurement m;
   m.collective = coll.name;
   m.algorithm = algo.name();
-  m.transport = algo.name() == "mpi" ? "mpi" : o_.transport;
+  // Vendor collectives: the library ("mpi", "gloo"), the algorithm name up to its first '-'.
+  m.transport = algo.usesTransport() ? o_.transport : algo.name().substr(0, algo.name().find('-'));
   m.ranks = comm_.size();
+  m.hosts = comm_.hostCount();
   m.bytes = args.bytes();
   m.count = args.count;
   m.dtype = dtypeName(args.dtype);
@@ -106,7 +113,7 @@ Measurement Sweep::measure(Algorithm& algo, const CollArgs& args, bool in_place)
   m.warmup_iterations = o_.warmup;
   watchdog_.setTask(what.str());
   sink_.starting(what.str());
-  if (o_.check) m.wrong = checkPass(algo, coll, args, what.str());
+  if (o_.check) checkPass(algo, coll, args, what.str(), m);
   summarizeTimes(timedPass(algo, args, what.str()), coll.time_scale, m);
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
   m.busbw_gbps = m.algbw_gbps * coll.bus_factor(m.ranks);
@@ -142,6 +149,7 @@ struct WrongReport {
   std::int64_t wrong;
   std::uint64_t first;
   double got, expected;
+  std::int64_t off_host_bytes;
 };
 
 }  // namespace
@@ -161,23 +169,38 @@ void Sweep::step(const std::string& what, const char* phase, Fn fn) {
   watchdog_.disarm();
 }
 
-std::int64_t Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll,
-                              const CollArgs& args, const std::string& what) {
+std::int64_t Sweep::bytesSentOffHost() const {
+  const auto& sent = group_.transport().sentBytes();
+  std::int64_t total = 0;
+  for (int peer = 0; peer < comm_.size(); ++peer) {
+    if (comm_.hostOf(peer) != comm_.hostOf(comm_.rank()))
+      total += static_cast<std::int64_t>(sent[static_cast<std::size_t>(peer)]);
+  }
+  return total;
+}
+
+// One call, checked element by element; it also counts the bytes each rank sent off its host.
+void Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const CollArgs& args,
+                      const std::string& what, Measurement& m) {
   const int rank = comm_.rank(), n = comm_.size();
   void* input = args.inPlace() ? args.recv : const_cast<void*>(args.send);
   coll.fill(args, rank, n, o_.seed, input);
   if (!args.inPlace()) std::memset(args.recv, 0xA5, args.bytes());  // no stale answers
   step(what, "barrier before the correctness pass", [&] { comm_.barrier(); });
+  group_.transport().resetSentBytes();
   step(what, "correctness pass", [&] { algo.run(comm_, args); });
   if (rank == o_.inject_wrong_rank && args.count > 0) {
     storeElement(args.dtype, args.recv, args.count / 2, 99);
   }
   CheckResult res = coll.check(args, rank, n, o_.seed, args.recv);
-  WrongReport mine{static_cast<std::int64_t>(res.wrong), res.first_wrong, res.got, res.expected};
+  WrongReport mine{static_cast<std::int64_t>(res.wrong), res.first_wrong, res.got, res.expected,
+                   bytesSentOffHost()};
   std::vector<WrongReport> all(n);
   step(what, "gathering check results", [&] { boot_.allgather(&mine, sizeof mine, all.data()); });
   std::int64_t total = 0;
+  if (algo.usesTransport()) m.inter_host_bytes = 0;
   for (int r = 0; r < n; ++r) {
+    if (algo.usesTransport()) m.inter_host_bytes = std::max(m.inter_host_bytes, all[r].off_host_bytes);
     total += all[r].wrong;
     if (all[r].wrong == 0) continue;
     std::ostringstream msg;
@@ -187,7 +210,7 @@ std::int64_t Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll,
     sink_.note(msg.str());
   }
   total_wrong_ += total;
-  return total;
+  m.wrong = total;
 }
 
 std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args,

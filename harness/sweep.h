@@ -30,22 +30,38 @@ class SweepFailure : public std::runtime_error {
   int suspect_;
 };
 
+// The two message buffers of every sweep of a launch, registered once with the transport
+// before any timed loop; algorithms find the registrations in the communicator's cache (a
+// subgroup's communicator looks in its parent's).
+class SweepBuffers {
+ public:
+  SweepBuffers(Communicator& comm, std::uint64_t max_bytes);
+  std::byte* send() { return send_.data(); }
+  std::byte* recv() { return recv_.data(); }
+  std::uint64_t bytes() const { return send_.size() + recv_.size(); }
+  double registrationMicroseconds() const { return registration_us_; }
+
+ private:
+  std::vector<std::byte> send_, recv_;
+  double registration_us_ = 0;
+};
+
+// One sweep on one group of ranks (the first k of the launch, for --ranks).
 class Sweep {
  public:
-  Sweep(const Options& options, Bootstrap& boot, Communicator& comm, ResultSink& sink,
-        Watchdog& watchdog);
+  Sweep(const Options& options, Bootstrap& boot, Subgroup& group, SweepBuffers& buffers,
+        ResultSink& sink, Watchdog& watchdog);
   // Runs everything; returns the number of wrong elements over all ranks and sizes. Throws
   // SweepFailure naming the operation that failed.
   std::int64_t run();
-  // Time spent registering the two message buffers with the transport (once, before any
-  // timed loop).
-  double registrationMicroseconds() const { return registration_us_; }
 
  private:
   void runAlgorithm(Algorithm& algo, DataType dtype, ReduceOp op);
   Measurement measure(Algorithm& algo, const CollArgs& args, bool in_place);
-  std::int64_t checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const CollArgs& args,
-                         const std::string& what);
+  // Fills m.wrong and m.inter_host_bytes.
+  void checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const CollArgs& args,
+                 const std::string& what, Measurement& m);
+  std::int64_t bytesSentOffHost() const;
   // Every rank's time of every timed iteration, rank-major.
   std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what);
   void summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const;
@@ -54,16 +70,17 @@ class Sweep {
   void step(const std::string& what, const char* phase, Fn fn);
   CollArgs argsFor(std::uint64_t count, DataType dtype, ReduceOp op, bool in_place);
 
+  void injectFaults();
+
   const Options& o_;
   Bootstrap& boot_;
+  Subgroup& group_;
   Communicator& comm_;
+  SweepBuffers& buffers_;
   ResultSink& sink_;
   Watchdog& watchdog_;
-  std::vector<std::byte> send_, recv_;
-  void injectFaults();
   std::int64_t total_wrong_ = 0;
   int sizes_started_ = 0;
-  double registration_us_ = 0;
 };
 
 std::string describeSize(std::uint64_t bytes);  // "1 MiB", "8 B"

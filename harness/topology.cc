@@ -118,19 +118,26 @@ HostInfo describeThisHost(const std::string& hostname) {
   return h;
 }
 
-std::vector<HostInfo> gatherHosts(Bootstrap& boot) {
+std::vector<int> gatherHostIds(Bootstrap& boot, const std::string& host_key) {
+  std::vector<std::string> keys;
+  std::vector<int> ids;
+  for (const auto& key : allgatherStrings(boot, host_key)) {
+    auto it = std::find(keys.begin(), keys.end(), key);
+    if (it == keys.end()) it = keys.insert(keys.end(), key);
+    ids.push_back(static_cast<int>(it - keys.begin()));
+  }
+  return ids;
+}
+
+std::vector<HostInfo> gatherHosts(Bootstrap& boot, const std::vector<int>& host_ids) {
   const std::string mine = encode(describeThisHost(boot.hostname())).dump();
   std::vector<HostInfo> hosts;
+  int rank = 0;
   for (const auto& text : allgatherStrings(boot, mine)) {
-    HostInfo h = decode(text);
-    auto same = std::find_if(hosts.begin(), hosts.end(),
-                             [&](const HostInfo& seen) { return seen.name == h.name; });
-    if (same != hosts.end()) {
-      ++same->ranks;
-      continue;
-    }
-    h.ranks = 1;
-    hosts.push_back(std::move(h));
+    const auto id = static_cast<std::size_t>(host_ids[static_cast<std::size_t>(rank)]);
+    if (id == hosts.size()) hosts.push_back(decode(text));
+    hosts[id].rank_list.push_back(rank++);
+    hosts[id].ranks = static_cast<int>(hosts[id].rank_list.size());
   }
   return hosts;
 }

@@ -13,9 +13,13 @@ namespace collbench {
 // This host, as seen from the calling process (ranks left at 0).
 HostInfo describeThisHost(const std::string& hostname);
 
-// Every rank's host, one entry per distinct host in rank order, with its rank count. Collective
-// over the bootstrap.
-std::vector<HostInfo> gatherHosts(Bootstrap& boot);
+// Every rank's host as a small integer (0 for rank 0's host, then in order of first rank):
+// ranks with equal `host_key` (MpiBootstrap::hostKey) get equal numbers. Collective.
+std::vector<int> gatherHostIds(Bootstrap& boot, const std::string& host_key);
+
+// Every rank's host, one entry per distinct host (as gatherHostIds numbers them) in rank order,
+// with its ranks. Collective over the bootstrap.
+std::vector<HostInfo> gatherHosts(Bootstrap& boot, const std::vector<int>& host_ids);
 
 // MemAvailable of /proc/meminfo in bytes; 0 when unknown.
 std::uint64_t availableMemoryBytes();

@@ -34,7 +34,9 @@ constexpr const char* kColumns[] = {"label",
                                     "slowest_mean_us",
                                     "fastest_rank",
                                     "fastest_mean_us",
-                                    "rank_spread_us"};
+                                    "rank_spread_us",
+                                    "hosts",
+                                    "inter_host_bytes"};
 
 std::string number(double v) {
   std::ostringstream out;
@@ -93,6 +95,8 @@ std::string csvRow(const std::string& label, const Measurement& m) {
       std::to_string(m.skew.fastest_rank),
       number(m.skew.fastest_mean_us),
       number(m.skew.spread_us()),
+      std::to_string(m.hosts),
+      m.inter_host_bytes < 0 ? "" : std::to_string(m.inter_host_bytes),
   };
   return joinLine(fields);
 }

@@ -31,8 +31,8 @@ nlohmann::json toJson(const HostInfo& h) {
   for (const auto& n : h.nics) {
     nics.push_back({{"name", n.name}, {"speed_gbps", orNull(n.speed_gbps, n.speed_gbps > 0)}});
   }
-  return {{"name", h.name}, {"ranks", h.ranks}, {"cpu_model", h.cpu_model},
-          {"cpus", h.cpus}, {"nics", nics},     {"gpus", h.gpus}};
+  return {{"name", h.name}, {"ranks", h.ranks}, {"rank_list", h.rank_list},
+          {"cpu_model", h.cpu_model}, {"cpus", h.cpus}, {"nics", nics}, {"gpus", h.gpus}};
 }
 
 nlohmann::json toJson(const RunStatus& s) {
@@ -52,6 +52,7 @@ nlohmann::json toJson(const Measurement& m) {
       {"algorithm", m.algorithm},
       {"transport", m.transport},
       {"ranks", m.ranks},
+      {"hosts", m.hosts},
       {"bytes", m.bytes},
       {"count", m.count},
       {"dtype", m.dtype},
@@ -66,6 +67,8 @@ nlohmann::json toJson(const Measurement& m) {
       {"skew", toJson(m.skew)},
   };
   j["wrong"] = m.wrong < 0 ? nlohmann::json(nullptr) : nlohmann::json(m.wrong);
+  j["inter_host_bytes"] =
+      m.inter_host_bytes < 0 ? nlohmann::json(nullptr) : nlohmann::json(m.inter_host_bytes);
   return j;
 }
 
@@ -212,6 +215,9 @@ Measurement readMeasurement(const Field& f) {
   m.busbw_gbps = f["busbw_gbps"].number(0);
   m.wrong = f["wrong"].isNull() ? -1 : f["wrong"].integer();
   if (f.has("link_utilization")) m.link_utilization = f["link_utilization"].numberOr(-1);
+  if (f.has("hosts")) m.hosts = static_cast<int>(f["hosts"].integer(1));
+  if (f.has("inter_host_bytes") && !f["inter_host_bytes"].isNull())
+    m.inter_host_bytes = f["inter_host_bytes"].integer();
   if (m.bytes > 0 && m.count == 0) f["count"].fail("zero elements in a non-empty message");
   if (f.has("skew")) {
     Field s = f["skew"];

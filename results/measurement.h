@@ -34,6 +34,7 @@ struct Measurement {
   std::string algorithm;
   std::string transport;
   int ranks = 0;
+  int hosts = 1;  // distinct hosts among those ranks
   std::uint64_t bytes = 0;
   std::uint64_t count = 0;
   std::string dtype;
@@ -47,6 +48,9 @@ struct Measurement {
   std::int64_t wrong = -1;  // elements wrong over all ranks; -1 when not checked
   RankSkew skew;
   double link_utilization = -1;  // busbw / nominal link bandwidth; -1 when the link is unknown
+  // Bytes one call sent to ranks on other hosts, the most of any rank; -1 when unknown (vendor
+  // collectives, which do not run over our transports).
+  std::int64_t inter_host_bytes = -1;
 };
 
 struct NicInfo {
@@ -61,6 +65,7 @@ struct HostInfo {
   int cpus = 0;
   std::vector<NicInfo> nics;
   std::vector<std::string> gpus;  // model names, in the driver's order
+  std::vector<int> rank_list;     // the launch's ranks on this host
 };
 
 // Where the run stands: "running" while sizes are being measured, then "complete" or "failed".

@@ -30,6 +30,9 @@ class Algorithm {
   virtual std::string description() const = 0;
   // The collective it implements, a name known to describeCollective().
   virtual std::string collective() const { return "allreduce"; }
+  // Whether it moves its data over the communicator's transport (ours), rather than over a
+  // vendor library's own (MPI, Gloo, NCCL's collectives).
+  virtual bool usesTransport() const { return true; }
   // Whether run() can handle these arguments on this communicator.
   virtual bool supports(const Communicator& comm, const CollArgs& args) const = 0;
   // Collective: every rank of comm calls it with the same count, dtype and op. Blocks until

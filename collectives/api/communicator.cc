@@ -15,6 +15,13 @@ int Communicator::hostCount() const {
   return hosts_.empty() ? 1 : static_cast<int>(std::unique(seen.begin(), seen.end()) - seen.begin());
 }
 
+std::vector<int> Communicator::rootRanks() const {
+  if (!root_ranks_.empty()) return root_ranks_;
+  std::vector<int> all(static_cast<std::size_t>(size()));
+  for (int r = 0; r < size(); ++r) all[static_cast<std::size_t>(r)] = r;
+  return all;
+}
+
 MemoryRegion& Communicator::region(const void* ptr, std::size_t bytes) {
   if (parent_) return parent_->region(ptr, bytes);
   for (auto& r : regions_) {
@@ -63,6 +70,8 @@ Subgroup::Subgroup(Communicator& parent, std::vector<int> members, SubgroupTags 
     : transport_(parent.transport(), std::move(members), tags),
       comm_(transport_, parent.options(), first_call) {
   comm_.parent_ = &parent;
+  const std::vector<int> parent_roots = parent.rootRanks();
+  for (int m : transport_.members()) comm_.root_ranks_.push_back(parent_roots[m]);
   if (parent.hosts().empty()) return;
   std::vector<int> hosts;
   for (int m : transport_.members()) hosts.push_back(parent.hostOf(m));

@@ -62,6 +62,10 @@ class Communicator {
   int hostOf(int rank) const { return hosts_.empty() ? 0 : hosts_[static_cast<std::size_t>(rank)]; }
   int hostCount() const;
 
+  // Each rank's rank in the transport at the root of the subgroup chain (for a communicator
+  // that is no subgroup, 0 .. size-1). Vendor collectives use it to find the same ranks.
+  std::vector<int> rootRanks() const;
+
   // Calls made so far (nextTagBase() and barrier() count).
   std::uint64_t calls() const { return call_seq_; }
 
@@ -86,6 +90,7 @@ class Communicator {
   CommOptions options_;
   Communicator* parent_ = nullptr;  // for a subgroup: whose regions and scratch to use
   std::vector<int> hosts_;
+  std::vector<int> root_ranks_;  // empty: 0 .. size-1
   std::vector<std::unique_ptr<MemoryRegion>> regions_;
   std::vector<std::byte> scratch_memory_;
   std::unique_ptr<MemoryRegion> scratch_region_;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "collectives/native/mpi.h"
 #include "collectives/reduce/reduce.h"
 
 namespace collbench {
@@ -25,6 +26,8 @@ namespace {
 // error (waiting for it would wait forever).
 class MpiStore : public gloo::rendezvous::Store {
  public:
+  explicit MpiStore(MPI_Comm comm) : comm_(comm) {}
+
   void set(const std::string& key, const std::vector<char>& data) override {
     std::string entry = key;
     entry.push_back('\0');
@@ -45,17 +48,17 @@ class MpiStore : public gloo::rendezvous::Store {
   }
 
  private:
-  static std::vector<std::pair<std::string, std::vector<char>>> allgather(const std::string& mine) {
+  std::vector<std::pair<std::string, std::vector<char>>> allgather(const std::string& mine) {
     int n = 0;
-    MPI_Comm_size(MPI_COMM_WORLD, &n);
+    MPI_Comm_size(comm_, &n);
     int len = static_cast<int>(mine.size());
     std::vector<int> lens(n), offsets(n);
-    MPI_Allgather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, MPI_COMM_WORLD);
+    MPI_Allgather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, comm_);
     int total = 0;
     for (int r = 0; r < n; ++r) offsets[r] = total, total += lens[r];
     std::vector<char> all(static_cast<std::size_t>(total));
     MPI_Allgatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), offsets.data(), MPI_CHAR,
-                   MPI_COMM_WORLD);
+                   comm_);
     std::vector<std::pair<std::string, std::vector<char>>> out;
     for (int r = 0; r < n; ++r) {
       const char* p = all.data() + offsets[r];
@@ -65,6 +68,7 @@ class MpiStore : public gloo::rendezvous::Store {
     return out;
   }
 
+  MPI_Comm comm_;
   std::map<std::string, std::vector<char>> table_;
 };
 
@@ -113,12 +117,13 @@ class GlooAllreduce : public Algorithm {
                ? "Gloo's ring all-reduce over Gloo's TCP transport (baseline)"
                : "Gloo's bcube all-reduce over Gloo's TCP transport (baseline)";
   }
+  bool usesTransport() const override { return false; }
   bool supports(const Communicator& comm, const CollArgs&) const override {
     int initialized = 0, world = 0;
     MPI_Initialized(&initialized);
     if (!initialized) return false;
     MPI_Comm_size(MPI_COMM_WORLD, &world);
-    return world == comm.size();
+    return comm.size() <= world;
   }
   void run(Communicator& comm, const CollArgs& args) override {
     if (!context_) connect(comm);
@@ -140,7 +145,7 @@ class GlooAllreduce : public Algorithm {
     auto device = makeDevice();
     auto ctx = std::make_shared<gloo::rendezvous::Context>(comm.rank(), comm.size());
     ctx->setTimeout(comm.options().timeout);
-    MpiStore store;
+    MpiStore store(mpiCommOf(comm));
     ctx->connectFullMesh(store, device);
     context_ = ctx;
   }

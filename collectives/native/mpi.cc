@@ -2,9 +2,12 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "collectives/reduce/reduce.h"
 
@@ -70,17 +73,18 @@ class MpiAllreduce : public Algorithm {
   std::string description() const override {
     return "MPI_Allreduce of the MPI library the harness runs on (vendor baseline)";
   }
+  bool usesTransport() const override { return false; }
   bool supports(const Communicator& comm, const CollArgs& args) const override {
     int initialized = 0, world = 0;
     MPI_Initialized(&initialized);
     if (!initialized) return false;
     MPI_Comm_size(MPI_COMM_WORLD, &world);
-    return world == comm.size() && args.count <= static_cast<std::size_t>(INT_MAX);
+    return comm.size() <= world && args.count <= static_cast<std::size_t>(INT_MAX);
   }
   void run(Communicator& comm, const CollArgs& args) override {
     const void* send = args.inPlace() ? MPI_IN_PLACE : args.send;
     int rc = MPI_Allreduce(send, args.recv, static_cast<int>(args.count), mpiType(args.dtype),
-                           mpiOp(args.dtype, args.op), MPI_COMM_WORLD);
+                           mpiOp(args.dtype, args.op), mpiCommOf(comm));
     if (rc != MPI_SUCCESS) {
       char text[MPI_MAX_ERROR_STRING];
       int len = 0;
@@ -92,6 +96,26 @@ class MpiAllreduce : public Algorithm {
 };
 
 }  // namespace
+
+MPI_Comm mpiCommOf(const Communicator& comm) {
+  static std::map<std::vector<int>, MPI_Comm> made;
+  const std::vector<int> ranks = comm.rootRanks();
+  int world = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &world);
+  // Distinct ranks, so world many in ascending order are 0 .. world-1.
+  if (static_cast<int>(ranks.size()) == world && std::is_sorted(ranks.begin(), ranks.end()))
+    return MPI_COMM_WORLD;
+  auto it = made.find(ranks);
+  if (it != made.end()) return it->second;
+  MPI_Group all, some;
+  MPI_Comm_group(MPI_COMM_WORLD, &all);
+  MPI_Group_incl(all, static_cast<int>(ranks.size()), ranks.data(), &some);
+  MPI_Comm sub = MPI_COMM_NULL;
+  MPI_Comm_create_group(MPI_COMM_WORLD, some, 0x6362, &sub);
+  MPI_Group_free(&some);
+  MPI_Group_free(&all);
+  return made[ranks] = sub;
+}
 
 std::unique_ptr<Algorithm> makeMpiAllreduce() { return std::make_unique<MpiAllreduce>(); }
 
