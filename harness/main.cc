@@ -16,6 +16,7 @@
 #include "collectives/api/communicator.h"
 #include "collectives/registry.h"
 #include "harness/check.h"
+#include "harness/model_command.h"
 #include "harness/mpi_bootstrap.h"
 #include "harness/options.h"
 #include "harness/run_info.h"
@@ -346,6 +347,7 @@ int runJob(Options o, int argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace collbench;
   if (argc > 1 && std::string(argv[1]) == "check") return runCheckCommand(argc - 1, argv + 1);
+  if (argc > 1 && std::string(argv[1]) == "model") return runModelCommand(argc - 1, argv + 1);
   Options options;
   std::string help;
   try {

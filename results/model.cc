@@ -1,0 +1,305 @@
+#include "results/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace collbench {
+namespace {
+
+constexpr const char* kParamNames[4] = {"alpha_us", "beta_us_per_byte", "alpha_intra_us",
+                                        "beta_intra_us_per_byte"};
+
+double ceilLog2(int n) {
+  int d = 0;
+  while ((1 << d) < n) ++d;
+  return d;
+}
+
+// Terms of a ring (or, with `tree`, a double binary tree) all-reduce of `bytes` over n ranks.
+std::array<double, 2> flatTerms(bool tree, int n, double bytes) {
+  if (n <= 1) return {0, 0};
+  if (tree) return {2 * ceilLog2(n), 2 * bytes};
+  return {2.0 * (n - 1), 2.0 * (n - 1) / n * bytes};
+}
+
+using Row = std::array<double, 4>;
+
+// Least squares on the columns in `use` (others held at 0): rows are already divided by the
+// measured time, the target is 1 everywhere. Columns are scaled to 1 before the normal
+// equations, whose entries otherwise span 15 orders of magnitude. Returns false if singular.
+bool solveSubset(const std::vector<Row>& rows, const std::array<bool, 4>& use, CostParams& p) {
+  std::vector<int> cols;
+  for (int c = 0; c < 4; ++c) {
+    if (use[c]) cols.push_back(c);
+  }
+  const std::size_t k = cols.size();
+  std::vector<double> scale(k, 0);
+  for (std::size_t j = 0; j < k; ++j) {
+    for (const Row& r : rows) scale[j] = std::max(scale[j], std::abs(r[cols[j]]));
+    if (scale[j] == 0) return false;
+  }
+  std::vector<std::vector<double>> m(k, std::vector<double>(k + 1, 0));
+  for (const Row& r : rows) {
+    for (std::size_t i = 0; i < k; ++i) {
+      for (std::size_t j = 0; j < k; ++j) m[i][j] += r[cols[i]] / scale[i] * r[cols[j]] / scale[j];
+      m[i][k] += r[cols[i]] / scale[i];
+    }
+  }
+  for (std::size_t i = 0; i < k; ++i) {  // Gaussian elimination, partial pivoting
+    std::size_t piv = i;
+    for (std::size_t r = i + 1; r < k; ++r) {
+      if (std::abs(m[r][i]) > std::abs(m[piv][i])) piv = r;
+    }
+    std::swap(m[i], m[piv]);
+    if (std::abs(m[i][i]) < 1e-12) return false;
+    for (std::size_t r = 0; r < k; ++r) {
+      if (r == i) continue;
+      const double f = m[r][i] / m[i][i];
+      for (std::size_t c = i; c <= k; ++c) m[r][c] -= f * m[i][c];
+    }
+  }
+  p = CostParams{};
+  for (std::size_t j = 0; j < k; ++j) p[cols[j]] = m[j][k] / m[j][j] / scale[j];
+  return true;
+}
+
+double relativeResidual(const std::vector<Row>& rows, const CostParams& p) {
+  double ss = 0;
+  for (const Row& r : rows) {
+    double pred = 0;
+    for (int c = 0; c < 4; ++c) pred += r[c] * p[c];
+    ss += (pred - 1) * (pred - 1);
+  }
+  return ss;
+}
+
+// Non-negative least squares for at most 4 parameters: every subset of the identified
+// columns, keeping the best solution whose parameters are all >= 0.
+CostParams fitNonNegative(const std::vector<Row>& rows, const std::array<bool, 4>& identified) {
+  CostParams best{};
+  double best_ss = std::numeric_limits<double>::infinity();
+  for (int mask = 1; mask < 16; ++mask) {
+    std::array<bool, 4> use{};
+    bool ok = true;
+    for (int c = 0; c < 4; ++c) {
+      use[c] = (mask >> c) & 1;
+      if (use[c] && !identified[c]) ok = false;
+    }
+    CostParams p{};
+    if (!ok || !solveSubset(rows, use, p)) continue;
+    if (std::any_of(p.begin(), p.end(), [](double v) { return v < 0; })) continue;
+    const double ss = relativeResidual(rows, p);
+    if (ss < best_ss) best_ss = ss, best = p;
+  }
+  return best;
+}
+
+bool usable(const Measurement& m, const std::string& dtype, const std::string& op) {
+  return m.collective == "allreduce" && !m.in_place && m.wrong <= 0 && m.dtype == dtype &&
+         m.op == op && m.bytes > 0 && m.time_us.p50 > 0;
+}
+
+void scoreFit(CostModel& model, const std::vector<const Measurement*>& points) {
+  double sum = 0, ss_tot = 0, ss_res = 0, rel2 = 0, rel_max = 0;
+  for (const auto* m : points) sum += m->time_us.p50;
+  const double mean = sum / static_cast<double>(points.size());
+  for (const auto* m : points) {
+    const double t = m->time_us.p50;
+    const double pred = predictMicroseconds(model, m->ranks, m->hosts, static_cast<double>(m->bytes));
+    ss_tot += (t - mean) * (t - mean);
+    ss_res += (pred - t) * (pred - t);
+    rel2 += ((pred - t) / t) * ((pred - t) / t);
+    rel_max = std::max(rel_max, std::abs(pred - t) / t);
+  }
+  model.fit.points = static_cast<int>(points.size());
+  model.fit.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 1;
+  model.fit.rms_rel_error = std::sqrt(rel2 / static_cast<double>(points.size()));
+  model.fit.max_rel_error = rel_max;
+}
+
+CostModel fitOne(const std::string& transport, const std::string& algorithm,
+                 const std::vector<const Measurement*>& points) {
+  CostModel model;
+  model.transport = transport;
+  model.algorithm = algorithm;
+  model.form = formFor(algorithm);
+  model.min_bytes = std::numeric_limits<std::uint64_t>::max();
+  std::vector<Row> rows;
+  for (const auto* m : points) {
+    Row r = costTerms(model.form, m->ranks, m->hosts, static_cast<double>(m->bytes));
+    for (int c = 0; c < 4; ++c) {
+      model.identified[c] = model.identified[c] || r[c] != 0;
+      r[c] /= m->time_us.p50;
+    }
+    rows.push_back(r);
+    if (std::find(model.ranks.begin(), model.ranks.end(), m->ranks) == model.ranks.end())
+      model.ranks.push_back(m->ranks);
+    model.min_bytes = std::min<std::uint64_t>(model.min_bytes, m->bytes);
+    model.max_bytes = std::max<std::uint64_t>(model.max_bytes, m->bytes);
+  }
+  std::sort(model.ranks.begin(), model.ranks.end());
+  model.params = fitNonNegative(rows, model.identified);
+  scoreFit(model, points);
+  return model;
+}
+
+}  // namespace
+
+ModelForm formFor(const std::string& algorithm) {
+  if (algorithm == "tree") return ModelForm::kTree;
+  if (algorithm == "hier") return ModelForm::kHierRing;
+  if (algorithm == "hier-tree") return ModelForm::kHierTree;
+  return ModelForm::kRing;
+}
+
+const char* formName(ModelForm form) {
+  switch (form) {
+    case ModelForm::kTree:
+      return "tree";
+    case ModelForm::kHierRing:
+      return "hier";
+    case ModelForm::kHierTree:
+      return "hier-tree";
+    default:
+      return "ring";
+  }
+}
+
+std::array<double, 4> costTerms(ModelForm form, int ranks, int hosts, double bytes) {
+  if (form == ModelForm::kRing || form == ModelForm::kTree) {
+    const auto t = flatTerms(form == ModelForm::kTree, ranks, bytes);
+    return {t[0], t[1], 0, 0};
+  }
+  const int h = std::max(1, hosts);
+  const int local = (ranks + h - 1) / h;
+  const auto inside = flatTerms(false, local, bytes);
+  const auto across = flatTerms(form == ModelForm::kHierTree, h, bytes / local);
+  return {across[0], across[1], inside[0], inside[1]};
+}
+
+double predictMicroseconds(const CostModel& m, int ranks, int hosts, double bytes) {
+  const auto terms = costTerms(m.form, ranks, hosts, bytes);
+  double t = 0;
+  for (int c = 0; c < 4; ++c) t += terms[c] * m.params[c];
+  return t;
+}
+
+std::vector<CostModel> fitModels(const std::vector<Measurement>& measurements,
+                                 const std::string& dtype, const std::string& op) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  std::vector<std::vector<const Measurement*>> groups;
+  for (const auto& m : measurements) {
+    if (!usable(m, dtype, op)) continue;
+    const std::pair<std::string, std::string> key{m.transport, m.algorithm};
+    auto it = std::find(keys.begin(), keys.end(), key);
+    if (it == keys.end()) it = keys.insert(keys.end(), key), groups.emplace_back();
+    groups[static_cast<std::size_t>(it - keys.begin())].push_back(&m);
+  }
+  std::vector<CostModel> models;
+  for (std::size_t g = 0; g < keys.size(); ++g) {
+    CostModel model = fitOne(keys[g].first, keys[g].second, groups[g]);
+    const auto params = std::count(model.identified.begin(), model.identified.end(), true);
+    if (model.fit.points >= params) models.push_back(std::move(model));
+  }
+  return models;
+}
+
+CostModel fabricModel(const std::string& algorithm, double latency_us, double link_gbps) {
+  CostModel m;
+  m.transport = "fabric";
+  m.algorithm = algorithm;
+  m.form = formFor(algorithm);
+  const double beta = 8.0 / (link_gbps * 1000.0);  // us per byte at link_gbps 10^9 bit/s
+  m.params = {latency_us, beta, latency_us, beta};
+  m.identified = {true, true, true, true};
+  return m;
+}
+
+double crossoverBytes(const CostModel& x, const CostModel& y, int ranks, int hosts) {
+  const double x0 = predictMicroseconds(x, ranks, hosts, 0), y0 = predictMicroseconds(y, ranks, hosts, 0);
+  const double xs = predictMicroseconds(x, ranks, hosts, 1) - x0;
+  const double ys = predictMicroseconds(y, ranks, hosts, 1) - y0;
+  if (xs == ys) return -1;
+  const double s = (y0 - x0) / (xs - ys);
+  return s > 0 ? s : -1;
+}
+
+nlohmann::json modelDocument(const std::vector<CostModel>& models,
+                             const std::vector<std::string>& sources) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& m : models) {
+    nlohmann::json params = nlohmann::json::object();
+    for (int c = 0; c < 4; ++c)
+      params[kParamNames[c]] = m.identified[c] ? nlohmann::json(m.params[c]) : nlohmann::json();
+    list.push_back({{"transport", m.transport},
+                    {"algorithm", m.algorithm},
+                    {"form", formName(m.form)},
+                    {"params", params},
+                    {"fit",
+                     {{"points", m.fit.points},
+                      {"r2", m.fit.r2},
+                      {"rms_rel_error", m.fit.rms_rel_error},
+                      {"max_rel_error", m.fit.max_rel_error}}},
+                    {"ranks", m.ranks},
+                    {"min_bytes", m.min_bytes},
+                    {"max_bytes", m.max_bytes}});
+  }
+  return {{"model_version", 1}, {"time_statistic", "p50"}, {"sources", sources}, {"models", list}};
+}
+
+namespace {
+
+[[noreturn]] void bad(const std::string& source, const std::string& where, const std::string& why) {
+  throw ModelFormatError(source + ": " + where + ": " + why);
+}
+
+CostModel parseModel(const nlohmann::json& j, const std::string& source, const std::string& where) {
+  CostModel m;
+  for (const char* key : {"transport", "algorithm", "form"}) {
+    if (!j.contains(key) || !j[key].is_string()) bad(source, where + "." + key, "expected a string");
+  }
+  m.transport = j["transport"].get<std::string>();
+  m.algorithm = j["algorithm"].get<std::string>();
+  m.form = formFor(j["form"].get<std::string>());
+  if (formName(m.form) != j["form"].get<std::string>())
+    bad(source, where + ".form", "unknown form '" + j["form"].get<std::string>() + "'");
+  if (!j.contains("params") || !j["params"].is_object()) bad(source, where + ".params", "expected an object");
+  for (int c = 0; c < 4; ++c) {
+    const auto& v = j["params"].value(kParamNames[c], nlohmann::json());
+    if (v.is_null()) continue;
+    if (!v.is_number() || v.get<double>() < 0)
+      bad(source, where + ".params." + kParamNames[c], "expected a number >= 0 or null");
+    m.params[c] = v.get<double>();
+    m.identified[c] = true;
+  }
+  return m;
+}
+
+}  // namespace
+
+std::vector<CostModel> parseModelDocument(const std::string& text, const std::string& source) {
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded()) bad(source, "file", "not JSON");
+  if (!doc.is_object() || doc.value("model_version", 0) != 1)
+    bad(source, "model_version", "expected 1 (a file written by collbench model fit)");
+  if (!doc.contains("models") || !doc["models"].is_array()) bad(source, "models", "expected an array");
+  std::vector<CostModel> models;
+  for (std::size_t i = 0; i < doc["models"].size(); ++i) {
+    const std::string where = "models[" + std::to_string(i) + "]";
+    if (!doc["models"][i].is_object()) bad(source, where, "expected an object");
+    models.push_back(parseModel(doc["models"][i], source, where));
+  }
+  return models;
+}
+
+std::vector<CostModel> parseModelFile(const std::string& text, const std::string& source) {
+  try {
+    return parseModelDocument(text, source);
+  } catch (const nlohmann::json::exception& e) {
+    throw ModelFormatError(source + ": " + e.what());
+  }
+}
+
+}  // namespace collbench

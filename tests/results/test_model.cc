@@ -1,0 +1,126 @@
+// Cost models: the fit recovers known parameters from exact synthetic times, predictions follow
+// the documented formulas, crossovers solve them, and bad model files are named.
+#include <gtest/gtest.h>
+
+#include "results/model.h"
+
+namespace collbench {
+namespace {
+
+Measurement point(const std::string& algo, int ranks, int hosts, std::uint64_t bytes, double t) {
+  Measurement m;
+  m.algorithm = algo;
+  m.transport = "tcp";
+  m.ranks = ranks;
+  m.hosts = hosts;
+  m.bytes = bytes;
+  m.count = bytes / 4;
+  m.dtype = "float32";
+  m.op = "sum";
+  m.wrong = 0;
+  m.time_us.p50 = t;
+  return m;
+}
+
+TEST(Model, TermsFollowTheDocumentedForms) {
+  EXPECT_EQ(costTerms(ModelForm::kRing, 4, 1, 1000), (std::array<double, 4>{6, 1500, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kTree, 5, 1, 1000), (std::array<double, 4>{6, 2000, 0, 0}));
+  // 8 ranks on 2 hosts: 4 per host; across hosts a ring of 2 on 1000 / 4 bytes.
+  EXPECT_EQ(costTerms(ModelForm::kHierRing, 8, 2, 1000), (std::array<double, 4>{2, 250, 6, 1500}));
+  EXPECT_EQ(costTerms(ModelForm::kHierTree, 8, 2, 1000), (std::array<double, 4>{2, 500, 6, 1500}));
+  EXPECT_EQ(costTerms(ModelForm::kRing, 1, 1, 1000), (std::array<double, 4>{0, 0, 0, 0}));
+}
+
+TEST(Model, FitRecoversRingAndTreeParameters) {
+  std::vector<Measurement> ms;
+  for (int n : {2, 4, 8}) {
+    for (std::uint64_t s : {8ull, 4096ull, 1ull << 20, 1ull << 26}) {
+      ms.push_back(point("ring", n, 1, s, 2.0 * (n - 1) * 20 + 2.0 * (n - 1) / n * s * 0.001));
+      ms.push_back(point("tree", n, 1, s, 2 * std::log2(n) * 30 + 2.0 * s * 0.0005));
+    }
+  }
+  ms.push_back(point("ring", 4, 1, 4096, 1));  // in-place, wrong dtype: ignored
+  ms.back().in_place = true;
+  ms.push_back(point("ring", 4, 1, 4096, 1));
+  ms.back().dtype = "int32";
+  auto models = fitModels(ms, "float32", "sum");
+  ASSERT_EQ(models.size(), 2u);
+  EXPECT_EQ(models[0].algorithm, "ring");
+  EXPECT_NEAR(models[0].params[0], 20, 1e-6);
+  EXPECT_NEAR(models[0].params[1], 0.001, 1e-12);
+  EXPECT_EQ(models[0].fit.points, 12);
+  EXPECT_NEAR(models[0].fit.r2, 1, 1e-9);
+  EXPECT_LT(models[0].fit.max_rel_error, 1e-9);
+  EXPECT_EQ(models[0].ranks, (std::vector<int>{2, 4, 8}));
+  EXPECT_NEAR(models[1].params[0], 30, 1e-6);
+  EXPECT_NEAR(models[1].params[1], 0.0005, 1e-12);
+  EXPECT_FALSE(models[1].identified[2]);
+}
+
+TEST(Model, HierSeparatesInsideFromAcrossHosts) {
+  std::vector<Measurement> ms;
+  const CostModel truth{"tcp", "hier", ModelForm::kHierRing, {50, 0.002, 5, 0.0002},
+                        {true, true, true, true}, {}, {}, 0, 0};
+  for (auto [n, h] : {std::pair{4, 1}, {4, 2}, {8, 2}, {8, 4}, {6, 3}}) {
+    for (std::uint64_t s : {64ull, 1ull << 16, 1ull << 24}) {
+      ms.push_back(point("hier", n, h, s, predictMicroseconds(truth, n, h, static_cast<double>(s))));
+    }
+  }
+  auto models = fitModels(ms, "float32", "sum");
+  ASSERT_EQ(models.size(), 1u);
+  for (int c = 0; c < 4; ++c) EXPECT_NEAR(models[0].params[c] / truth.params[c], 1, 1e-6) << c;
+}
+
+TEST(Model, NegativeParametersAreNotFitted) {
+  // Times that fall with size would need b < 0: the fit keeps b at 0 instead.
+  std::vector<Measurement> ms{point("ring", 2, 1, 8, 30), point("ring", 2, 1, 1 << 20, 20),
+                              point("ring", 4, 1, 8, 90)};
+  auto models = fitModels(ms, "float32", "sum");
+  ASSERT_EQ(models.size(), 1u);
+  EXPECT_GE(models[0].params[0], 0);
+  EXPECT_EQ(models[0].params[1], 0);
+}
+
+TEST(Model, CrossoverWhereTheLinesMeet) {
+  CostModel ring{"f", "ring", ModelForm::kRing, {10, 0.001, 0, 0}, {true, true}, {}, {}, 0, 0};
+  CostModel tree{"f", "tree", ModelForm::kTree, {10, 0.001, 0, 0}, {true, true}, {}, {}, 0, 0};
+  // n = 16: ring 300 + 1.875e-3 S, tree 80 + 2e-3 S: equal at S = 220 / 1.25e-4 = 1.76e6.
+  EXPECT_NEAR(crossoverBytes(ring, tree, 16, 1), 1.76e6, 1);
+  EXPECT_EQ(crossoverBytes(ring, ring, 16, 1), -1);
+}
+
+TEST(Model, FabricProfileGivesLatencyAndLinkTime) {
+  CostModel m = fabricModel("ring", 15, 400);  // 400 Gb/s = 50 GB/s = 2e-5 us per byte
+  EXPECT_EQ(m.params[0], 15);
+  EXPECT_NEAR(m.params[1], 2e-5, 1e-15);
+}
+
+TEST(Model, FileRoundTripsAndBadFilesAreNamed) {
+  CostModel m{"tcp", "hier-tree", ModelForm::kHierTree, {1, 2, 3, 4}, {true, false, true, true},
+              {}, {2, 4}, 8, 64};
+  auto back = parseModelFile(modelDocument({m}, {"a.json"}).dump(), "m.json");
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].form, ModelForm::kHierTree);
+  EXPECT_EQ(back[0].params, (CostParams{1, 0, 3, 4}));
+  EXPECT_FALSE(back[0].identified[1]);
+  auto message = [](const std::string& text) {
+    try {
+      parseModelFile(text, "m.json");
+    } catch (const ModelFormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message("{"), "m.json: file: not JSON");
+  EXPECT_EQ(message(R"({"model_version": 2, "models": []})"),
+            "m.json: model_version: expected 1 (a file written by collbench model fit)");
+  EXPECT_EQ(message(R"({"model_version": 1, "models": [{"transport": "t", "algorithm": "ring",
+            "form": "star", "params": {}}]})"),
+            "m.json: models[0].form: unknown form 'star'");
+  EXPECT_EQ(message(R"({"model_version": 1, "models": [{"transport": "t", "algorithm": "ring",
+            "form": "ring", "params": {"alpha_us": -1}}]})"),
+            "m.json: models[0].params.alpha_us: expected a number >= 0 or null");
+}
+
+}  // namespace
+}  // namespace collbench
