@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Emulated hosts on one machine: N network namespaces joined by veth pairs to one bridge, each
+# with its own address and host name, optionally rate-limited per link with tc tbf; then one
+# mpirun across them, each rank inside its host's namespace and collbench's TCP transport bound
+# to that host's interface.
+#
+# usage: scripts/netns-hosts.sh [-H HOSTS] [-r RANKS_PER_HOST] [--rate RATE] [--keep]
+#                               [--collbench PATH] [--mpirun-arg ARG]... -- [collbench flags]
+#   -H HOSTS           hosts to emulate (default 2, at most 200)
+#   -r RANKS_PER_HOST  ranks on each (default 2); rank r runs on host r / RANKS_PER_HOST
+#   --rate RATE        per-link limit in each direction, in tc's units (e.g. 200mbit, 1gbit)
+#   --keep             leave the namespaces and bridge up afterwards (remove with --down)
+#   --down             remove what an earlier --keep left, and exit
+# Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN). Exits 77 ("skipped" for ctest) with a message
+# when namespaces, veth pairs or bridges cannot be created here.
+#
+# Hosts are cbh0, cbh1, ... at 10.77.0.1, .2, ...; the bridge cbbr0 is 10.77.0.254 in the
+# calling namespace. Ranks find mpirun's PMIx server over the bridge (PMIx listens there, not on
+# loopback, which is per namespace); MPI itself talks over shared memory, which namespaces
+# share. Inside each host the interface is cb0, so every rank gets the same --tcp-addr cb0.
+set -euo pipefail
+
+PREFIX=cbh
+BRIDGE=cbbr0
+SUBNET=10.77.0
+
+die() {
+  echo "netns-hosts: $*" >&2
+  exit 2
+}
+skip() {
+  echo "netns-hosts: SKIPPED: $*" >&2
+  exit 77
+}
+
+# Internal: the command mpirun starts for each rank (see launch below).
+if [ "${1:-}" = "--as-rank" ]; then
+  per_host=$2
+  shift 3 # --as-rank N --
+  host=$((${OMPI_COMM_WORLD_RANK:?not started by Open MPI} / per_host))
+  exec ip netns exec "$PREFIX$host" unshare --uts sh -c \
+    'hostname "$0" && exec "$@"' "host$host" "$@"
+fi
+
+teardown() {
+  local h
+  for h in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$PREFIX[0-9]+$" || true); do
+    ip netns del "$h" 2>/dev/null || true
+  done
+  ip link del "$BRIDGE" 2>/dev/null || true
+}
+
+hosts=2 per_host=2 rate="" keep=0
+collbench=$(cd "$(dirname "$0")/.." && pwd)/build/collbench
+mpirun_args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    -H) hosts=$2; shift 2 ;;
+    -r) per_host=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --down) teardown; exit 0 ;;
+    --collbench) collbench=$2; shift 2 ;;
+    --mpirun-arg) mpirun_args+=("$2"); shift 2 ;;
+    --) shift; break ;;
+    *) die "unknown argument '$1' (see the usage at the top of $0)" ;;
+  esac
+done
+[[ $hosts =~ ^[0-9]+$ ]] && [ "$hosts" -ge 1 ] && [ "$hosts" -le 200 ] ||
+  die "-H: '$hosts' is not a host count from 1 to 200"
+[[ $per_host =~ ^[0-9]+$ ]] && [ "$per_host" -ge 1 ] || die "-r: '$per_host' is not a rank count >= 1"
+[ -x "$collbench" ] || die "no collbench binary at $collbench (build it, or give --collbench)"
+[ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
+
+# One host: a namespace, a veth pair into the bridge, an address, and the rate limit.
+add_host() {
+  local h=$1 ns=$PREFIX$1
+  ip netns add "$ns"
+  ip link add "cbv$h" type veth peer name cb0 netns "$ns"
+  ip link set "cbv$h" master "$BRIDGE" up
+  ip -n "$ns" addr add "$SUBNET.$((h + 1))/24" dev cb0
+  ip -n "$ns" link set cb0 up
+  ip -n "$ns" link set lo up
+  if [ -n "$rate" ]; then
+    # Out of the host (cb0) and into it (the bridge side of the pair).
+    ip netns exec "$ns" tc qdisc add dev cb0 root tbf rate "$rate" burst 256kb latency 100ms
+    tc qdisc add dev "cbv$h" root tbf rate "$rate" burst 256kb latency 100ms
+  fi
+}
+
+setup() {
+  teardown
+  ip link add "$BRIDGE" type bridge 2>/dev/null || skip "cannot create a bridge here"
+  ip addr add "$SUBNET.254/24" dev "$BRIDGE"
+  ip link set "$BRIDGE" up
+  local h
+  for ((h = 0; h < hosts; h++)); do
+    add_host "$h" 2>/tmp/netns-hosts.err || {
+      teardown
+      skip "cannot create namespace $PREFIX$h: $(tr '\n' ' ' </tmp/netns-hosts.err)"
+    }
+  done
+}
+
+ip netns add "${PREFIX}probe" 2>/dev/null || skip "cannot create network namespaces here"
+ip netns del "${PREFIX}probe"
+setup
+[ "$keep" -eq 1 ] || trap teardown EXIT
+echo "netns-hosts: $hosts hosts x $per_host ranks, link ${rate:-unlimited}" >&2
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export PMIX_MCA_ptl_tcp_remote_connections=1 PMIX_MCA_ptl_tcp_if_include=$BRIDGE
+mpirun -np $((hosts * per_host)) --oversubscribe --mca btl self,vader --mca mtl ^psm,psm2,ofi \
+  "${mpirun_args[@]}" "$0" --as-rank "$per_host" -- "$collbench" --tcp-addr cb0 "$@"
