@@ -1,6 +1,7 @@
 #include "harness/model_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -57,8 +58,17 @@ void printModels(const std::vector<CostModel>& models) {
 }
 
 int fit(const std::vector<std::string>& files, const std::string& out, const std::string& dtype,
-        const std::string& op) {
-  const auto models = fitModels(readAll(files), dtype, op);
+        const std::string& op, const std::string& ranks) {
+  std::vector<Measurement> all = readAll(files);
+  if (!ranks.empty()) {
+    const auto keep = rankCounts(ranks, 1 << 24);
+    all.erase(std::remove_if(all.begin(), all.end(),
+                             [&](const Measurement& m) {
+                               return std::find(keep.begin(), keep.end(), m.ranks) == keep.end();
+                             }),
+              all.end());
+  }
+  const auto models = fitModels(all, dtype, op);
   if (models.empty()) {
     std::cerr << "collbench model fit: error: no out-of-place, correct " << dtype << " " << op
               << " all-reduce measurements to fit in the given files\n";
@@ -201,12 +211,13 @@ int runModelCommand(int argc, char** argv) {
   CLI::App app{"collbench model: fit alpha-beta cost models to result files and predict"};
   app.require_subcommand(1);
   std::vector<std::string> files;
-  std::string out, dtype = "float32", op = "sum";
+  std::string out, dtype = "float32", op = "sum", fit_ranks;
   auto* fit_cmd = app.add_subcommand("fit", "Fit one model per transport and algorithm");
   fit_cmd->add_option("results", files, "Result files written by collbench -J")->required();
   fit_cmd->add_option("-o,--output", out, "Write the models to this JSON file");
   fit_cmd->add_option("--dtype", dtype, "Data type of the measurements to fit");
   fit_cmd->add_option("--op", op, "Reduction of the measurements to fit");
+  fit_cmd->add_option("--ranks", fit_ranks, "Fit only these rank counts (e.g. 2,4)");
   PredictArgs pa;
   auto* predict_cmd = app.add_subcommand("predict", "Predict time and busbw from a model");
   auto* source = predict_cmd->add_option_group("source")->require_option(1);
@@ -231,7 +242,7 @@ int runModelCommand(int argc, char** argv) {
     return kExitUsage;
   }
   try {
-    if (*fit_cmd) return fit(files, out, dtype, op);
+    if (*fit_cmd) return fit(files, out, dtype, op, fit_ranks);
     if (*predict_cmd) return predict(pa);
     return compare(compare_model, files);
   } catch (const UsageError& e) {

@@ -33,6 +33,7 @@ class Measurement:
     link_utilization: Optional[float] = None
     wrong: Optional[int] = None
     extra: dict = field(default_factory=dict)
+    hosts: Optional[int] = None
 
 
 def bus_factor(collective, ranks):
@@ -72,7 +73,7 @@ def parse_collbench_json(text, path):
                 time_us=float(m["time_us"]["mean"]), p50_us=float(m["time_us"]["p50"]),
                 p99_us=float(m["time_us"]["p99"]), algbw_gbps=float(m["algbw_gbps"]),
                 busbw_gbps=float(m["busbw_gbps"]), link_utilization=m.get("link_utilization"),
-                wrong=m["wrong"]))
+                wrong=m["wrong"], hosts=int(m.get("hosts", 1))))
         return out
     except (KeyError, TypeError, ValueError) as e:
         raise FormatError(f"{path}: collbench result file: missing or bad field {e}") from None

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from importers import FormatError, load  # noqa: E402
+from model import ModelError, load_models, predict_us  # noqa: E402
 
 
 def size_text(n):
@@ -123,12 +124,13 @@ def plot_vs_size(records, value, ylabel, title, path, logy=False):
     return _finish(fig, ax, path)
 
 
-def plot_vs_ranks(records, path):
-    """busbw against rank count at each series' largest size measured at every rank count."""
-    by_series = group([m for m in records if m.ranks and m.busbw_gbps is not None], series_key)
+def plot_vs_ranks(records, path, value=lambda m: m.busbw_gbps,
+                  ylabel="busbw (GB/s = 10^9 bytes/s)", title="Bus bandwidth vs rank count"):
+    """A value against rank count at each series' largest size measured at every rank count."""
+    by_series = group([m for m in records if m.ranks and value(m) is not None], series_key)
     if len({m.ranks for ms in by_series.values() for m in ms}) < 2:
         return None
-    fig, ax = _new_plot("Bus bandwidth vs rank count")
+    fig, ax = _new_plot(title)
     colour, _ = styles([m for ms in by_series.values() for m in ms])
     for key, ms in sorted(by_series.items()):
         counts = sorted({m.ranks for m in ms})
@@ -136,14 +138,46 @@ def plot_vs_ranks(records, path):
         if len(counts) < 2 or not common:
             continue
         size = max(common)
-        pts = sorted((m.ranks, m.busbw_gbps) for m in ms if m.bytes == size)
+        pts = sorted((m.ranks, value(m)) for m in ms if m.bytes == size)
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=colour[key],
                 label=f"{series_name(key)}, {size_text(size)}")
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("ranks (log scale)")
-    ax.set_ylabel("busbw (GB/s = 10^9 bytes/s)")
+    ax.set_ylabel(ylabel)
     return _finish(fig, ax, path)
+
+
+def model_points(records, models):
+    """(measurement, predicted us) for every out-of-place collbench all-reduce a model covers."""
+    return [(m, predict_us(models[m.algorithm], m.ranks, m.hosts, m.bytes)) for m in records
+            if m.tool == "collbench" and m.algorithm in models and not m.in_place and m.bytes > 0
+            and m.ranks and m.p50_us]
+
+
+def plot_model(points, path):
+    """Measured median time (markers) and the model's prediction (lines) against size."""
+    if not points:
+        return None
+    fig, ax = _new_plot("Cost model: predicted (lines) vs measured (markers)")
+    keys = sorted({(m.algorithm, m.ranks) for m, _ in points})
+    for i, (algo, n) in enumerate(keys):
+        pts = sorted((m.bytes, m.p50_us, p) for m, p in points if (m.algorithm, m.ranks) == (algo, n))
+        colour = f"C{i % 10}"
+        ax.plot([x[0] for x in pts], [x[2] for x in pts], color=colour, label=f"{algo}, {n} ranks")
+        ax.plot([x[0] for x in pts], [x[1] for x in pts], "o", color=colour)
+    _size_axis(ax)
+    ax.set_yscale("log")
+    ax.set_ylabel("time per operation (us, log scale)")
+    return _finish(fig, ax, path)
+
+
+def model_rows(points):
+    header = ["algorithm", "ranks", "hosts", "size", "measured p50 (us)", "predicted (us)", "error"]
+    rows = [[m.algorithm, str(m.ranks), str(m.hosts or 1), size_text(m.bytes), fmt(m.p50_us, 4),
+             fmt(p, 4), f"{100 * (p - m.p50_us) / m.p50_us:+.1f}%"]
+            for m, p in sorted(points, key=lambda x: (x[0].algorithm, x[0].ranks, x[0].bytes))]
+    return header, rows
 
 
 def make_plots(records, out_dir):
@@ -157,6 +191,8 @@ def make_plots(records, out_dir):
                      "Link utilisation vs message size",
                      os.path.join(out_dir, "link_utilization_vs_size.png")) if util else None,
         plot_vs_ranks(records, os.path.join(out_dir, "busbw_vs_ranks.png")),
+        plot_vs_ranks(records, os.path.join(out_dir, "time_vs_ranks.png"), lambda m: m.time_us,
+                      "time per operation (us)", "Time vs rank count"),
     ]
     return [p for p in plots if p]
 
@@ -282,6 +318,8 @@ def parse_args(argv):
     p.add_argument("--labels", help="comma list overriding each file's label, in order")
     p.add_argument("--compare", nargs=2, metavar=("LABEL_A", "LABEL_B"),
                    help="the two labels of the side-by-side table (default: the first two)")
+    p.add_argument("--model", help="cost model from `collbench model fit`: adds predicted vs "
+                   "measured times (table and plot)")
     p.add_argument("--osu-ranks", type=int, help="rank count of the OSU runs (OSU does not "
                    "print it; without it their busbw is left out)")
     return p.parse_args(argv)
@@ -304,7 +342,8 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         records = load_all(args)
-    except (FormatError, OSError) as e:
+        models = load_models(args.model) if args.model else None
+    except (FormatError, ModelError, OSError) as e:
         print(f"collbench-report: error: {e}", file=sys.stderr)
         return 2
     labels = list(dict.fromkeys(m.label for m in records))
@@ -317,6 +356,11 @@ def main(argv=None):
     chosen = primary(records)
     plots = make_plots(chosen, args.output)
     tables = sections(chosen, labels, compare)
+    if models is not None:
+        points = model_points(records, models)
+        tables.append((f"Cost model {args.model}: predicted vs measured", model_rows(points)))
+        plots += [p for p in [plot_model(points, os.path.join(args.output, "model_vs_measured.png"))]
+                  if p]
     write_csv(records, os.path.join(args.output, "measurements.csv"))
     write_markdown(os.path.join(args.output, "summary.md"), args.files, tables, plots)
     write_html(os.path.join(args.output, "report.html"), args.files, tables, plots)

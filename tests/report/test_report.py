@@ -1,5 +1,6 @@
 """Tests of scripts/collbench-report: importers on sample files written from each tool's
 documented output, the tables for known inputs, and the files a report contains."""
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "report"))
 
 import importers  # noqa: E402
+import model  # noqa: E402
 import report  # noqa: E402
 
 SAMPLES = os.path.join(HERE, "samples")
@@ -131,7 +133,8 @@ def test_report_from_two_labelled_runs_and_imports(tmp_path):
     assert result.returncode == 0, result.stderr
     files = sorted(os.listdir(out))
     assert files == ["busbw_vs_ranks.png", "busbw_vs_size.png", "link_utilization_vs_size.png",
-                     "measurements.csv", "report.html", "summary.md", "time_vs_size.png"]
+                     "measurements.csv", "report.html", "summary.md", "time_vs_ranks.png",
+                     "time_vs_size.png"]
     for png in [f for f in files if f.endswith(".png")]:
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = (out / "summary.md").read_text()
@@ -156,3 +159,56 @@ def test_compare_names_unknown_labels(tmp_path):
                              str(tmp_path / "r")], capture_output=True, text=True)
     assert result.returncode == 2
     assert "--compare: labels present are local tcp" in result.stderr
+
+
+MODEL = {"model_version": 1, "time_statistic": "p50", "sources": [], "models": [
+    {"transport": "tcp", "algorithm": "ring", "form": "ring",
+     "params": {"alpha_us": 10.0, "beta_us_per_byte": 0.001, "alpha_intra_us": None,
+                "beta_intra_us_per_byte": None}},
+    {"transport": "tcp", "algorithm": "hier", "form": "hier",
+     "params": {"alpha_us": 50.0, "beta_us_per_byte": 0.002, "alpha_intra_us": 5.0,
+                "beta_intra_us_per_byte": 0.0002}}]}
+
+
+def test_model_predictions_follow_the_documented_forms():
+    ring, hier = MODEL["models"]
+    assert model.predict_us(ring, 4, 1, 1000) == pytest.approx(6 * 10 + 1.5 * 1000 * 0.001)
+    # 8 ranks on 2 hosts: inside, a ring of 4 on 1000 bytes; across, a ring of 2 on 250.
+    assert model.predict_us(hier, 8, 2, 1000) == pytest.approx(
+        2 * 50 + 250 * 0.002 + 6 * 5 + 1500 * 0.0002)
+
+
+def test_model_predictions_match_collbench_model_predict(tmp_path):
+    exe = os.environ.get("COLLBENCH_EXE")
+    if not exe:
+        pytest.skip("COLLBENCH_EXE not set (ctest sets it)")
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(MODEL))
+    out = subprocess.run([exe, "model", "predict", "--model", str(path), "--ranks", "8",
+                          "--ranks-per-host", "4", "--bytes", "1000,1M", "--algo", "ring,hier"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in out.splitlines() if not line.startswith("#")]
+    assert len(rows) == 4
+    for algo, ranks, hosts, size, time_us, *_ in rows:
+        expect = model.predict_us(next(m for m in MODEL["models"] if m["algorithm"] == algo),
+                                  int(ranks), int(hosts), int(size))
+        assert float(time_us) == pytest.approx(expect, abs=0.01)
+
+
+def test_report_shows_model_against_measurements(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(MODEL))
+    out = tmp_path / "out"
+    assert report.main([os.path.join(SAMPLES, "collbench_tcp.json"), "--model", str(path),
+                        "-o", str(out)]) == 0
+    summary = (out / "summary.md").read_text()
+    assert "predicted vs measured" in summary
+    assert (out / "model_vs_measured.png").exists()
+
+
+def test_bad_model_file_exits_2(tmp_path, capsys):
+    path = tmp_path / "m.json"
+    path.write_text('{"model_version": 3}')
+    assert report.main([os.path.join(SAMPLES, "collbench_tcp.json"), "--model", str(path),
+                        "-o", str(tmp_path / "o")]) == 2
+    assert "model_version: expected 1" in capsys.readouterr().err
