@@ -141,7 +141,7 @@ def test_report_from_two_labelled_runs_and_imports(tmp_path):
     assert "## Comparison: local tcp vs other tcp" in summary
     assert "| nccl_all_reduce: nccl | 4 | nccl-tests | 8 B: 10.5 us | 201 at 128 MiB | - |" in summary
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 4  # self-contained
+    assert page.count("data:image/png;base64,") == 5  # self-contained
     assert "src=\"busbw" not in page
 
 
