@@ -150,7 +150,8 @@ void printCrossovers(const std::vector<CostModel>& models, int n, int hosts) {
       const double s = crossoverBytes(models[i], models[j], n, hosts);
       const CostModel& x = models[i];
       const CostModel& y = models[j];
-      const bool x_first = predictMicroseconds(x, n, hosts, 0) <= predictMicroseconds(y, n, hosts, 0);
+      const bool x_first =
+          predictMicroseconds(x, n, hosts, 0) <= predictMicroseconds(y, n, hosts, 0);
       const std::string small = x_first ? x.algorithm : y.algorithm;
       const std::string large = x_first ? y.algorithm : x.algorithm;
       if (s < 0) {
@@ -226,7 +227,9 @@ int runModelCommand(int argc, char** argv) {
   predict_cmd->add_option("--ranks", pa.ranks, "Rank counts (list or pow2 up to 2^24)");
   predict_cmd->add_option("--bytes", pa.bytes, "Message sizes (K/M/G = 1024^n)");
   predict_cmd->add_option("--algo", pa.algos, "Algorithms: ring, tree, hier, hier-tree, ...");
-  predict_cmd->add_option("--ranks-per-host", pa.ranks_per_host, "Ranks on each host (hier); 0: all on one")
+  predict_cmd
+      ->add_option("--ranks-per-host", pa.ranks_per_host,
+                   "Ranks on each host (hier); 0: all on one")
       ->check(CLI::Range(0, 1 << 20));
   std::string compare_model;
   auto* compare_cmd = app.add_subcommand("compare", "Predicted against measured times");

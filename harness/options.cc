@@ -241,7 +241,8 @@ int parseRankCount(const std::string& item, int world) {
     used = 0;
   }
   if (used != item.size() || k < 1) {
-    throw UsageError("--ranks: '" + item + "' is not a rank count (a whole number >= 1), all or pow2");
+    throw UsageError("--ranks: '" + item +
+                     "' is not a rank count (a whole number >= 1), all or pow2");
   }
   if (k > world) {
     throw UsageError("--ranks: " + item + " is more than the " + std::to_string(world) +

@@ -200,7 +200,8 @@ void Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const C
   std::int64_t total = 0;
   if (algo.usesTransport()) m.inter_host_bytes = 0;
   for (int r = 0; r < n; ++r) {
-    if (algo.usesTransport()) m.inter_host_bytes = std::max(m.inter_host_bytes, all[r].off_host_bytes);
+    if (algo.usesTransport())
+      m.inter_host_bytes = std::max(m.inter_host_bytes, all[r].off_host_bytes);
     total += all[r].wrong;
     if (all[r].wrong == 0) continue;
     std::ostringstream msg;

@@ -107,7 +107,8 @@ void scoreFit(CostModel& model, const std::vector<const Measurement*>& points) {
   const double mean = sum / static_cast<double>(points.size());
   for (const auto* m : points) {
     const double t = m->time_us.p50;
-    const double pred = predictMicroseconds(model, m->ranks, m->hosts, static_cast<double>(m->bytes));
+    const double pred =
+        predictMicroseconds(model, m->ranks, m->hosts, static_cast<double>(m->bytes));
     ss_tot += (t - mean) * (t - mean);
     ss_res += (pred - t) * (pred - t);
     rel2 += ((pred - t) / t) * ((pred - t) / t);
@@ -218,7 +219,8 @@ CostModel fabricModel(const std::string& algorithm, double latency_us, double li
 }
 
 double crossoverBytes(const CostModel& x, const CostModel& y, int ranks, int hosts) {
-  const double x0 = predictMicroseconds(x, ranks, hosts, 0), y0 = predictMicroseconds(y, ranks, hosts, 0);
+  const double x0 = predictMicroseconds(x, ranks, hosts, 0),
+               y0 = predictMicroseconds(y, ranks, hosts, 0);
   const double xs = predictMicroseconds(x, ranks, hosts, 1) - x0;
   const double ys = predictMicroseconds(y, ranks, hosts, 1) - y0;
   if (xs == ys) return -1;
@@ -258,14 +260,16 @@ namespace {
 CostModel parseModel(const nlohmann::json& j, const std::string& source, const std::string& where) {
   CostModel m;
   for (const char* key : {"transport", "algorithm", "form"}) {
-    if (!j.contains(key) || !j[key].is_string()) bad(source, where + "." + key, "expected a string");
+    if (!j.contains(key) || !j[key].is_string())
+      bad(source, where + "." + key, "expected a string");
   }
   m.transport = j["transport"].get<std::string>();
   m.algorithm = j["algorithm"].get<std::string>();
   m.form = formFor(j["form"].get<std::string>());
   if (formName(m.form) != j["form"].get<std::string>())
     bad(source, where + ".form", "unknown form '" + j["form"].get<std::string>() + "'");
-  if (!j.contains("params") || !j["params"].is_object()) bad(source, where + ".params", "expected an object");
+  if (!j.contains("params") || !j["params"].is_object())
+    bad(source, where + ".params", "expected an object");
   for (int c = 0; c < 4; ++c) {
     const auto& v = j["params"].value(kParamNames[c], nlohmann::json());
     if (v.is_null()) continue;
@@ -284,7 +288,8 @@ std::vector<CostModel> parseModelDocument(const std::string& text, const std::st
   if (doc.is_discarded()) bad(source, "file", "not JSON");
   if (!doc.is_object() || doc.value("model_version", 0) != 1)
     bad(source, "model_version", "expected 1 (a file written by collbench model fit)");
-  if (!doc.contains("models") || !doc["models"].is_array()) bad(source, "models", "expected an array");
+  if (!doc.contains("models") || !doc["models"].is_array())
+    bad(source, "models", "expected an array");
   std::vector<CostModel> models;
   for (std::size_t i = 0; i < doc["models"].size(); ++i) {
     const std::string where = "models[" + std::to_string(i) + "]";

@@ -184,7 +184,9 @@ void ringReduceScatter(Communicator& comm, const CollArgs& args) {
   RingRun(comm, args).reduceScatterOnly();
 }
 
-void ringAllGather(Communicator& comm, const CollArgs& args) { RingRun(comm, args).allGatherOnly(); }
+void ringAllGather(Communicator& comm, const CollArgs& args) {
+  RingRun(comm, args).allGatherOnly();
+}
 
 std::unique_ptr<Algorithm> makeRingAllreduce() { return std::make_unique<RingAllreduce>(); }
 

@@ -126,16 +126,14 @@ class TreeRun {
     if (node.parent >= 0) {
       // The result overwrites out_, which the up-send of this chunk may still be reading.
       tr_.wait(up_sends_[t][k], comm_.deadline());
-      Request down =
-          tr_.postRecv(node.parent, tag_ | (kDownChannel + t), out_.region,
-                       out_.base + r.begin * esize_, bytesOf(r));
+      Request down = tr_.postRecv(node.parent, tag_ | (kDownChannel + t), out_.region,
+                                  out_.base + r.begin * esize_, bytesOf(r));
       waitAt([&] { tr_.wait(down, comm_.deadline()); },
              [&] { return where(t, "broadcast from parent rank", node.parent, k); });
     }
     for (int child : node.children) {
-      down_sends_.push_back(
-          tr_.postSend(child, tag_ | (kDownChannel + t), out_.region,
-                       out_.base + r.begin * esize_, bytesOf(r)));
+      down_sends_.push_back(tr_.postSend(child, tag_ | (kDownChannel + t), out_.region,
+                                         out_.base + r.begin * esize_, bytesOf(r)));
     }
   }
 

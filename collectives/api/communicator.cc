@@ -12,7 +12,8 @@ Communicator::Communicator(Transport& transport, CommOptions options, std::uint6
 int Communicator::hostCount() const {
   std::vector<int> seen(hosts_);
   std::sort(seen.begin(), seen.end());
-  return hosts_.empty() ? 1 : static_cast<int>(std::unique(seen.begin(), seen.end()) - seen.begin());
+  return hosts_.empty() ? 1
+                        : static_cast<int>(std::unique(seen.begin(), seen.end()) - seen.begin());
 }
 
 std::vector<int> Communicator::rootRanks() const {

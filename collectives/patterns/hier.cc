@@ -27,7 +27,8 @@ int ownerOf(std::size_t count, const std::vector<int>& host, std::size_t at) {
   const int local = static_cast<int>(host.size());
   for (int c = 0; c < local; ++c) {
     const Range chunk = evenChunk(count, local, c);
-    if (chunk.begin <= at && at < chunk.end) return host[static_cast<std::size_t>(mod(c - 1, local))];
+    if (chunk.begin <= at && at < chunk.end)
+      return host[static_cast<std::size_t>(mod(c - 1, local))];
   }
   return -1;  // unreachable for at < count
 }

@@ -149,9 +149,10 @@ std::string hierName(const ::testing::TestParamInfo<HierParam>& info) {
 INSTANTIATE_TEST_SUITE_P(
     Loopback, HierTest,
     ::testing::Combine(::testing::Values("hier", "hier-tree"),
-                       ::testing::Values(std::vector<int>{0, 0, 1, 1}, std::vector<int>{0, 0, 0, 1, 1},
-                                         std::vector<int>{0, 1, 0, 1, 1},
-                                         std::vector<int>{0, 1, 2}, std::vector<int>{0, 0, 0},
+                       ::testing::Values(std::vector<int>{0, 0, 1, 1},
+                                         std::vector<int>{0, 0, 0, 1, 1},
+                                         std::vector<int>{0, 1, 0, 1, 1}, std::vector<int>{0, 1, 2},
+                                         std::vector<int>{0, 0, 0},
                                          std::vector<int>{0, 0, 1, 1, 1, 2, 2, 2, 2}),
                        ::testing::Values(0, 1, 7, 1000, 100003)),
     hierName);

@@ -59,11 +59,13 @@ TEST(Model, FitRecoversRingAndTreeParameters) {
 
 TEST(Model, HierSeparatesInsideFromAcrossHosts) {
   std::vector<Measurement> ms;
-  const CostModel truth{"tcp", "hier", ModelForm::kHierRing, {50, 0.002, 5, 0.0002},
-                        {true, true, true, true}, {}, {}, 0, 0};
+  const CostModel truth{
+      "tcp", "hier", ModelForm::kHierRing, {50, 0.002, 5, 0.0002}, {true, true, true, true}, {}, {},
+      0,     0};
   for (auto [n, h] : {std::pair{4, 1}, {4, 2}, {8, 2}, {8, 4}, {6, 3}}) {
     for (std::uint64_t s : {64ull, 1ull << 16, 1ull << 24}) {
-      ms.push_back(point("hier", n, h, s, predictMicroseconds(truth, n, h, static_cast<double>(s))));
+      ms.push_back(
+          point("hier", n, h, s, predictMicroseconds(truth, n, h, static_cast<double>(s))));
     }
   }
   auto models = fitModels(ms, "float32", "sum");
@@ -96,8 +98,9 @@ TEST(Model, FabricProfileGivesLatencyAndLinkTime) {
 }
 
 TEST(Model, FileRoundTripsAndBadFilesAreNamed) {
-  CostModel m{"tcp", "hier-tree", ModelForm::kHierTree, {1, 2, 3, 4}, {true, false, true, true},
-              {}, {2, 4}, 8, 64};
+  CostModel m{
+      "tcp", "hier-tree", ModelForm::kHierTree, {1, 2, 3, 4}, {true, false, true, true}, {}, {2, 4},
+      8,     64};
   auto back = parseModelFile(modelDocument({m}, {"a.json"}).dump(), "m.json");
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].form, ModelForm::kHierTree);

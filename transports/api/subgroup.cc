@@ -5,8 +5,7 @@
 
 namespace collbench {
 
-SubgroupTransport::SubgroupTransport(Transport& parent, std::vector<int> members,
-                                     SubgroupTags tags)
+SubgroupTransport::SubgroupTransport(Transport& parent, std::vector<int> members, SubgroupTags tags)
     : parent_(parent), members_(std::move(members)), tags_(tags), sent_(members_.size(), 0) {
   for (std::size_t i = 0; i < members_.size(); ++i) {
     const int m = members_[i];
