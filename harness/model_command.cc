@@ -206,6 +206,12 @@ int compare(const std::string& model_path, const std::vector<std::string>& files
   return 0;
 }
 
+// A flag or file the user gave is wrong (exit 2), as opposed to a failure while running.
+bool isBadInput(const std::exception& e) {
+  return dynamic_cast<const UsageError*>(&e) || dynamic_cast<const ResultFormatError*>(&e) ||
+         dynamic_cast<const ModelFormatError*>(&e);
+}
+
 }  // namespace
 
 int runModelCommand(int argc, char** argv) {
@@ -248,18 +254,9 @@ int runModelCommand(int argc, char** argv) {
     if (*fit_cmd) return fit(files, out, dtype, op, fit_ranks);
     if (*predict_cmd) return predict(pa);
     return compare(compare_model, files);
-  } catch (const UsageError& e) {
-    std::cerr << "collbench model: error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const ResultFormatError& e) {
-    std::cerr << "collbench model: error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const ModelFormatError& e) {
-    std::cerr << "collbench model: error: " << e.what() << "\n";
-    return kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "collbench model: error: " << e.what() << "\n";
-    return kExitRuntime;
+    return isBadInput(e) ? kExitUsage : kExitRuntime;
   }
 }
 

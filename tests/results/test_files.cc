@@ -117,14 +117,15 @@ TEST(Csv, HeaderAndOneRowPerMeasurement) {
   std::getline(lines, b);
   EXPECT_FALSE(std::getline(lines, extra));
   EXPECT_EQ(header.rfind("label,collective,algorithm,transport,ranks,bytes,count,", 0), 0u);
-  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 27);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 29);
+  EXPECT_NE(header.find(",rank_spread_us,hosts,inter_host_bytes"), std::string::npos) << header;
   EXPECT_EQ(a.rfind("\"p5, \"\"EFA\"\"\",allreduce,ring,tcp,4,1024,256,float32,sum,0,3,1,10,20,20,"
                     "30,30,30,3,",
                     0),
             0u)
       << a;
-  EXPECT_NE(a.find(",0.0768,0.006144,0,2,21.5,0,18.5,3"), std::string::npos)
-      << a;                                                 // util, wrong, skew
+  EXPECT_NE(a.find(",0.0768,0.006144,0,2,21.5,0,18.5,3,1,"), std::string::npos)
+      << a;  // util, wrong, skew, hosts, inter-host bytes unknown
   EXPECT_NE(b.find(",,,2,21.5,"), std::string::npos) << b;  // unknown utilisation, unchecked
 }
 
