@@ -52,7 +52,9 @@ class HierAllreduce : public Algorithm {
     ringReduceScatter(local.comm(), sum);
     if (hosts.size() > 1) acrossHosts(comm, sum, hosts);
     ringAllGather(local.comm(), sum);
-    if (args.op == ReduceOp::kAvg) finishAverage(args.dtype, args.recv, args.count, comm.size());
+    if (args.op == ReduceOp::kAvg) {
+      memoryOps(comm).finishAverage(args.dtype, args.recv, args.count, comm.size());
+    }
   }
 
  private:

@@ -8,7 +8,6 @@
 // ahead into scratch slots: while segment j is being reduced, segments j+1.. are already on
 // the wire, and segment j of the next step can leave as soon as its reduction is done.
 #include <algorithm>
-#include <cstring>
 #include <deque>
 #include <string>
 #include <vector>
@@ -28,6 +27,7 @@ class RingRun {
   RingRun(Communicator& comm, const CollArgs& args)
       : comm_(comm),
         tr_(comm.transport()),
+        ops_(memoryOps(comm)),
         args_(args),
         rank_(comm.rank()),
         n_(comm.size()),
@@ -46,7 +46,7 @@ class RingRun {
   }
 
   void reduceScatterOnly() {
-    if (n_ == 1 && !args_.inPlace()) std::memcpy(args_.recv, args_.send, args_.bytes());
+    if (n_ == 1 && !args_.inPlace()) ops_.copy(args_.recv, args_.send, args_.bytes());
     reduceScatter();
     waitSends();
   }
@@ -124,9 +124,10 @@ class RingRun {
     const Range r = rsRecvRange(item);
     if (r.empty()) return;
     std::byte* dst = out_.data() + r.begin * esize_;
-    reduce(args_.dtype, args_.op, dst, in_.data() + r.begin * esize_, scratchSlot(item), r.size());
+    ops_.reduce(args_.dtype, args_.op, dst, in_.data() + r.begin * esize_, scratchSlot(item),
+                r.size());
     if (args_.op == ReduceOp::kAvg && stepOf(item) == steps() - 1) {
-      finishAverage(args_.dtype, dst, r.size(), n_);
+      ops_.finishAverage(args_.dtype, dst, r.size(), n_);
     }
   }
 
@@ -152,6 +153,7 @@ class RingRun {
 
   Communicator& comm_;
   Transport& tr_;
+  const MemoryOps& ops_;
   const CollArgs& args_;
   const int rank_, n_;
   const std::size_t esize_, seg_;

@@ -36,6 +36,7 @@ class TreeRun {
   TreeRun(Communicator& comm, const CollArgs& args)
       : comm_(comm),
         tr_(comm.transport()),
+        ops_(memoryOps(comm)),
         args_(args),
         n_(comm.size()),
         esize_(dtypeSize(args.dtype)),
@@ -102,8 +103,8 @@ class TreeRun {
       waitAt([&] { tr_.wait(req, comm_.deadline()); },
              [&] { return where(t, "reduce from child rank", node.children[c], k); });
       std::byte* dst = out_.data() + r.begin * esize_;
-      reduce(args_.dtype, args_.op, dst, partial->data() + r.begin * esize_,
-             scratch_.data() + slotOffset(t, c, k), r.size());
+      ops_.reduce(args_.dtype, args_.op, dst, partial->data() + r.begin * esize_,
+                  scratch_.data() + slotOffset(t, c, k), r.size());
       partial = &out_;
     }
     if (node.parent >= 0) {
@@ -112,10 +113,10 @@ class TreeRun {
       return;
     }
     if (partial != &out_) {  // a root without children (only when n == 1, handled earlier)
-      std::copy_n(in_.data() + r.begin * esize_, bytesOf(r), out_.data() + r.begin * esize_);
+      ops_.copy(out_.data() + r.begin * esize_, in_.data() + r.begin * esize_, bytesOf(r));
     }
     if (args_.op == ReduceOp::kAvg) {
-      finishAverage(args_.dtype, out_.data() + r.begin * esize_, r.size(), n_);
+      ops_.finishAverage(args_.dtype, out_.data() + r.begin * esize_, r.size(), n_);
     }
   }
 
@@ -139,6 +140,7 @@ class TreeRun {
 
   Communicator& comm_;
   Transport& tr_;
+  const MemoryOps& ops_;
   const CollArgs& args_;
   const int n_;
   const std::size_t esize_, seg_, slots_;

@@ -28,7 +28,7 @@ MemoryRegion& Communicator::region(const void* ptr, std::size_t bytes) {
   for (auto& r : regions_) {
     if (r->contains(ptr, bytes)) return *r;
   }
-  regions_.push_back(transport_.registerMemory(const_cast<void*>(ptr), bytes, MemoryKind::kHost));
+  regions_.push_back(transport_.registerMemory(const_cast<void*>(ptr), bytes, memoryKind()));
   return *regions_.back();
 }
 
@@ -39,11 +39,17 @@ void Communicator::releaseRegions() {
 
 MemoryRegion& Communicator::scratch(std::size_t bytes) {
   if (parent_) return parent_->scratch(bytes);
-  if (!scratch_region_ || scratch_memory_.size() < bytes) {
+  if (!scratch_region_ || scratch_bytes_ < bytes) {
     scratch_region_.reset();
-    scratch_memory_.assign(std::max<std::size_t>(bytes, 1), std::byte{0});
-    scratch_region_ = transport_.registerMemory(scratch_memory_.data(), scratch_memory_.size(),
-                                                MemoryKind::kHost);
+    scratch_bytes_ = std::max<std::size_t>(bytes, 1);
+    if (options_.memory) {
+      scratch_memory_ = options_.memory->allocate(scratch_bytes_);
+    } else {
+      scratch_memory_ = std::shared_ptr<std::byte>(new std::byte[scratch_bytes_](),
+                                                   std::default_delete<std::byte[]>());
+    }
+    scratch_region_ =
+        transport_.registerMemory(scratch_memory_.get(), scratch_bytes_, memoryKind());
   }
   return *scratch_region_;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "collectives/api/memory_ops.h"
 #include "transports/api/errors.h"
 #include "transports/api/subgroup.h"
 #include "transports/api/transport.h"
@@ -28,6 +29,9 @@ struct CommOptions {
   std::size_t segment_bytes = std::size_t{256} << 10;  // pipelining unit of ring and tree
   int segments_in_flight = 4;  // receives posted ahead of the one being reduced
   std::chrono::milliseconds timeout{300000};
+  // The memory the buffers of every call live in, and how to copy and reduce it; null means
+  // host memory and the CPU kernels. Not owned; outlives the communicator.
+  const MemoryOps* memory = nullptr;
 };
 
 class Communicator {
@@ -41,6 +45,9 @@ class Communicator {
   int rank() const { return transport_.rank(); }
   int size() const { return transport_.size(); }
   const CommOptions& options() const { return options_; }
+  MemoryKind memoryKind() const {
+    return options_.memory ? options_.memory->kind() : MemoryKind::kHost;
+  }
 
   // Region covering [ptr, ptr + bytes): a cached registration or a new one. Registration is
   // done once per buffer; releaseRegions() drops them (the harness calls it when it frees
@@ -92,7 +99,8 @@ class Communicator {
   std::vector<int> hosts_;
   std::vector<int> root_ranks_;  // empty: 0 .. size-1
   std::vector<std::unique_ptr<MemoryRegion>> regions_;
-  std::vector<std::byte> scratch_memory_;
+  std::shared_ptr<std::byte> scratch_memory_;
+  std::size_t scratch_bytes_ = 0;
   std::unique_ptr<MemoryRegion> scratch_region_;
   std::uint64_t call_seq_ = 0;
 };

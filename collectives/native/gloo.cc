@@ -121,7 +121,7 @@ class GlooAllreduce : public Algorithm {
   bool supports(const Communicator& comm, const CollArgs&) const override {
     int initialized = 0, world = 0;
     MPI_Initialized(&initialized);
-    if (!initialized) return false;
+    if (!initialized || comm.memoryKind() != MemoryKind::kHost) return false;
     MPI_Comm_size(MPI_COMM_WORLD, &world);
     return comm.size() <= world;
   }

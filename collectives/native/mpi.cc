@@ -77,7 +77,7 @@ class MpiAllreduce : public Algorithm {
   bool supports(const Communicator& comm, const CollArgs& args) const override {
     int initialized = 0, world = 0;
     MPI_Initialized(&initialized);
-    if (!initialized) return false;
+    if (!initialized || comm.memoryKind() != MemoryKind::kHost) return false;
     MPI_Comm_size(MPI_COMM_WORLD, &world);
     return comm.size() <= world && args.count <= static_cast<std::size_t>(INT_MAX);
   }

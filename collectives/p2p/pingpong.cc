@@ -2,10 +2,9 @@
 // receives and sends the same bytes back. One iteration is one round trip; the descriptor
 // reports half of it as the one-way latency, and bytes / that time as the unidirectional
 // bandwidth, as fi_pingpong and OSU's osu_latency do.
-#include <cstring>
-
 #include "collectives/api/collective.h"
 #include "collectives/p2p/p2p.h"
+#include "collectives/reduce/reduce.h"
 
 namespace collbench {
 namespace {
@@ -24,7 +23,7 @@ class Pingpong : public Algorithm {
     const Tag tag = comm.nextTagBase() | 1;  // every rank takes one, partner or not
     const int partner = pingpongPartner(comm.rank(), comm.size());
     if (partner < 0) {  // odd one out: its "round trip" returns its own data
-      if (!args.inPlace() && args.count) std::memcpy(args.recv, args.send, args.bytes());
+      if (!args.inPlace()) memoryOps(comm).copy(args.recv, args.send, args.bytes());
       return;
     }
     Transport& tr = comm.transport();

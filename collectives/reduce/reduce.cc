@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "collectives/api/half.h"
@@ -128,6 +129,38 @@ void finishAverage(DataType t, void* buf, std::size_t count, int ranks) {
     case DataType::kUInt8:
       return divide<std::uint8_t, std::int64_t>(buf, count, ranks);
   }
+}
+
+namespace {
+
+class HostMemoryOps : public MemoryOps {
+ public:
+  MemoryKind kind() const override { return MemoryKind::kHost; }
+  std::shared_ptr<std::byte> allocate(std::size_t bytes) const override {
+    return std::shared_ptr<std::byte>(new std::byte[std::max<std::size_t>(bytes, 1)](),
+                                      std::default_delete<std::byte[]>());
+  }
+  void copy(void* dst, const void* src, std::size_t bytes) const override {
+    if (bytes) std::memcpy(dst, src, bytes);
+  }
+  void reduce(DataType t, ReduceOp op, void* dst, const void* a, const void* b,
+              std::size_t count) const override {
+    collbench::reduce(t, op, dst, a, b, count);
+  }
+  void finishAverage(DataType t, void* buf, std::size_t count, int ranks) const override {
+    collbench::finishAverage(t, buf, count, ranks);
+  }
+};
+
+}  // namespace
+
+const MemoryOps& hostMemoryOps() {
+  static const HostMemoryOps ops;
+  return ops;
+}
+
+const MemoryOps& memoryOps(const Communicator& comm) {
+  return comm.options().memory ? *comm.options().memory : hostMemoryOps();
 }
 
 }  // namespace collbench

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 
+#include "collectives/api/communicator.h"
+#include "collectives/api/memory_ops.h"
 #include "collectives/api/types.h"
 
 namespace collbench {
@@ -16,5 +18,11 @@ void reduce(DataType t, ReduceOp op, void* dst, const void* a, const void* b, st
 
 // buf[i] /= ranks. Integers divide with truncation toward zero.
 void finishAverage(DataType t, void* buf, std::size_t count, int ranks);
+
+// Host memory: the kernels above, memcpy and new[].
+const MemoryOps& hostMemoryOps();
+
+// The operations for the memory comm's buffers live in (CommOptions::memory, else host).
+const MemoryOps& memoryOps(const Communicator& comm);
 
 }  // namespace collbench
