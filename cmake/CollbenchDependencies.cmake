@@ -58,6 +58,19 @@ if(NOT COLLBENCH_WITH_NCCL STREQUAL "OFF")
   endif()
 endif()
 collbench_resolve(NCCL ${_found} "${_version}")
+# With NCCL comes CUDA: nvcc compiles the reduction kernels (collectives/reduce/cuda.cu) for
+# A100 (80) and H100/H200 (90) unless CMAKE_CUDA_ARCHITECTURES says otherwise.
+if(COLLBENCH_HAVE_NCCL)
+  if(NOT CMAKE_CUDA_COMPILER)
+    set(CMAKE_CUDA_COMPILER ${CUDAToolkit_NVCC_EXECUTABLE})
+  endif()
+  if(NOT CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES 80 90)
+  endif()
+  enable_language(CUDA)
+  set(CMAKE_CUDA_STANDARD 17)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+endif()
 
 # Gloo
 set(_found OFF)

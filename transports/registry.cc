@@ -3,6 +3,10 @@
 #include <functional>
 #include <stdexcept>
 
+#if COLLBENCH_HAVE_NCCL
+#include "transports/nccl/transport.h"
+#endif
+
 namespace collbench {
 namespace {
 
@@ -21,6 +25,12 @@ const std::vector<Entry>& entries() {
     {{"libfabric", "libfabric FI_EP_RDM tagged messages; --fi-provider efa, tcp, shm, sockets"},
      [](Bootstrap& b, const TransportOptions& o) {
        return std::make_unique<LibfabricTransport>(b, o.libfabric);
+     }},
+#endif
+#if COLLBENCH_HAVE_NCCL
+    {{"nccl", "NCCL point-to-point (ncclSend/ncclRecv) on CUDA buffers: NVLink, IB, EFA"},
+     [](Bootstrap& b, const TransportOptions&) {
+       return std::make_unique<NcclTransport>(makeNcclBackend(b), b.rank(), b.size());
      }},
 #endif
   };
@@ -52,6 +62,9 @@ std::map<std::string, std::string> transportLibraries() {
   std::map<std::string, std::string> libs;
 #if COLLBENCH_HAVE_LIBFABRIC
   libs["libfabric"] = libfabricVersion() + " (providers: " + libfabricProviders() + ")";
+#endif
+#if COLLBENCH_HAVE_NCCL
+  libs["nccl"] = ncclLibraryVersion();
 #endif
   return libs;
 }

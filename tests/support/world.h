@@ -12,6 +12,7 @@
 #include "transports/api/transport.h"
 #include "transports/loopback/bootstrap.h"
 #include "transports/loopback/transport.h"
+#include "transports/nccl/simulated.h"
 #include "transports/tcp/transport.h"
 #if COLLBENCH_HAVE_LIBFABRIC
 #include "transports/libfabric/transport.h"
@@ -21,10 +22,10 @@ namespace collbench::testing {
 
 using RankBody = std::function<void(Transport&, Bootstrap&)>;
 
-// Transports the tests can run over: "loopback", "tcp", and "libfabric:<provider>" when
-// libfabric was built in.
+// Transports the tests can run over: "loopback", "tcp", "nccl:sim" (the NCCL transport over
+// simulated NCCL, host memory), and "libfabric:<provider>" when libfabric was built in.
 inline std::vector<std::string> testTransports() {
-  std::vector<std::string> kinds = {"loopback", "tcp"};
+  std::vector<std::string> kinds = {"loopback", "tcp", "nccl:sim"};
 #if COLLBENCH_HAVE_LIBFABRIC
   kinds.push_back("libfabric:tcp");
   kinds.push_back("libfabric:shm");
@@ -32,10 +33,22 @@ inline std::vector<std::string> testTransports() {
   return kinds;
 }
 
+// The shared state of one test world's in-process fabrics.
+struct TestFabrics {
+  explicit TestFabrics(int ranks)
+      : loopback(std::make_shared<LoopbackFabric>(ranks)), nccl(makeSimulatedNcclFabric(ranks)) {}
+  std::shared_ptr<LoopbackFabric> loopback;
+  std::shared_ptr<SimulatedNcclFabric> nccl;
+};
+
 inline std::unique_ptr<Transport> makeTestTransport(const std::string& kind, Bootstrap& boot,
-                                                    std::shared_ptr<LoopbackFabric> fabric,
+                                                    const TestFabrics& fabrics,
                                                     const TcpOptions& tcp) {
-  if (kind == "loopback") return std::make_unique<LoopbackTransport>(fabric, boot.rank());
+  if (kind == "loopback") return std::make_unique<LoopbackTransport>(fabrics.loopback, boot.rank());
+  if (kind == "nccl:sim") {
+    return std::make_unique<NcclTransport>(makeSimulatedNcclBackend(fabrics.nccl, boot.rank()),
+                                           boot.rank(), boot.size());
+  }
   if (kind == "tcp") return std::make_unique<TcpTransport>(boot, tcp);
 #if COLLBENCH_HAVE_LIBFABRIC
   if (kind.rfind("libfabric:", 0) == 0) {
@@ -55,10 +68,10 @@ inline void runWorld(const std::string& kind, int ranks, const RankBody& body,
                      TcpOptions tcp = {}) {
   tcp.spin = std::chrono::microseconds(0);  // threads share two cores: block at once
   auto group = std::make_shared<ThreadGroup>(ranks);
-  auto fabric = std::make_shared<LoopbackFabric>(ranks);
+  TestFabrics fabrics(ranks);
   runThreads(ranks, [&](int rank) {
     ThreadBootstrap boot(group, rank);
-    std::unique_ptr<Transport> transport = makeTestTransport(kind, boot, fabric, tcp);
+    std::unique_ptr<Transport> transport = makeTestTransport(kind, boot, fabrics, tcp);
     body(*transport, boot);
     boot.barrier();  // nobody closes sockets while a peer still reads them
   });
