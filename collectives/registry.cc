@@ -8,6 +8,9 @@
 #if COLLBENCH_HAVE_GLOO
 #include "collectives/native/gloo.h"
 #endif
+#if COLLBENCH_HAVE_NCCL
+#include "collectives/native/nccl.h"
+#endif
 #include "collectives/p2p/p2p.h"
 
 namespace collbench {
@@ -25,6 +28,11 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
 #if COLLBENCH_HAVE_GLOO
     {"gloo-ring", [] { return makeGlooAllreduce(GlooAlgorithm::kRing); }},
     {"gloo-bcube", [] { return makeGlooAllreduce(GlooAlgorithm::kBcube); }},
+#endif
+#if COLLBENCH_HAVE_NCCL
+    {"nccl", [] { return makeNcclAllreduce(""); }},
+    {"nccl-ring", [] { return makeNcclAllreduce("Ring"); }},
+    {"nccl-tree", [] { return makeNcclAllreduce("Tree"); }},
 #endif
     {"pingpong", makePingpong},
   };

@@ -16,6 +16,7 @@
 #include "collectives/api/communicator.h"
 #include "collectives/registry.h"
 #include "harness/check.h"
+#include "harness/gpu.h"
 #include "harness/model_command.h"
 #include "harness/mpi_bootstrap.h"
 #include "harness/options.h"
@@ -134,6 +135,7 @@ bool oversubscribed(const MpiBootstrap& boot) {
 // very rank we wait for when a host runs more ranks than it has cores. The same reasoning
 // picks libfabric's progress mode under --progress auto.
 void tuneForHost(Options& o, const MpiBootstrap& boot) {
+  o.transport_options.libfabric.hmem = o.cudaMemory();
   const bool crowded = oversubscribed(boot);
   if (!o.spin_given) o.transport_options.tcp.spin = std::chrono::microseconds(crowded ? 0 : 50);
   if (!o.yield_given) o.transport_options.tcp.yield = std::chrono::microseconds(crowded ? 5000 : 0);
@@ -150,12 +152,22 @@ std::chrono::milliseconds watchdogLimit(const Options& o) {
   return o.comm.timeout + std::chrono::duration_cast<std::chrono::milliseconds>(grace);
 }
 
+// With --memory cuda, a transport that cannot move device memory itself (TCP; libfabric
+// without FI_HMEM) is wrapped in staging through pinned host memory.
+std::unique_ptr<Transport> stageIfNeeded(const Options& o, std::unique_ptr<Transport> transport) {
+  if (!o.cudaMemory()) return transport;
+  for (MemoryKind k : transport->props().memory_kinds) {
+    if (k == MemoryKind::kCuda) return transport;
+  }
+  return std::make_unique<StagingTransport>(std::move(transport), makeCudaStagingCopier());
+}
+
 std::unique_ptr<Transport> setUpTransport(const Options& o, MpiBootstrap& boot,
                                           Watchdog& watchdog) {
   watchdog.setTask("setting up transport " + o.transport);
   watchdog.arm("exchanging endpoints");
   try {
-    auto transport = makeTransport(o.transport, boot, o.transport_options);
+    auto transport = stageIfNeeded(o, makeTransport(o.transport, boot, o.transport_options));
     watchdog.disarm();
     return transport;
   } catch (const std::exception& e) {
@@ -294,6 +306,45 @@ std::string checkMemory(const Options& o, MpiBootstrap& boot) {
   return "";
 }
 
+// --memory cuda: one device per rank, --device or the local rank's, chosen before any traffic.
+// Returns this rank's problem, empty when the device is set.
+std::string chooseDevice(const Options& o, const MpiBootstrap& boot) {
+  std::string why;
+  const int devices = cudaDevices(&why);
+  const std::string where = "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")";
+  if (devices == 0) return "--memory cuda: " + where + " sees no CUDA device (" + why + ")";
+  const int device = o.device >= 0 ? o.device : boot.localRank();
+  if (device >= devices) {
+    return "--memory cuda: " + where + " would use device " + std::to_string(device) +
+           " but sees " + std::to_string(devices) +
+           (o.device >= 0 ? " (--device)"
+                          : "; run at most that many ranks per host, or give --device");
+  }
+  try {
+    selectCudaDevice(device);
+  } catch (const std::exception& e) {
+    return "--memory cuda: " + where + ": " + e.what();
+  }
+  return "";
+}
+
+// Every rank's problem, the first one found; collective.
+std::string firstProblem(MpiBootstrap& boot, const std::string& mine) {
+  for (const auto& problem : allgatherStrings(boot, mine)) {
+    if (!problem.empty()) return problem;
+  }
+  return "";
+}
+
+// Each host's ranks' devices, in its rank_list order.
+void describeDevices(RunInfo& run, const Options& o, MpiBootstrap& boot) {
+  if (!o.cudaMemory()) return;
+  const auto devices = allgatherStrings(boot, currentCudaDevice());
+  for (HostInfo& h : run.hosts) {
+    for (int r : h.rank_list) h.rank_gpus.push_back(devices[static_cast<std::size_t>(r)]);
+  }
+}
+
 // --ranks against the launch size, which only MPI knows.
 std::string checkRankCounts(const Options& o, int world) {
   try {
@@ -310,6 +361,7 @@ int runJob(Options o, int argc, char** argv) {
   std::string problem = compareOptionsAcrossRanks(o, boot);
   if (problem.empty()) problem = checkRankCounts(o, boot.size());
   if (problem.empty()) problem = checkMemory(o, boot);
+  if (problem.empty() && o.cudaMemory()) problem = firstProblem(boot, chooseDevice(o, boot));
   if (!problem.empty()) {
     if (boot.rank() == 0) std::cerr << "collbench: error: " << problem << "\n";
     return kExitUsage;
@@ -323,9 +375,11 @@ int runJob(Options o, int argc, char** argv) {
                     });
   const std::vector<int> host_ids = gatherHostIds(boot, boot.hostKey());
   RunInfo run = collectRunInfo(o, boot, host_ids, argc, argv);
+  describeDevices(run, o, boot);
   const std::vector<std::string> rank_hosts = allgatherStrings(boot, boot.hostname());
   std::unique_ptr<Transport> transport = setUpTransport(o, boot, watchdog);
   if (!transport) return kExitRuntime;
+  if (o.cudaMemory()) o.comm.memory = &deviceMemoryOps();
   Communicator world(*transport, o.comm);
   world.setHosts(host_ids);
   const bool root = boot.rank() == 0;

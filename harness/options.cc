@@ -9,6 +9,7 @@
 
 #include "collectives/api/collective.h"
 #include "collectives/registry.h"
+#include "harness/gpu.h"
 #include "results/fabrics.h"
 #include "results/measurement.h"
 
@@ -116,6 +117,12 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--progress", o.progress,
                  "libfabric progress: poll, block (sleep on the completion queue), or auto (block "
                  "when this host runs more ranks than it has cores)");
+  app.add_option("--memory", o.memory,
+                 "Where the buffers live: host, or cuda (one GPU per rank, by local rank)");
+  app.add_option("--device", o.device, "CUDA device for every rank (default: the local rank)");
+  app.add_option("--timer", o.timer,
+                 "host (steady_clock), cuda (CUDA events around each call), or auto (cuda "
+                 "with --memory cuda)");
   app.add_option("--inject-wrong-rank", o.inject_wrong_rank)->group("");  // test hooks, hidden
   app.add_option("--inject-exit-rank", o.inject_exit_rank)->group("");
   app.add_option("--inject-stall-rank", o.inject_stall_rank)->group("");
@@ -131,7 +138,9 @@ void validateAlgorithms(Options& o, const std::string& algo_flag) {
     throw UsageError("--collective: unknown collective '" + o.collective +
                      "'; available: allreduce, pingpong");
   }
-  const char* fallback = o.collective == "pingpong" ? "pingpong" : "ring,tree,mpi";
+  const char* fallback = o.collective == "pingpong" ? "pingpong"
+                         : o.cudaMemory()           ? "ring,tree,nccl"
+                                                    : "ring,tree,mpi";
   o.algorithms = splitList(algo_flag.empty() ? fallback : algo_flag);
   if (o.algorithms.empty()) throw UsageError("--algo: empty list");
   for (const auto& a : o.algorithms) {
@@ -156,6 +165,35 @@ void validateLibfabric(const Options& o) {
   }
   if (o.progress != "poll" && o.progress != "block" && o.progress != "auto") {
     throw UsageError("--progress: '" + o.progress + "' is not one of poll, block, auto");
+  }
+}
+
+// --memory, --device, --timer, and what they allow: NCCL moves only device memory; MPI and
+// Gloo here only host memory.
+void validateMemory(const Options& o) {
+  if (o.memory != "host" && o.memory != "cuda") {
+    throw UsageError("--memory: '" + o.memory + "' is not one of host, cuda");
+  }
+  if (o.timer != "auto" && o.timer != "host" && o.timer != "cuda") {
+    throw UsageError("--timer: '" + o.timer + "' is not one of host, cuda, auto");
+  }
+  checkRange("--device", o.device, -1, 1023);
+  if (o.cudaMemory() && !cudaBuiltIn()) {
+    throw UsageError(
+        "--memory cuda: collbench was built without CUDA (COLLBENCH_WITH_NCCL found "
+        "no CUDA toolkit and NCCL)");
+  }
+  if (!o.cudaMemory() && o.timer == "cuda") throw UsageError("--timer cuda: needs --memory cuda");
+  if (!o.cudaMemory() && o.transport == "nccl") {
+    throw UsageError("--transport nccl: needs --memory cuda (NCCL moves CUDA memory)");
+  }
+  for (const auto& a : o.algorithms) {
+    const bool vendor_host = a == "mpi" || a.rfind("gloo", 0) == 0;
+    const bool vendor_gpu = a.rfind("nccl", 0) == 0;
+    if (o.cudaMemory() && vendor_host) {
+      throw UsageError("--algo " + a + ": runs on host memory only; drop it or use --memory host");
+    }
+    if (!o.cudaMemory() && vendor_gpu) throw UsageError("--algo " + a + ": needs --memory cuda");
   }
 }
 
@@ -197,6 +235,7 @@ void validate(Options& o, const RawOptions& raw) {
   }
   validateAlgorithms(o, raw.algorithms);
   validateLibfabric(o);
+  validateMemory(o);
   if (raw.in_place == "yes")
     o.in_place = InPlaceMode::kYes;
   else if (raw.in_place == "no")
@@ -303,6 +342,9 @@ std::map<std::string, std::string> Options::canonical() const {
   m["collective"] = collective;
   m["fi_provider"] = transport_options.libfabric.provider;
   m["progress"] = progress;
+  m["memory"] = memory;
+  m["device"] = std::to_string(device);
+  m["timer"] = timerInForce();
   m["in_place"] = in_place == InPlaceMode::kBoth  ? "both"
                   : in_place == InPlaceMode::kYes ? "yes"
                                                   : "no";

@@ -51,9 +51,18 @@ struct Options {
   bool spin_given = false;         // --tcp-spin-us was on the command line
   bool yield_given = false;        // --tcp-yield-us was on the command line
   std::string progress = "auto";   // libfabric: poll, block, or auto (block when oversubscribed)
+  std::string memory = "host";     // --memory: host or cuda (the buffers of every call)
+  int device = -1;                 // --device: CUDA device of every rank; -1: the local rank's
+  std::string timer = "auto";      // --timer: host, cuda (events), or auto (cuda with cuda memory)
   bool show_version = false;
   bool show_list = false;
   bool show_fabrics = false;
+
+  bool cudaMemory() const { return memory == "cuda"; }
+  // The timer in force: "cuda" (CUDA events) or "host" (steady_clock).
+  std::string timerInForce() const {
+    return timer == "auto" ? (cudaMemory() ? "cuda" : "host") : timer;
+  }
 
   // The settings every rank must agree on, name -> canonical text.
   std::map<std::string, std::string> canonical() const;

@@ -67,7 +67,7 @@ std::string versionText() {
                       "transport 'libfabric' built in" + runtimeLibraries())
       << "acceptance specs: yaml-cpp; fabric profiles: " << fabricNames() << "\n"
       << optionalLine("NCCL", COLLBENCH_HAVE_NCCL_TEXT, COLLBENCH_NCCL_VERSION,
-                      "NCCL transport and baseline not written yet")
+                      "transport 'nccl', algorithms nccl, nccl-ring, nccl-tree, --memory cuda")
       << optionalLine("Gloo", COLLBENCH_HAVE_GLOO_TEXT, COLLBENCH_GLOO_VERSION,
                       "algorithms gloo-ring, gloo-bcube (Gloo TCP transport)");
   return out.str();

@@ -9,6 +9,7 @@
 
 #include "collectives/api/check.h"
 #include "collectives/api/collective.h"
+#include "collectives/reduce/reduce.h"
 #include "collectives/registry.h"
 #include "transports/api/errors.h"
 
@@ -21,15 +22,34 @@ std::string describeSize(std::uint64_t bytes) {
   return std::to_string(bytes) + " " + units[u];
 }
 
-SweepBuffers::SweepBuffers(Communicator& comm, std::uint64_t max_bytes) {
-  const std::size_t bytes = (max_bytes + 7) / 8 * 8;
-  send_.resize(bytes);
-  recv_.resize(bytes);
+SweepBuffers::SweepBuffers(Communicator& comm, std::uint64_t max_bytes)
+    : ops_(memoryOps(comm)), bytes_((max_bytes + 7) / 8 * 8) {
+  send_ = ops_.allocate(bytes_);
+  recv_ = ops_.allocate(bytes_);
+  if (ops_.kind() != MemoryKind::kHost) {
+    host_send_.resize(bytes_);
+    host_recv_.resize(bytes_);
+  }
   const auto t0 = std::chrono::steady_clock::now();
-  comm.region(send_.data(), bytes);
-  comm.region(recv_.data(), bytes);
+  comm.region(send_.get(), bytes_);
+  comm.region(recv_.get(), bytes_);
   registration_us_ =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::byte* SweepBuffers::hostView(const void* device_ptr) {
+  auto* p = static_cast<const std::byte*>(device_ptr);
+  if (host_send_.empty()) return const_cast<std::byte*>(p);
+  const bool in_send = p >= send_.get() && p < send_.get() + bytes_;
+  return in_send ? host_send_.data() + (p - send_.get()) : host_recv_.data() + (p - recv_.get());
+}
+
+void SweepBuffers::toDevice(const void* device_ptr, std::size_t bytes) {
+  if (!host_send_.empty()) ops_.copy(const_cast<void*>(device_ptr), hostView(device_ptr), bytes);
+}
+
+void SweepBuffers::toHost(const void* device_ptr, std::size_t bytes) {
+  if (!host_send_.empty()) ops_.copy(hostView(device_ptr), device_ptr, bytes);
 }
 
 Sweep::Sweep(const Options& options, Bootstrap& boot, Subgroup& group, SweepBuffers& buffers,
@@ -183,16 +203,22 @@ std::int64_t Sweep::bytesSentOffHost() const {
 void Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const CollArgs& args,
                       const std::string& what, Measurement& m) {
   const int rank = comm_.rank(), n = comm_.size();
-  void* input = args.inPlace() ? args.recv : const_cast<void*>(args.send);
-  coll.fill(args, rank, n, o_.seed, input);
-  if (!args.inPlace()) std::memset(args.recv, 0xA5, args.bytes());  // no stale answers
+  const void* input = args.inPlace() ? args.recv : args.send;
+  coll.fill(args, rank, n, o_.seed, buffers_.hostView(input));
+  buffers_.toDevice(input, args.bytes());
+  if (!args.inPlace()) {  // no stale answers
+    std::memset(buffers_.hostView(args.recv), 0xA5, args.bytes());
+    buffers_.toDevice(args.recv, args.bytes());
+  }
   step(what, "barrier before the correctness pass", [&] { comm_.barrier(); });
   group_.transport().resetSentBytes();
   step(what, "correctness pass", [&] { algo.run(comm_, args); });
+  buffers_.toHost(args.recv, args.bytes());
+  std::byte* result = buffers_.hostView(args.recv);
   if (rank == o_.inject_wrong_rank && args.count > 0) {
-    storeElement(args.dtype, args.recv, args.count / 2, 99);
+    storeElement(args.dtype, result, args.count / 2, 99);
   }
-  CheckResult res = coll.check(args, rank, n, o_.seed, args.recv);
+  CheckResult res = coll.check(args, rank, n, o_.seed, result);
   WrongReport mine{static_cast<std::int64_t>(res.wrong), res.first_wrong, res.got, res.expected,
                    bytesSentOffHost()};
   std::vector<WrongReport> all(n);
@@ -214,6 +240,22 @@ void Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const C
   m.wrong = total;
 }
 
+double Sweep::timeOnHost(Algorithm& algo, const CollArgs& args) {
+  const auto t0 = std::chrono::steady_clock::now();
+  algo.run(comm_, args);
+  const auto t1 = std::chrono::steady_clock::now();
+  return std::chrono::duration<double, std::micro>(t1 - t0).count();
+}
+
+// CUDA events around the call: the device's time from the first work issued to the last done,
+// without the host's launch and polling overhead before and after.
+double Sweep::timeOnDevice(CudaEventTimer& events, Algorithm& algo, const CollArgs& args) {
+  events.start();
+  algo.run(comm_, args);
+  events.stop();
+  return events.elapsedMicroseconds();
+}
+
 std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args,
                                      const std::string& what) {
   step(what, "warm-up", [&] {
@@ -224,13 +266,12 @@ std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args,
   });
   step(what, "barrier before the timed iterations", [&] { comm_.barrier(); });
   std::vector<double> mine(o_.iters);
+  std::unique_ptr<CudaEventTimer> events;
+  if (o_.timerInForce() == "cuda") events = std::make_unique<CudaEventTimer>();
   step(what, "timed iterations", [&] {
     for (int i = 0; i < o_.iters; ++i) {
       watchdog_.arm("timed iterations");
-      const auto t0 = std::chrono::steady_clock::now();
-      algo.run(comm_, args);
-      const auto t1 = std::chrono::steady_clock::now();
-      mine[i] = std::chrono::duration<double, std::micro>(t1 - t0).count();
+      mine[i] = events ? timeOnDevice(*events, algo, args) : timeOnHost(algo, args);
     }
   });
   std::vector<double> all(static_cast<std::size_t>(o_.iters) * comm_.size());

@@ -10,6 +10,7 @@
 
 #include "collectives/api/algorithm.h"
 #include "collectives/api/collective.h"
+#include "harness/gpu.h"
 #include "harness/options.h"
 #include "harness/result_sink.h"
 #include "harness/watchdog.h"
@@ -36,13 +37,22 @@ class SweepFailure : public std::runtime_error {
 class SweepBuffers {
  public:
   SweepBuffers(Communicator& comm, std::uint64_t max_bytes);
-  std::byte* send() { return send_.data(); }
-  std::byte* recv() { return recv_.data(); }
-  std::uint64_t bytes() const { return send_.size() + recv_.size(); }
+  // The buffers the algorithms get (device memory with --memory cuda).
+  std::byte* send() { return send_.get(); }
+  std::byte* recv() { return recv_.get(); }
+  // Where inputs are written and results read: the buffers themselves in host memory, else
+  // host copies of them. toDevice/toHost copy `bytes` bytes at the offset of `device_ptr`.
+  std::byte* hostView(const void* device_ptr);
+  void toDevice(const void* device_ptr, std::size_t bytes);
+  void toHost(const void* device_ptr, std::size_t bytes);
+  std::uint64_t bytes() const { return 2 * bytes_; }
   double registrationMicroseconds() const { return registration_us_; }
 
  private:
-  std::vector<std::byte> send_, recv_;
+  const MemoryOps& ops_;
+  std::size_t bytes_;
+  std::shared_ptr<std::byte> send_, recv_;
+  std::vector<std::byte> host_send_, host_recv_;  // empty in host memory
   double registration_us_ = 0;
 };
 
@@ -64,6 +74,8 @@ class Sweep {
   std::int64_t bytesSentOffHost() const;
   // Every rank's time of every timed iteration, rank-major.
   std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what);
+  double timeOnHost(Algorithm& algo, const CollArgs& args);
+  double timeOnDevice(CudaEventTimer& events, Algorithm& algo, const CollArgs& args);
   void summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const;
   // Runs one blocking step under the watchdog, adding `what` and `phase` to any failure.
   template <typename Fn>

@@ -1,6 +1,7 @@
 #include "harness/topology.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -70,11 +71,70 @@ std::vector<std::string> nvidiaGpus() {
   return gpus;
 }
 
+// NVML, opened at run time so that collbench needs no driver library to start: the functions
+// are looked up by name, with the signatures of nvml.h.
+struct Nvml {
+  using Device = void*;
+  struct PciInfo {           // nvmlPciInfo_t: busIdLegacy[16], domain, bus, device, pciDeviceId,
+    char bus_id_legacy[16];  // pciSubSystemId, busId[32]
+    unsigned domain, bus, device, device_id, subsystem_id;
+    char bus_id[32];
+  };
+  int (*init)() = nullptr;
+  int (*count)(unsigned*) = nullptr;
+  int (*byIndex)(unsigned, Device*) = nullptr;
+  int (*pci)(Device, PciInfo*) = nullptr;
+  int (*p2p)(Device, Device, int, int*) = nullptr;
+  int (*shutdown)() = nullptr;
+
+  bool open() {
+    void* lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) return false;
+    init = reinterpret_cast<int (*)()>(dlsym(lib, "nvmlInit_v2"));
+    count = reinterpret_cast<int (*)(unsigned*)>(dlsym(lib, "nvmlDeviceGetCount_v2"));
+    byIndex =
+        reinterpret_cast<int (*)(unsigned, Device*)>(dlsym(lib, "nvmlDeviceGetHandleByIndex_v2"));
+    pci = reinterpret_cast<int (*)(Device, PciInfo*)>(dlsym(lib, "nvmlDeviceGetPciInfo_v3"));
+    p2p =
+        reinterpret_cast<int (*)(Device, Device, int, int*)>(dlsym(lib, "nvmlDeviceGetP2PStatus"));
+    shutdown = reinterpret_cast<int (*)()>(dlsym(lib, "nvmlShutdown"));
+    return init && count && byIndex && pci && p2p && shutdown && init() == 0;
+  }
+};
+
+constexpr int kNvmlP2pCapsNvlink = 2;  // NVML_P2P_CAPS_INDEX_NVLINK
+constexpr int kNvmlP2pStatusOk = 0;    // NVML_P2P_STATUS_OK
+
+// NVLink between every pair of this host's GPUs, as NVML's peer-to-peer status tells it.
+std::vector<std::string> nvlinkPairs() {
+  Nvml nvml;
+  std::vector<std::string> links;
+  if (!nvml.open()) return links;
+  unsigned n = 0;
+  nvml.count(&n);
+  std::vector<Nvml::Device> dev(n);
+  std::vector<std::string> bus(n);
+  for (unsigned i = 0; i < n; ++i) {
+    Nvml::PciInfo info{};
+    if (nvml.byIndex(i, &dev[i]) == 0 && nvml.pci(dev[i], &info) == 0) bus[i] = info.bus_id;
+  }
+  for (unsigned a = 0; a < n; ++a) {
+    for (unsigned b = a + 1; b < n; ++b) {
+      int status = -1;
+      if (nvml.p2p(dev[a], dev[b], kNvmlP2pCapsNvlink, &status) != 0) continue;
+      links.push_back(bus[a] + " - " + bus[b] +
+                      (status == kNvmlP2pStatusOk ? ": NVLink" : ": no NVLink"));
+    }
+  }
+  nvml.shutdown();
+  return links;
+}
+
 nlohmann::json encode(const HostInfo& h) {
   nlohmann::json nics = nlohmann::json::array();
   for (const auto& n : h.nics) nics.push_back({n.name, n.speed_gbps});
-  return {
-      {"name", h.name}, {"cpu", h.cpu_model}, {"cpus", h.cpus}, {"nics", nics}, {"gpus", h.gpus}};
+  return {{"name", h.name}, {"cpu", h.cpu_model}, {"cpus", h.cpus},
+          {"nics", nics},   {"gpus", h.gpus},     {"gpu_links", h.gpu_links}};
 }
 
 HostInfo decode(const std::string& text) {
@@ -86,6 +146,7 @@ HostInfo decode(const std::string& text) {
   for (const auto& n : j.at("nics"))
     h.nics.push_back({n.at(0).get<std::string>(), n.at(1).get<double>()});
   h.gpus = j.at("gpus").get<std::vector<std::string>>();
+  h.gpu_links = j.at("gpu_links").get<std::vector<std::string>>();
   return h;
 }
 
@@ -115,6 +176,7 @@ HostInfo describeThisHost(const std::string& hostname) {
   h.cpus = static_cast<int>(std::thread::hardware_concurrency());
   h.nics = networkInterfaces();
   h.gpus = nvidiaGpus();
+  if (h.gpus.size() > 1) h.gpu_links = nvlinkPairs();
   return h;
 }
 

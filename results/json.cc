@@ -31,13 +31,9 @@ nlohmann::json toJson(const HostInfo& h) {
   for (const auto& n : h.nics) {
     nics.push_back({{"name", n.name}, {"speed_gbps", orNull(n.speed_gbps, n.speed_gbps > 0)}});
   }
-  return {{"name", h.name},
-          {"ranks", h.ranks},
-          {"rank_list", h.rank_list},
-          {"cpu_model", h.cpu_model},
-          {"cpus", h.cpus},
-          {"nics", nics},
-          {"gpus", h.gpus}};
+  return {{"name", h.name},           {"ranks", h.ranks},         {"rank_list", h.rank_list},
+          {"cpu_model", h.cpu_model}, {"cpus", h.cpus},           {"nics", nics},
+          {"gpus", h.gpus},           {"gpu_links", h.gpu_links}, {"rank_gpus", h.rank_gpus}};
 }
 
 nlohmann::json toJson(const RunStatus& s) {

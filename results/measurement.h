@@ -66,6 +66,11 @@ struct HostInfo {
   std::vector<NicInfo> nics;
   std::vector<std::string> gpus;  // model names, in the driver's order
   std::vector<int> rank_list;     // the launch's ranks on this host
+  // NVLink between each pair of this host's GPUs, as NVML reports it ("0000:18:00.0 -
+  // 0000:2a:00.0: NVLink" or ": no NVLink"); empty when there is no driver or one GPU.
+  std::vector<std::string> gpu_links;
+  // With --memory cuda: the device each rank of rank_list used ("NVIDIA H100 (0000:18:00.0)").
+  std::vector<std::string> rank_gpus;
 };
 
 // Where the run stands: "running" while sizes are being measured, then "complete" or "failed".

@@ -39,7 +39,7 @@ RunInfo sampleRun() {
   run.link_gbps = 100;
   run.link_source = "--link-gbps";
   run.ranks = 4;
-  run.hosts = {HostInfo{"n1", 4, "EPYC", 2, {{"eth0", 100}}, {}}};
+  run.hosts = {HostInfo{"n1", 4, "EPYC", 2, {{"eth0", 100}}, {}, {}, {}, {}}};
   run.libraries["mpi"] = "Open MPI";
   run.status.state = "failed";
   run.status.message = "rank 2 died";

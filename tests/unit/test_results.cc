@@ -69,7 +69,8 @@ TEST(Json, DocumentCarriesRunAndMeasurements) {
   RunInfo run;
   run.command_line = "collbench -e 1M";
   run.version = "0.1.0";
-  run.hosts = {HostInfo{"node1", 2, "cpu", 8, {}, {}}, HostInfo{"node2", 2, "cpu", 8, {}, {}}};
+  run.hosts = {HostInfo{"node1", 2, "cpu", 8, {}, {}, {}, {}, {}},
+               HostInfo{"node2", 2, "cpu", 8, {}, {}, {}, {}, {}}};
   run.libraries["mpi"] = "Open MPI v4.1.4";
   nlohmann::json doc = resultDocument(run, {sample(false)});
   EXPECT_EQ(doc["schema_version"], kResultSchemaVersion);
