@@ -20,9 +20,11 @@ struct SimOp {
 };
 
 struct SimGroup : NcclGroup {
-  explicit SimGroup(std::shared_ptr<SimulatedNcclFabric> f) : fabric(std::move(f)) {}
+  explicit SimGroup(std::weak_ptr<SimulatedNcclFabric> f) : fabric(std::move(f)) {}
   bool done() override;
-  std::shared_ptr<SimulatedNcclFabric> fabric;
+  // Weak: the fabric's streams hold their groups, so a strong pointer back would be a cycle
+  // that leaks every group left unfinished (a deadlocked test, an aborted run).
+  std::weak_ptr<SimulatedNcclFabric> fabric;
   std::vector<SimOp> ops;
   bool finished = false;
   std::string error;
@@ -108,7 +110,12 @@ class SimulatedNcclFabric {
 
 namespace {
 
-bool SimGroup::done() { return fabric->poll(*this); }
+bool SimGroup::done() {
+  auto alive = fabric.lock();
+  if (!alive)
+    throw TransportError("simulated NCCL: the fabric was destroyed with this group pending");
+  return alive->poll(*this);
+}
 
 class SimulatedBackend : public NcclBackend {
  public:
