@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "collectives/api/collective.h"
+#include "collectives/reduce/isa.h"
 #include "collectives/registry.h"
 #include "harness/gpu.h"
 #include "results/fabrics.h"
@@ -268,6 +269,11 @@ void validate(Options& o, const RawOptions& raw) {
   }
   tcp.connect_timeout = std::min(o.comm.timeout, std::chrono::milliseconds(60000));
   validateResults(o);
+  try {
+    activeReduceIsa();  // COLLBENCH_REDUCE_ISA, read once for the whole run
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   if (o.ranks != "pow2") rankCounts(o.ranks, INT_MAX);  // the syntax now; sizes once MPI is up
 }
 

@@ -1,134 +1,97 @@
 #include "collectives/reduce/reduce.h"
 
 #include <algorithm>
-#include <cstdint>
+#include <cstdlib>
 #include <cstring>
-#include <type_traits>
+#include <stdexcept>
+#include <string>
 
-#include "collectives/api/half.h"
+#define COLLBENCH_KERNEL_NS generic
+#include "collectives/reduce/isa.h"
+#include "collectives/reduce/kernels.h"
 
 namespace collbench {
+
+#ifdef COLLBENCH_HAVE_AVX2_KERNELS
+namespace avx2 {  // collectives/reduce/reduce_avx2.cc
+void reduce(DataType t, ReduceOp op, void* dst, const void* a, const void* b, std::size_t count);
+void finishAverage(DataType t, void* buf, std::size_t count, int ranks);
+}  // namespace avx2
+#endif
+
 namespace {
 
-struct Sum {
-  template <typename T>
-  T operator()(T x, T y) const {
-    return x + y;
+bool cpuHas(ReduceIsa isa) {
+  switch (isa) {
+    case ReduceIsa::kGeneric:
+      return true;
+    case ReduceIsa::kAvx2:
+#ifdef COLLBENCH_HAVE_AVX2_KERNELS
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+#else
+      return false;
+#endif
   }
-};
-struct Prod {
-  template <typename T>
-  T operator()(T x, T y) const {
-    return x * y;
-  }
-};
-struct Min {
-  template <typename T>
-  T operator()(T x, T y) const {
-    return y < x ? y : x;
-  }
-};
-struct Max {
-  template <typename T>
-  T operator()(T x, T y) const {
-    return x < y ? y : x;
-  }
-};
-
-// Storage type T, computed in C: identity for most types; unsigned for integer sum and prod.
-template <typename T, typename C, typename Op>
-void loop(void* dst, const void* a, const void* b, std::size_t n) {
-  auto* d = static_cast<T*>(dst);
-  const auto* x = static_cast<const T*>(a);
-  const auto* y = static_cast<const T*>(b);
-  Op op;
-  for (std::size_t i = 0; i < n; ++i) {
-    d[i] = static_cast<T>(op(static_cast<C>(x[i]), static_cast<C>(y[i])));
-  }
+  return false;
 }
 
-template <std::uint16_t (*ToHalf)(float), float (*FromHalf)(std::uint16_t), typename Op>
-void halfLoop(void* dst, const void* a, const void* b, std::size_t n) {
-  auto* d = static_cast<std::uint16_t*>(dst);
-  const auto* x = static_cast<const std::uint16_t*>(a);
-  const auto* y = static_cast<const std::uint16_t*>(b);
-  Op op;
-  for (std::size_t i = 0; i < n; ++i) d[i] = ToHalf(op(FromHalf(x[i]), FromHalf(y[i])));
-}
-
-template <typename Op>
-void reduceWith(DataType t, void* dst, const void* a, const void* b, std::size_t n) {
-  // Sum and prod of signed integers run on the unsigned type: same bits, defined wrap-around.
-  constexpr bool kArith = std::is_same_v<Op, Sum> || std::is_same_v<Op, Prod>;
-  using I32 = std::conditional_t<kArith, std::uint32_t, std::int32_t>;
-  using I64 = std::conditional_t<kArith, std::uint64_t, std::int64_t>;
-  switch (t) {
-    case DataType::kFloat32:
-      return loop<float, float, Op>(dst, a, b, n);
-    case DataType::kFloat64:
-      return loop<double, double, Op>(dst, a, b, n);
-    case DataType::kFloat16:
-      return halfLoop<floatToHalf, halfToFloat, Op>(dst, a, b, n);
-    case DataType::kBFloat16:
-      return halfLoop<floatToBfloat16, bfloat16ToFloat, Op>(dst, a, b, n);
-    case DataType::kInt32:
-      return loop<std::int32_t, I32, Op>(dst, a, b, n);
-    case DataType::kInt64:
-      return loop<std::int64_t, I64, Op>(dst, a, b, n);
-    case DataType::kUInt8:
-      return loop<std::uint8_t, std::uint32_t, Op>(dst, a, b, n);
-  }
-}
-
-// Divides in D, wide enough to hold `ranks` (a uint8 cannot hold 256 ranks).
-template <typename T, typename D>
-void divide(void* buf, std::size_t n, int ranks) {
-  auto* p = static_cast<T*>(buf);
-  const D r = static_cast<D>(ranks);
-  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<T>(static_cast<D>(p[i]) / r);
-}
-
-template <std::uint16_t (*ToHalf)(float), float (*FromHalf)(std::uint16_t)>
-void divideHalf(void* buf, std::size_t n, int ranks) {
-  auto* p = static_cast<std::uint16_t*>(buf);
-  const float r = static_cast<float>(ranks);
-  for (std::size_t i = 0; i < n; ++i) p[i] = ToHalf(FromHalf(p[i]) / r);
+ReduceIsa chooseIsa() {
+  const char* forced = std::getenv("COLLBENCH_REDUCE_ISA");
+  if (!forced || !*forced) return supportedReduceIsas().back();
+  return parseReduceIsa(forced);
 }
 
 }  // namespace
 
-void reduce(DataType t, ReduceOp op, void* dst, const void* a, const void* b, std::size_t count) {
-  switch (op) {
-    case ReduceOp::kSum:
-    case ReduceOp::kAvg:
-      return reduceWith<Sum>(t, dst, a, b, count);
-    case ReduceOp::kProd:
-      return reduceWith<Prod>(t, dst, a, b, count);
-    case ReduceOp::kMin:
-      return reduceWith<Min>(t, dst, a, b, count);
-    case ReduceOp::kMax:
-      return reduceWith<Max>(t, dst, a, b, count);
+const char* reduceIsaName(ReduceIsa isa) { return isa == ReduceIsa::kAvx2 ? "avx2" : "generic"; }
+
+std::vector<ReduceIsa> supportedReduceIsas() {
+  std::vector<ReduceIsa> isas;
+  for (ReduceIsa isa : {ReduceIsa::kGeneric, ReduceIsa::kAvx2}) {
+    if (cpuHas(isa)) isas.push_back(isa);
   }
+  return isas;
+}
+
+ReduceIsa parseReduceIsa(const std::string& name) {
+  std::string names;
+  for (ReduceIsa isa : supportedReduceIsas()) {
+    if (name == reduceIsaName(isa)) return isa;
+    names += std::string(names.empty() ? "" : ", ") + reduceIsaName(isa);
+  }
+  throw std::invalid_argument("COLLBENCH_REDUCE_ISA=" + name +
+                              " is not a kernel build this CPU runs (choose from: " + names + ")");
+}
+
+ReduceIsa activeReduceIsa() {
+  static const ReduceIsa isa = chooseIsa();
+  return isa;
+}
+
+void reduceWithIsa(ReduceIsa isa, DataType t, ReduceOp op, void* dst, const void* a, const void* b,
+                   std::size_t count) {
+#ifdef COLLBENCH_HAVE_AVX2_KERNELS
+  if (isa == ReduceIsa::kAvx2) return avx2::reduce(t, op, dst, a, b, count);
+#endif
+  (void)isa;
+  generic::reduceAny(t, op, dst, a, b, count);
+}
+
+void finishAverageWithIsa(ReduceIsa isa, DataType t, void* buf, std::size_t count, int ranks) {
+  if (ranks == 1) return;
+#ifdef COLLBENCH_HAVE_AVX2_KERNELS
+  if (isa == ReduceIsa::kAvx2) return avx2::finishAverage(t, buf, count, ranks);
+#endif
+  (void)isa;
+  generic::divideAny(t, buf, count, ranks);
+}
+
+void reduce(DataType t, ReduceOp op, void* dst, const void* a, const void* b, std::size_t count) {
+  reduceWithIsa(activeReduceIsa(), t, op, dst, a, b, count);
 }
 
 void finishAverage(DataType t, void* buf, std::size_t count, int ranks) {
-  if (ranks == 1) return;
-  switch (t) {
-    case DataType::kFloat32:
-      return divide<float, float>(buf, count, ranks);
-    case DataType::kFloat64:
-      return divide<double, double>(buf, count, ranks);
-    case DataType::kFloat16:
-      return divideHalf<floatToHalf, halfToFloat>(buf, count, ranks);
-    case DataType::kBFloat16:
-      return divideHalf<floatToBfloat16, bfloat16ToFloat>(buf, count, ranks);
-    case DataType::kInt32:
-      return divide<std::int32_t, std::int64_t>(buf, count, ranks);
-    case DataType::kInt64:
-      return divide<std::int64_t, std::int64_t>(buf, count, ranks);
-    case DataType::kUInt8:
-      return divide<std::uint8_t, std::int64_t>(buf, count, ranks);
-  }
+  finishAverageWithIsa(activeReduceIsa(), t, buf, count, ranks);
 }
 
 namespace {

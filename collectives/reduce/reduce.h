@@ -1,6 +1,7 @@
-// CPU reduction kernels: element-wise dst = a op b for every dtype and op. Plain loops over
-// typed pointers that GCC and Clang vectorise at -O2/-O3; float16 and bfloat16 are widened to
-// float in registers, element by element, with no temporary array.
+// CPU reduction kernels: element-wise dst = a op b for every dtype and op. The loops are in
+// kernels.h, built for the baseline target and, on x86-64, for AVX2 + F16C; the best build the
+// CPU supports runs (collectives/reduce/isa.h). float16 and bfloat16 are widened to float in
+// registers, with no temporary array.
 #pragma once
 
 #include <cstddef>

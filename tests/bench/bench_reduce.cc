@@ -2,7 +2,9 @@
 // bytes_per_second as the bytes of output produced, so "reduce / memcpy" is the kernel's share
 // of the copy bandwidth: a reduce reads two buffers and writes one, memcpy reads one. Sizes:
 // one buffer that fits the last-level cache with its two inputs (1 MiB) and one that does not
-// (128 MiB). scripts/bench-local.sh runs this and quotes the ratios.
+// (128 MiB). Every kernel build this CPU runs is measured (reduce/float32/sum/generic,
+// .../avx2); the context's reduce_kernels names the one collbench uses. scripts/bench-local.sh
+// runs this and quotes the ratios.
 //   tests/bench/bench_reduce [--benchmark_filter=float32/sum]
 #include <benchmark/benchmark.h>
 
@@ -12,7 +14,7 @@
 
 #include "collectives/api/check.h"
 #include "collectives/api/types.h"
-#include "collectives/reduce/reduce.h"
+#include "collectives/reduce/isa.h"
 
 namespace collbench {
 namespace {
@@ -37,7 +39,7 @@ void BM_memcpy(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
 }
 
-void BM_reduce(benchmark::State& state, DataType dtype, ReduceOp op) {
+void BM_reduce(benchmark::State& state, ReduceIsa isa, DataType dtype, ReduceOp op) {
   const auto bytes = static_cast<std::size_t>(state.range(0));
   Buffers buf(bytes);
   const std::size_t count = bytes / dtypeSize(dtype);
@@ -47,7 +49,7 @@ void BM_reduce(benchmark::State& state, DataType dtype, ReduceOp op) {
     storeElement(dtype, buf.b.data(), i, 1);
   }
   for (auto _ : state) {
-    reduce(dtype, op, buf.out.data(), buf.a.data(), buf.b.data(), count);
+    reduceWithIsa(isa, dtype, op, buf.out.data(), buf.a.data(), buf.b.data(), count);
     benchmark::DoNotOptimize(buf.out.data());
     benchmark::ClobberMemory();
   }
@@ -58,12 +60,16 @@ int registerAll() {
   for (std::size_t bytes : {kCacheBytes, kMemoryBytes}) {
     benchmark::RegisterBenchmark("memcpy", BM_memcpy)->Arg(static_cast<std::int64_t>(bytes));
   }
+  benchmark::AddCustomContext("reduce_kernels", reduceIsaName(activeReduceIsa()));
   for (DataType t : allDataTypes()) {
     for (ReduceOp op : allReduceOps()) {
-      const std::string name = std::string("reduce/") + dtypeName(t) + "/" + opName(op);
-      for (std::size_t bytes : {kCacheBytes, kMemoryBytes}) {
-        benchmark::RegisterBenchmark(name.c_str(), BM_reduce, t, op)
-            ->Arg(static_cast<std::int64_t>(bytes));
+      for (ReduceIsa isa : supportedReduceIsas()) {
+        const std::string name =
+            std::string("reduce/") + dtypeName(t) + "/" + opName(op) + "/" + reduceIsaName(isa);
+        for (std::size_t bytes : {kCacheBytes, kMemoryBytes}) {
+          benchmark::RegisterBenchmark(name.c_str(), BM_reduce, isa, t, op)
+              ->Arg(static_cast<std::int64_t>(bytes));
+        }
       }
     }
   }

@@ -3,10 +3,13 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "collectives/api/check.h"
 #include "collectives/api/half.h"
+#include "collectives/reduce/isa.h"
 #include "collectives/reduce/reduce.h"
 
 namespace collbench {
@@ -123,6 +126,102 @@ TEST(Half, BFloat16RoundsToNearestEven) {
     const auto b = static_cast<std::uint16_t>(bits);
     if ((b & 0x7F80) == 0x7F80 && (b & 0x7F)) continue;
     ASSERT_EQ(floatToBfloat16(bfloat16ToFloat(b)), b);
+  }
+}
+
+// Operands that reach every path of the conversions: for the 16-bit types every bit pattern
+// (zeros, subnormals, rounding ties, infinities, NaNs) against a scrambled partner; for the
+// others random bits plus the special values. The count is not a multiple of the vector width,
+// so the scalar tail runs too.
+struct IsaOperands {
+  std::vector<std::uint8_t> a, b;
+  std::size_t count;
+};
+
+IsaOperands isaOperands(DataType t) {
+  const std::size_t es = dtypeSize(t);
+  const std::size_t count = es == 2 ? 0x10000 + 5 : 40003;
+  IsaOperands ops{std::vector<std::uint8_t>(count * es), std::vector<std::uint8_t>(count * es),
+                  count};
+  std::mt19937_64 rng(7);
+  for (auto& byte : ops.a) byte = static_cast<std::uint8_t>(rng());
+  for (auto& byte : ops.b) byte = static_cast<std::uint8_t>(rng());
+  if (es == 2) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto x = static_cast<std::uint16_t>(i), y = static_cast<std::uint16_t>(i * 40503u + 17);
+      std::memcpy(&ops.a[i * 2], &x, 2);
+      std::memcpy(&ops.b[i * 2], &y, 2);
+    }
+  } else if (t == DataType::kFloat32) {
+    const float special[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-45f, 3.4e38f, -1.0f};
+    for (std::size_t i = 0; i < 64; ++i) {
+      std::memcpy(&ops.a[i * 4], &special[i % 8], 4);
+      std::memcpy(&ops.b[i * 4], &special[(i / 8) % 8], 4);
+    }
+  }
+  return ops;
+}
+
+// Bit for bit, except that when both builds produce a NaN its sign and payload may differ
+// (which operand's NaN propagates is the compiler's choice in the scalar code).
+bool sameResult(DataType t, const std::uint8_t* x, const std::uint8_t* y) {
+  const std::size_t es = dtypeSize(t);
+  if (std::memcmp(x, y, es) == 0) return true;
+  const bool is_float = t == DataType::kFloat32 || t == DataType::kFloat64 ||
+                        t == DataType::kFloat16 || t == DataType::kBFloat16;
+  return is_float && std::isnan(loadElement(t, x, 0)) && std::isnan(loadElement(t, y, 0));
+}
+
+TEST(ReduceIsa, EveryBuildGivesTheGenericBuildsBits) {
+  const auto isas = supportedReduceIsas();
+  ASSERT_EQ(isas.front(), ReduceIsa::kGeneric);
+  if (isas.size() == 1) GTEST_SKIP() << "this CPU runs only the generic kernels";
+  for (DataType t : allDataTypes()) {
+    const IsaOperands in = isaOperands(t);
+    const std::size_t es = dtypeSize(t);
+    for (ReduceOp op : allReduceOps()) {
+      std::vector<std::uint8_t> want(in.a.size()), got(in.a.size());
+      reduceWithIsa(ReduceIsa::kGeneric, t, op, want.data(), in.a.data(), in.b.data(), in.count);
+      finishAverageWithIsa(ReduceIsa::kGeneric, t, want.data(), in.count, 3);
+      for (std::size_t k = 1; k < isas.size(); ++k) {
+        reduceWithIsa(isas[k], t, op, got.data(), in.a.data(), in.b.data(), in.count);
+        finishAverageWithIsa(isas[k], t, got.data(), in.count, 3);
+        for (std::size_t i = 0; i < in.count; ++i) {
+          ASSERT_TRUE(sameResult(t, &want[i * es], &got[i * es]))
+              << reduceIsaName(isas[k]) << " " << dtypeName(t) << " " << opName(op) << " i=" << i
+              << ": " << loadElement(t, got.data(), i) << " vs generic "
+              << loadElement(t, want.data(), i);
+        }
+      }
+    }
+  }
+}
+
+// Half-precision NaNs narrow to one canonical pattern per sign in every build.
+TEST(ReduceIsa, HalfNanResultsAreCanonical) {
+  const std::uint16_t nan_in[2] = {0x7D01, 0xFC01};  // signalling NaNs, both signs
+  const std::uint16_t one[16] = {0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00,
+                                 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00};
+  for (ReduceIsa isa : supportedReduceIsas()) {
+    std::uint16_t a[16], d[16];
+    for (int i = 0; i < 16; ++i) a[i] = nan_in[i % 2];
+    reduceWithIsa(isa, DataType::kFloat16, ReduceOp::kSum, d, a, one, 16);
+    for (int i = 0; i < 16; ++i) {
+      EXPECT_EQ(d[i], i % 2 ? 0xFE00 : 0x7E00) << reduceIsaName(isa) << " i=" << i;
+    }
+  }
+}
+
+TEST(ReduceIsa, NamesParseAndUnknownNamesAreRefused) {
+  for (ReduceIsa isa : supportedReduceIsas()) {
+    EXPECT_EQ(parseReduceIsa(reduceIsaName(isa)), isa);
+  }
+  try {
+    parseReduceIsa("avx9");
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("COLLBENCH_REDUCE_ISA=avx9"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("generic"), std::string::npos);
   }
 }
 

@@ -1,0 +1,122 @@
+// The reduction kernels for AVX2 + F16C, compiled with -mavx2 -mf16c (and only called after
+// the CPU says it has both). The portable loops of kernels.h vectorise at 256 bits here;
+// float16 and bfloat16 get explicit loops, eight elements at a time: widen to float in
+// registers (vcvtph2ps; a 16-bit shift for bfloat16), reduce, and narrow with round-to-nearest-
+// even. NaNs narrow to the same bits as the scalar conversions in half.h, so every build of
+// the kernels gives identical results.
+#define COLLBENCH_KERNEL_NS avx2
+#include <immintrin.h>
+
+#include "collectives/reduce/kernels.h"
+
+namespace collbench {
+namespace avx2 {
+namespace {
+
+struct VSum {
+  __m256 operator()(__m256 x, __m256 y) const { return _mm256_add_ps(x, y); }
+};
+struct VProd {
+  __m256 operator()(__m256 x, __m256 y) const { return _mm256_mul_ps(x, y); }
+};
+// min_ps(a, b) is a < b ? a : b and max_ps(a, b) is a > b ? a : b: with (y, x) these are the
+// scalar Min and Max, NaN and signed-zero cases included.
+struct VMin {
+  __m256 operator()(__m256 x, __m256 y) const { return _mm256_min_ps(y, x); }
+};
+struct VMax {
+  __m256 operator()(__m256 x, __m256 y) const { return _mm256_max_ps(y, x); }
+};
+
+// Eight 32-bit lanes, each holding a value below 2^16, packed to eight 16-bit lanes in order.
+__m128i pack16(__m256i v) {
+  return _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+struct Float16 {
+  static __m256 load(const std::uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  // Hardware rounding; NaN lanes become sign | 0x7E00, as floatToHalf() writes them.
+  static __m128i narrow(__m256 v) {
+    const __m128i h = _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256i bits = _mm256_castps_si256(v);
+    const __m256i sign =
+        _mm256_srli_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(INT32_MIN)), 16);
+    const __m128i nan_h = _mm_or_si128(pack16(sign), _mm_set1_epi16(0x7E00));
+    const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    const __m128i nan16 =
+        _mm_packs_epi32(_mm256_castsi256_si128(nan), _mm256_extracti128_si256(nan, 1));
+    return _mm_blendv_epi8(h, nan_h, nan16);
+  }
+  static float toFloat(std::uint16_t h) { return halfToFloat(h); }
+  static std::uint16_t fromFloat(float f) { return floatToHalf(f); }
+};
+
+struct BFloat16 {
+  static __m256 load(const std::uint16_t* p) {
+    const __m256i wide =
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+  }
+  // floatToBfloat16() on eight lanes: add 0x7FFF plus the kept lowest bit, keep the top half;
+  // NaNs keep their top half with the quiet bit set.
+  static __m128i narrow(__m256 v) {
+    const __m256i w = _mm256_castps_si256(v);
+    const __m256i top = _mm256_srli_epi32(w, 16);
+    const __m256i odd = _mm256_and_si256(top, _mm256_set1_epi32(1));
+    const __m256i rounded = _mm256_srli_epi32(
+        _mm256_add_epi32(_mm256_add_epi32(w, _mm256_set1_epi32(0x7FFF)), odd), 16);
+    const __m256i magnitude = _mm256_and_si256(w, _mm256_set1_epi32(0x7FFFFFFF));
+    const __m256i nan = _mm256_cmpgt_epi32(magnitude, _mm256_set1_epi32(0x7F800000));
+    const __m256i quiet = _mm256_or_si256(top, _mm256_set1_epi32(0x0040));
+    return pack16(_mm256_blendv_epi8(rounded, quiet, nan));
+  }
+  static float toFloat(std::uint16_t h) { return bfloat16ToFloat(h); }
+  static std::uint16_t fromFloat(float f) { return floatToBfloat16(f); }
+};
+
+template <typename Half, typename VOp, typename Op>
+void halfVectorLoop(void* dst, const void* a, const void* b, std::size_t n) {
+  auto* d = static_cast<std::uint16_t*>(dst);
+  const auto* x = static_cast<const std::uint16_t*>(a);
+  const auto* y = static_cast<const std::uint16_t*>(b);
+  VOp vop;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i r = Half::narrow(vop(Half::load(x + i), Half::load(y + i)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), r);
+  }
+  Op op;
+  for (; i < n; ++i) d[i] = Half::fromFloat(op(Half::toFloat(x[i]), Half::toFloat(y[i])));
+}
+
+template <typename Half>
+void halfReduce(ReduceOp op, void* dst, const void* a, const void* b, std::size_t n) {
+  switch (op) {
+    case ReduceOp::kSum:
+    case ReduceOp::kAvg:
+      return halfVectorLoop<Half, VSum, Sum>(dst, a, b, n);
+    case ReduceOp::kProd:
+      return halfVectorLoop<Half, VProd, Prod>(dst, a, b, n);
+    case ReduceOp::kMin:
+      return halfVectorLoop<Half, VMin, Min>(dst, a, b, n);
+    case ReduceOp::kMax:
+      return halfVectorLoop<Half, VMax, Max>(dst, a, b, n);
+  }
+}
+
+}  // namespace
+
+void reduce(DataType t, ReduceOp op, void* dst, const void* a, const void* b, std::size_t count) {
+  if (t == DataType::kFloat16) return halfReduce<Float16>(op, dst, a, b, count);
+  if (t == DataType::kBFloat16) return halfReduce<BFloat16>(op, dst, a, b, count);
+  reduceAny(t, op, dst, a, b, count);
+}
+
+void finishAverage(DataType t, void* buf, std::size_t count, int ranks) {
+  divideAny(t, buf, count, ranks);
+}
+
+}  // namespace avx2
+}  // namespace collbench
