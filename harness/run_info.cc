@@ -7,6 +7,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "collectives/reduce/isa.h"
 #include "collectives/registry.h"
 #include "harness/build_info.h"
 #include "harness/topology.h"
@@ -23,10 +24,11 @@ std::string optionalLine(const char* name, const std::string& have, const char* 
   return std::string("  ") + name + " " + version + ": found at build time; " + status + "\n";
 }
 
-std::string runtimeLibraries() {
-  std::string s;
-  for (const auto& [name, version] : transportLibraries()) s += "; at run time " + version;
-  return s;
+// "; at run time VERSION" for the library `name` loads at run time, if it reports one.
+std::string runtimeLibrary(const std::string& name) {
+  const auto libs = transportLibraries();
+  const auto it = libs.find(name);
+  return it == libs.end() ? "" : "; at run time " + it->second;
 }
 
 std::string isoTimeNow() {
@@ -54,6 +56,18 @@ std::string mpiLibraryVersion() {
   return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
+namespace {
+
+// "avx2 (this CPU runs: generic avx2)": the kernels reduce() uses, then every build this CPU
+// supports.
+std::string reduceKernelsText() {
+  std::string text = std::string(reduceIsaName(activeReduceIsa())) + " (this CPU runs:";
+  for (ReduceIsa isa : supportedReduceIsas()) text += std::string(" ") + reduceIsaName(isa);
+  return text + ")";
+}
+
+}  // namespace
+
 std::string versionText() {
   std::ostringstream out;
   out << "collbench " << COLLBENCH_VERSION << " (git " << COLLBENCH_GIT_REVISION << ", "
@@ -62,12 +76,14 @@ std::string versionText() {
       << "MPI: " << mpiLibraryVersion() << "\n"
       << "transports: " << transportNames() << "\n"
       << "algorithms: " << algorithmNames() << "\n"
+      << "reduction kernels: " << reduceKernelsText() << "\n"
       << "optional dependencies:\n"
       << optionalLine("libfabric", COLLBENCH_HAVE_LIBFABRIC_TEXT, COLLBENCH_LIBFABRIC_VERSION,
-                      "transport 'libfabric' built in" + runtimeLibraries())
+                      "transport 'libfabric' built in" + runtimeLibrary("libfabric"))
       << "acceptance specs: yaml-cpp; fabric profiles: " << fabricNames() << "\n"
       << optionalLine("NCCL", COLLBENCH_HAVE_NCCL_TEXT, COLLBENCH_NCCL_VERSION,
-                      "transport 'nccl', algorithms nccl, nccl-ring, nccl-tree, --memory cuda")
+                      "transport 'nccl', algorithms nccl, nccl-ring, nccl-tree, --memory cuda" +
+                          runtimeLibrary("nccl"))
       << optionalLine("Gloo", COLLBENCH_HAVE_GLOO_TEXT, COLLBENCH_GLOO_VERSION,
                       "algorithms gloo-ring, gloo-bcube (Gloo TCP transport)");
   return out.str();
@@ -120,6 +136,7 @@ RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, const std::ve
   run.hosts = gatherHosts(boot, host_ids);
   run.libraries["mpi"] = mpiLibraryVersion();
   run.libraries["compiler"] = COLLBENCH_COMPILER;
+  run.libraries["reduce_kernels"] = reduceIsaName(activeReduceIsa());
   for (const auto& [name, version] : transportLibraries()) run.libraries[name] = version;
   run.environment = relevantEnvironment();
   run.options = options.canonical();

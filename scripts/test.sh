@@ -8,14 +8,23 @@
 # how long each libFuzzer target runs, 0 skips them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# phase NAME: prints how long the previous phase took, so a slow CI run says where its time went.
+phase_start=$SECONDS
+phase() {
+  echo "collbench: [$((SECONDS - phase_start)) s] $1"
+  phase_start=$SECONDS
+}
 install_packages
+phase "packages checked; building"
 build
+phase "built; running the tests"
 (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)" -LE bench "$@")
+phase "tests done"
 
 if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   # The in-process tests only (unit, transport conformance, loopback collectives, pingpong);
   # the network collective grid already ran above and would double the time under ASan.
-  echo "collbench: sanitizer pass (address, undefined) over the in-process tests"
+  phase "sanitizer pass (address, undefined) over the in-process tests"
   asan=$BUILD_DIR-asan
   cmake -S "$COLLBENCH_ROOT" -B "$asan" -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCOLLBENCH_SANITIZE=address,undefined
@@ -29,7 +38,7 @@ fi
 if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   # ThreadSanitizer over the transport conformance tests: ranks as threads in one process,
   # each with its own progress engine (TCP epoll, libfabric completion queues, loopback).
-  echo "collbench: thread sanitizer pass over the transport tests"
+  phase "thread sanitizer pass over the transport tests"
   tsan=$BUILD_DIR-tsan
   cmake -S "$COLLBENCH_ROOT" -B "$tsan" -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCOLLBENCH_SANITIZE=thread
@@ -39,5 +48,7 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
 fi
 
 if [ "${COLLBENCH_FUZZ_SECONDS:-15}" != 0 ] && [ $# -eq 0 ]; then
+  phase "fuzzing"
   "$COLLBENCH_ROOT/scripts/fuzz.sh"
 fi
+phase "all done in ${SECONDS} s"

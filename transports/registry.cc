@@ -2,6 +2,9 @@
 
 #include <functional>
 #include <stdexcept>
+#include <string>
+
+#include "transports/api/errors.h"
 
 #if COLLBENCH_HAVE_NCCL
 #include "transports/nccl/transport.h"
@@ -61,7 +64,11 @@ bool transportExists(const std::string& name) {
 std::map<std::string, std::string> transportLibraries() {
   std::map<std::string, std::string> libs;
 #if COLLBENCH_HAVE_LIBFABRIC
-  libs["libfabric"] = libfabricVersion() + " (providers: " + libfabricProviders() + ")";
+  try {
+    libs["libfabric"] = libfabricVersion() + " (providers: " + libfabricProviders() + ")";
+  } catch (const TransportError& e) {  // libfabric is loaded at run time and may be missing
+    libs["libfabric"] = std::string("not loaded: ") + e.what();
+  }
 #endif
 #if COLLBENCH_HAVE_NCCL
   libs["nccl"] = ncclLibraryVersion();

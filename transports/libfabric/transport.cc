@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "transports/api/tag_sequences.h"
+#include "transports/libfabric/library.h"
 
 #if COLLBENCH_HAVE_CUDA
 #include <cuda_runtime_api.h>
@@ -42,12 +43,13 @@ template <typename T>
 using FidPtr = std::unique_ptr<T, FidCloser<T>>;
 
 struct InfoFree {
-  void operator()(fi_info* p) const { fi_freeinfo(p); }
+  void operator()(fi_info* p) const { fabricLibrary().freeinfo(p); }
 };
 using InfoPtr = std::unique_ptr<fi_info, InfoFree>;
 
 std::string fiError(const std::string& what, int rc) {
-  return what + ": " + fi_strerror(rc < 0 ? -rc : rc) + " (" + std::to_string(rc) + ")";
+  return what + ": " + fabricLibrary().strerror(rc < 0 ? -rc : rc) + " (" + std::to_string(rc) +
+         ")";
 }
 
 void check(int rc, const std::string& what) {
@@ -58,7 +60,7 @@ void check(int rc, const std::string& what) {
 // we are able to honour: EFA asks for FI_CONTEXT2 and FI_MR_LOCAL | FI_MR_VIRT_ADDR |
 // FI_MR_ALLOCATED | FI_MR_PROV_KEY (and FI_MR_HMEM for device memory).
 InfoPtr makeHints(const std::string& provider, bool hmem) {
-  InfoPtr hints(fi_allocinfo());
+  InfoPtr hints(fabricLibrary().dupinfo(nullptr));  // fi_allocinfo()
   hints->ep_attr->type = FI_EP_RDM;
   // FI_DIRECTED_RECV: a receive matches only its source's messages (else src_addr is ignored).
   hints->caps = FI_TAGGED | FI_DIRECTED_RECV | (hmem ? FI_HMEM : 0);
@@ -74,7 +76,7 @@ InfoPtr makeHints(const std::string& provider, bool hmem) {
 InfoPtr getInfo(const std::string& provider, bool hmem) {
   InfoPtr hints = makeHints(provider, hmem);
   fi_info* info = nullptr;
-  int rc = fi_getinfo(FI_VERSION(1, 9), nullptr, nullptr, 0, hints.get(), &info);
+  int rc = fabricLibrary().getinfo(FI_VERSION(1, 9), nullptr, nullptr, 0, hints.get(), &info);
   if (rc == -FI_ENODATA) return nullptr;
   check(rc, "fi_getinfo(" + provider + ")");
   return InfoPtr(info);
@@ -130,7 +132,7 @@ class FabricRegion : public MemoryRegion {
 }  // namespace
 
 std::string libfabricVersion() {
-  const std::uint32_t v = fi_version();
+  const std::uint32_t v = fabricLibrary().version();
   return std::to_string(FI_MAJOR(v)) + "." + std::to_string(FI_MINOR(v));
 }
 
@@ -220,7 +222,7 @@ void LibfabricTransport::Impl::open(const std::string& provider) {
 
 void LibfabricTransport::Impl::openDomain() {
   fid_fabric* f = nullptr;
-  check(fi_fabric(info->fabric_attr, &f, nullptr), "fi_fabric");
+  check(fabricLibrary().fabric(info->fabric_attr, &f, nullptr), "fi_fabric");
   fabric.reset(f);
   fid_domain* d = nullptr;
   check(fi_domain(fabric.get(), info, &d, nullptr), "fi_domain");
@@ -373,7 +375,7 @@ void LibfabricTransport::Impl::fail(const fi_cq_err_entry& err) {
   char buf[256] = {};
   const char* detail = fi_cq_strerror(cq.get(), err.prov_errno, err.err_data, buf, sizeof buf);
   const std::string why = "libfabric " + props.provider +
-                          ": completion error: " + fi_strerror(err.err) +
+                          ": completion error: " + fabricLibrary().strerror(err.err) +
                           " (provider: " + (detail ? detail : "") + ")";
   if (it == inflight.end()) throw TransportError("rank " + std::to_string(rank) + ": " + why);
   auto& req = *it->second->req;
