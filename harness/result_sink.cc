@@ -90,13 +90,17 @@ void ResultSink::prepareLastWords(const std::string& operation) {
       "signal, or by the watchdog); the ranks' error messages name the cause";
   LastWords& w = lastWords();
   const int next = w.ready.load() == 0 ? 1 : 0;
-  w.text[next] = resultDocument(run, measurements_).dump(2) + "\n";
+  w.text[next] = json_.text(run);
   w.ready = next;
 }
 
 void ResultSink::add(const Measurement& oop, const Measurement& ip, bool have_oop, bool have_ip) {
-  if (have_oop) measurements_.push_back(oop);
-  if (have_ip) measurements_.push_back(ip);
+  for (const Measurement* m : {have_oop ? &oop : nullptr, have_ip ? &ip : nullptr}) {
+    if (!m) continue;
+    measurements_.push_back(*m);
+    json_.add(*m);
+    csv_ += csvRow(run_.label, *m);
+  }
   if (table_) table_->row(have_oop ? &oop : nullptr, have_ip ? &ip : nullptr);
   save();
   if (!paths_.json.empty()) prepareLastWords("after " + operation_);
@@ -114,8 +118,8 @@ void ResultSink::finish(const RunStatus& status, std::int64_t total_wrong) {
 }
 
 void ResultSink::save() {
-  if (!paths_.json.empty()) writeJsonAtomically(paths_.json, resultDocument(run_, measurements_));
-  if (!paths_.csv.empty()) writeFileAtomically(paths_.csv, csvDocument(run_.label, measurements_));
+  if (!paths_.json.empty()) writeFileAtomically(paths_.json, json_.text(run_));
+  if (!paths_.csv.empty()) writeFileAtomically(paths_.csv, csvHeader() + csv_);
 }
 
 }  // namespace collbench

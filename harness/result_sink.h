@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "results/console.h"
+#include "results/json.h"
 #include "results/measurement.h"
 
 namespace collbench {
@@ -46,6 +47,8 @@ class ResultSink {
   std::unique_ptr<ConsoleReporter> table_;
   SinkPaths paths_;
   std::vector<Measurement> measurements_;
+  ResultText json_;  // the measurements, serialized once each
+  std::string csv_;  // the CSV file's text so far
   std::string operation_;
 };
 

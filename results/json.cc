@@ -102,6 +102,22 @@ nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>
   return {{"schema_version", kResultSchemaVersion}, {"run", toJson(run)}, {"measurements", list}};
 }
 
+void ResultText::add(const Measurement& m) {
+  if (!measurements_.empty()) measurements_ += ",\n";
+  measurements_ += "    " + toJson(m).dump();
+}
+
+std::string ResultText::text(const RunInfo& run) const {
+  // Keys print sorted, so the empty array comes first: {"measurements": [], "run": ...}.
+  const std::string empty = resultDocument(run, {}).dump(2) + "\n";
+  const std::string head = "{\n  \"measurements\": []";
+  if (empty.compare(0, head.size(), head) != 0) {
+    throw std::logic_error("result document does not start with its measurements");
+  }
+  if (measurements_.empty()) return empty;
+  return "{\n  \"measurements\": [\n" + measurements_ + "\n  ]" + empty.substr(head.size());
+}
+
 void writeFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {

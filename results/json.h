@@ -16,6 +16,19 @@ nlohmann::json toJson(const Measurement& m);
 nlohmann::json toJson(const RunInfo& run);
 nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>& measurements);
 
+// The same document built up as text, for a file rewritten after every size of a long sweep:
+// each measurement is serialized once, when it is added (one compact object per line), so
+// rewriting costs the bytes written rather than a rebuild of every measurement so far.
+class ResultText {
+ public:
+  void add(const Measurement& m);
+  // The whole document with `run`; parses to resultDocument(run, everything added).
+  std::string text(const RunInfo& run) const;
+
+ private:
+  std::string measurements_;  // "    {...},\n    {...}"
+};
+
 // Writes `text` to `path` atomically: a temporary file in the same folder, then rename, so a
 // reader (or a run that dies) never sees a half-written file. Throws std::runtime_error.
 void writeFileAtomically(const std::string& path, const std::string& text);

@@ -74,6 +74,26 @@ TEST(ResultFile, RoundTrips) {
   EXPECT_EQ(m.wrong, 0);
 }
 
+// The text written during a sweep is the same document as resultDocument(), with zero, one and
+// several measurements, and reads back.
+TEST(ResultFile, IncrementalTextIsTheSameDocument) {
+  const Measurement first = sample();
+  Measurement second = sample();
+  second.bytes = 2048;
+  second.in_place = true;
+  ResultText text;
+  std::vector<Measurement> added;
+  for (const Measurement* m : std::vector<const Measurement*>{nullptr, &first, &second}) {
+    if (m) {
+      text.add(*m);
+      added.push_back(*m);
+    }
+    const std::string written = text.text(sampleRun());
+    EXPECT_EQ(nlohmann::json::parse(written), resultDocument(sampleRun(), added));
+    EXPECT_EQ(parseResultFile(written, "r.json").measurements.size(), added.size());
+  }
+}
+
 TEST(ResultFile, NamesTheBadField) {
   nlohmann::json doc = resultDocument(sampleRun(), {sample(), sample()});
   doc["measurements"][1]["time_us"]["p50"] = "fast";
