@@ -26,7 +26,7 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   # the network collective grid already ran above and would double the time under ASan.
   phase "sanitizer pass (address, undefined) over the in-process tests"
   asan=$BUILD_DIR-asan
-  cmake -S "$COLLBENCH_ROOT" -B "$asan" -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  cmake -S "$COLLBENCH_ROOT" -B "$asan" -DCOLLBENCH_BUILD_TESTS=ON "${SANITIZER_CMAKE_FLAGS[@]}" \
     -DCOLLBENCH_SANITIZE=address,undefined
   cmake --build "$asan" -j "$(nproc)" --target unit_tests harness_tests results_tests transport_tests \
     collective_tests
@@ -40,7 +40,7 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   # each with its own progress engine (TCP epoll, libfabric completion queues, loopback).
   phase "thread sanitizer pass over the transport tests"
   tsan=$BUILD_DIR-tsan
-  cmake -S "$COLLBENCH_ROOT" -B "$tsan" -DCOLLBENCH_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  cmake -S "$COLLBENCH_ROOT" -B "$tsan" -DCOLLBENCH_BUILD_TESTS=ON "${SANITIZER_CMAKE_FLAGS[@]}" \
     -DCOLLBENCH_SANITIZE=thread
   cmake --build "$tsan" -j "$(nproc)" --target transport_tests
   (cd "$tsan" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
