@@ -52,6 +52,7 @@ void loop(void* dst, const void* a, const void* b, std::size_t n) {
   const auto* x = static_cast<const T*>(a);
   const auto* y = static_cast<const T*>(b);
   Op op;
+#pragma GCC unroll 4
   for (std::size_t i = 0; i < n; ++i) {
     d[i] = static_cast<T>(op(static_cast<C>(x[i]), static_cast<C>(y[i])));
   }
