@@ -4,6 +4,7 @@
 # (ours / peer, medians over repeats) to docs/PERFORMANCE.md. Every ratio compares numbers taken
 # in the same mpirun launch.
 #   scripts/bench-local.sh [-o OUT_DIR] [-r REPEATS] [-n "2 4"] [--doc FILE] [--no-micro]
+#                          [--link RATE|none]
 # Launches, per rank count and repeat (8 B to 64 MiB, out-of-place, float32 sum):
 #   tcp      mpirun --mca btl tcp,self: ring, tree over TCP; mpi (Open MPI over its TCP BTL);
 #            gloo-ring, gloo-bcube (Gloo's TCP transport)
@@ -11,6 +12,10 @@
 #            memory) BTL
 #   fi-shm   ring, tree over libfabric's shm provider
 #   pingpong tcp, libfabric tcp, libfabric shm (2 ranks, the bandwidth of one link)
+#   link     ring and tree over TCP between 2 and 4 emulated hosts (network namespaces, one rank
+#            each) whose links tc limits to --link RATE per direction (default 1gbit), and the
+#            pingpong over the same link: loopback measures the CPU's copies, this the link
+#            (needs root; skipped with a note where namespaces cannot be made; --link none)
 # Open MPI's psm MTL is excluded in every launch: it starts a thread that wakes every 125 us in
 # each rank, which costs small-message latency on a host without InfiniPath hardware.
 # COLLBENCH_BIN selects another collbench binary (to measure an older build with the same
@@ -22,6 +27,7 @@ repeats=3
 ranks="2 4"
 doc=$COLLBENCH_ROOT/docs/PERFORMANCE.md
 micro=1
+link=1gbit
 while [ $# -gt 0 ]; do
   case $1 in
     -o) out=$2; shift 2 ;;
@@ -29,6 +35,7 @@ while [ $# -gt 0 ]; do
     -n) ranks=$2; shift 2 ;;
     --doc) doc=$2; shift 2 ;;
     --no-micro) micro=0; shift ;;
+    --link) link=$2; shift 2 ;;
     *) echo "bench-local: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +49,15 @@ rm -f "$out"/*.json
 # shellcheck disable=SC2207
 mpi=(mpirun $(mpirun_flags) --mca mtl ^psm,psm2,ofi)
 common=(-b 8 -e 64M -f 2 -n 10 -w 3 --in-place no -d float32 -o sum)
-algos() { "$bin" --list | grep -q "gloo-ring" && echo "ring,tree,mpi,gloo-ring,gloo-bcube" || echo "ring,tree,mpi"; }
+# (Read --list whole first: grep -q stopping early would make pipefail report collbench's EPIPE.)
+algos() {
+  local list
+  list=$("$bin" --list)
+  case $list in
+    *gloo-ring*) echo "ring,tree,mpi,gloo-ring,gloo-bcube" ;;
+    *) echo "ring,tree,mpi" ;;
+  esac
+}
 
 for r in $(seq 1 "$repeats"); do
   for np in $ranks; do
@@ -61,6 +76,28 @@ for r in $(seq 1 "$repeats"); do
       --in-place no --label "pingpong-$t" -J "$out/pingpong-${t}_$r.json" >/dev/null
   done
 done
+
+# Link-bound: one rank per emulated host, so every byte crosses a rate-limited veth link.
+link_run() {
+  local hosts=$1 name=$2
+  shift 2
+  "$COLLBENCH_ROOT/scripts/netns-hosts.sh" -H "$hosts" -r 1 --rate "$link" --collbench "$bin" -- \
+    -b 1M -e 64M -f 4 -n 3 -w 1 --in-place no -d float32 -o sum --label "link-$link" \
+    -J "$out/$name.json" "$@" >/dev/null
+}
+if [ "$link" != none ]; then
+  for r in $(seq 1 "$repeats"); do
+    echo "bench-local: repeat $r of $repeats, emulated hosts over a $link link"
+    status=0
+    link_run 2 "link-pingpong_2_$r" --collective pingpong || status=$?
+    if [ "$status" = 77 ]; then
+      echo "bench-local: no network namespaces here; link-bound figures skipped" >&2
+      break
+    fi
+    [ "$status" = 0 ] || exit "$status"
+    for hosts in 2 4; do link_run "$hosts" "link_${hosts}_$r" --algo ring,tree; done
+  done
+fi
 
 if [ "$micro" = 1 ]; then
   echo "bench-local: micro-benchmarks"

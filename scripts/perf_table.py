@@ -61,7 +61,7 @@ class Data:
         self.repeats = max(len([r for r in self.runs if r["label"] == "pingpong-tcp"]), 1)
 
     def ranks(self):
-        return sorted({k[3] for k in self.busbw if not k[0].startswith("pingpong")})
+        return sorted({k[3] for k in self.busbw if not k[0].startswith(("pingpong", "link-"))})
 
     def bw(self, label, algo, transport, np, size):
         return self.busbw.get((label, algo, transport, np, size))
@@ -124,6 +124,55 @@ def pingpong_lines(data):
     return lines
 
 
+def link_label(data):
+    labels = sorted({k[0] for k in data.busbw if k[0].startswith("link-")})
+    return labels[0] if labels else None
+
+
+def link_gbps(label):
+    """tc's rate ("1gbit", "500mbit") in GB/s (10^9 bytes/s)."""
+    text = label[len("link-"):].lower()
+    for unit, scale in (("gbit", 1e9), ("mbit", 1e6), ("kbit", 1e3)):
+        if text.endswith(unit):
+            return float(text[:-len(unit)]) * scale / 8 / 1e9
+    return None
+
+
+def link_lines(data):
+    label = link_label(data)
+    if not label:
+        return []
+    rate = link_gbps(label)
+    lines = [f"One rank per emulated host (network namespaces, `scripts/netns-hosts.sh`), every link "
+             f"limited by tc to {label[5:]} per direction ({fmt(rate, 3)} GB/s): here the link, not "
+             "the CPU's copies, is the bottleneck, as on a real fabric. Pingpong is the same link's "
+             "point-to-point bandwidth, measured in the same script.", "",
+             "| size | pingpong GB/s | ring 2 hosts | ring / pingpong | tree 2 hosts | ring 4 hosts "
+             "| ring 4 hosts / link | tree 4 hosts |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for size in sorted({k[4] for k in data.busbw if k[0] == label}):
+        pp = data.bw(label, "pingpong", "tcp", 2, size)
+        r2, r4 = data.bw(label, "ring", "tcp", 2, size), data.bw(label, "ring", "tcp", 4, size)
+        lines.append(f"| {size_text(size)} | {fmt(pp, 3)} | {fmt(r2, 3)} | {fmt(ratio(r2, pp))} | "
+                     f"{fmt(data.bw(label, 'tree', 'tcp', 2, size), 3)} | {fmt(r4, 3)} | "
+                     f"{fmt(ratio(r4, rate))} | {fmt(data.bw(label, 'tree', 'tcp', 4, size), 3)} |")
+    return lines
+
+
+def link_target_lines(data):
+    label = link_label(data)
+    if not label:
+        return []
+    rs = [ratio(data.bw(label, "ring", "tcp", 2, s), data.bw(label, "pingpong", "tcp", 2, s))
+          for s in TARGET_SIZES]
+    rs = [r for r in rs if r is not None]
+    if not rs:
+        return []
+    ok = "met" if min(rs) >= 0.8 else "NOT met"
+    return [f"- 2 emulated hosts over a {label[5:]} link, 4-64 MiB: ring busbw / pingpong bandwidth = "
+            f"{min(rs):.2f} to {max(rs):.2f} (target >= 0.80): {ok}"]
+
+
 def micro_lines(directory):
     path = os.path.join(directory, "micro_reduce.json")
     if not os.path.exists(path):
@@ -178,6 +227,7 @@ def target_lines(data, directory):
         ok = "met" if min(rs) >= 0.8 else "NOT met"
         lines.append(f"- 2 ranks, 4-64 MiB: ring busbw / TCP pingpong bandwidth = {min(rs):.2f} to "
                      f"{max(rs):.2f} (target >= 0.80): {ok}")
+    lines += link_target_lines(data)
     if 8 in data.ranks():
         faster = [s for s in SMALL if (data.us("tcp", "tree", "tcp", 8, s) or 1e9) <
                   (data.us("tcp", "ring", "tcp", 8, s) or 0)]
@@ -246,6 +296,9 @@ def main():
         out += table(data, np, SMALL, data.us, small_cols)
     out += ["", "## Point-to-point (pingpong, 2 ranks): bandwidth of one link", ""]
     out += pingpong_lines(data)
+    link = link_lines(data)
+    if link:
+        out += ["", "## Link-bound: emulated hosts over a rate-limited link (busbw GB/s)", ""] + link
     micro = micro_lines(args.dir)
     if micro:
         out += ["", "## Reduction kernels against memcpy (tests/bench/bench_reduce)", "",

@@ -91,19 +91,25 @@ void reduceWith(DataType t, void* dst, const void* a, const void* b, std::size_t
   }
 }
 
-inline void reduceAny(DataType t, ReduceOp op, void* dst, const void* a, const void* b,
-                      std::size_t count) {
+// Calls f(Op{}) with the functor for `op` (avg reduces as a sum).
+template <typename F>
+void withOp(ReduceOp op, F&& f) {
   switch (op) {
     case ReduceOp::kSum:
     case ReduceOp::kAvg:
-      return reduceWith<Sum>(t, dst, a, b, count);
+      return f(Sum{});
     case ReduceOp::kProd:
-      return reduceWith<Prod>(t, dst, a, b, count);
+      return f(Prod{});
     case ReduceOp::kMin:
-      return reduceWith<Min>(t, dst, a, b, count);
+      return f(Min{});
     case ReduceOp::kMax:
-      return reduceWith<Max>(t, dst, a, b, count);
+      return f(Max{});
   }
+}
+
+inline void reduceAny(DataType t, ReduceOp op, void* dst, const void* a, const void* b,
+                      std::size_t count) {
+  withOp(op, [&](auto o) { reduceWith<decltype(o)>(t, dst, a, b, count); });
 }
 
 // Divides in D, wide enough to hold `ranks` (a uint8 cannot hold 256 ranks).

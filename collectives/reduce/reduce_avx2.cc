@@ -13,20 +13,13 @@ namespace collbench {
 namespace avx2 {
 namespace {
 
-struct VSum {
-  __m256 operator()(__m256 x, __m256 y) const { return _mm256_add_ps(x, y); }
-};
-struct VProd {
-  __m256 operator()(__m256 x, __m256 y) const { return _mm256_mul_ps(x, y); }
-};
-// min_ps(a, b) is a < b ? a : b and max_ps(a, b) is a > b ? a : b: with (y, x) these are the
-// scalar Min and Max, NaN and signed-zero cases included.
-struct VMin {
-  __m256 operator()(__m256 x, __m256 y) const { return _mm256_min_ps(y, x); }
-};
-struct VMax {
-  __m256 operator()(__m256 x, __m256 y) const { return _mm256_max_ps(y, x); }
-};
+// The vector form of each scalar functor. min_ps(a, b) is a < b ? a : b and max_ps(a, b) is
+// a > b ? a : b: with (y, x) these are the scalar Min and Max, NaN and signed-zero cases
+// included.
+__m256 apply(Sum, __m256 x, __m256 y) { return _mm256_add_ps(x, y); }
+__m256 apply(Prod, __m256 x, __m256 y) { return _mm256_mul_ps(x, y); }
+__m256 apply(Min, __m256 x, __m256 y) { return _mm256_min_ps(y, x); }
+__m256 apply(Max, __m256 x, __m256 y) { return _mm256_max_ps(y, x); }
 
 // Eight 32-bit lanes, each holding a value below 2^16, packed to eight 16-bit lanes in order.
 __m128i pack16(__m256i v) {
@@ -53,9 +46,9 @@ struct Float16 {
         _mm_packs_epi32(_mm256_castsi256_si128(nan), _mm256_extracti128_si256(nan, 1));
     return _mm_blendv_epi8(h, nan_h, nan16);
   }
-  template <typename VOp>
-  static void block(std::uint16_t* d, const std::uint16_t* x, const std::uint16_t* y, VOp vop) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), narrow(vop(load(x), load(y))));
+  template <typename Op>
+  static void block(std::uint16_t* d, const std::uint16_t* x, const std::uint16_t* y, Op op) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), narrow(apply(op, load(x), load(y))));
   }
   static float toFloat(std::uint16_t h) { return halfToFloat(h); }
   static std::uint16_t fromFloat(float f) { return floatToHalf(f); }
@@ -77,45 +70,35 @@ struct BFloat16 {
     if (_mm256_movemask_epi8(nan) == 0) return rounded;
     return _mm256_blendv_epi8(rounded, _mm256_or_si256(top, _mm256_set1_epi32(0x0040)), nan);
   }
-  template <typename VOp>
-  static void block(std::uint16_t* d, const std::uint16_t* x, const std::uint16_t* y, VOp vop) {
+  template <typename Op>
+  static void block(std::uint16_t* d, const std::uint16_t* x, const std::uint16_t* y, Op op) {
     const __m256i zero = _mm256_setzero_si256();
     const __m256i vx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
     const __m256i vy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y));
-    const __m256 lo = vop(_mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, vx)),
-                          _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, vy)));
-    const __m256 hi = vop(_mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, vx)),
-                          _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, vy)));
+    const __m256 lo = apply(op, _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, vx)),
+                            _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, vy)));
+    const __m256 hi = apply(op, _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, vx)),
+                            _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, vy)));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), _mm256_packus_epi32(narrow(lo), narrow(hi)));
   }
   static float toFloat(std::uint16_t h) { return bfloat16ToFloat(h); }
   static std::uint16_t fromFloat(float f) { return floatToBfloat16(f); }
 };
 
-template <typename Half, typename VOp, typename Op>
+template <typename Half, typename Op>
 void halfVectorLoop(void* dst, const void* a, const void* b, std::size_t n) {
   auto* d = static_cast<std::uint16_t*>(dst);
   const auto* x = static_cast<const std::uint16_t*>(a);
   const auto* y = static_cast<const std::uint16_t*>(b);
   std::size_t i = 0;
-  for (; i + Half::kBlock <= n; i += Half::kBlock) Half::block(d + i, x + i, y + i, VOp());
   Op op;
+  for (; i + Half::kBlock <= n; i += Half::kBlock) Half::block(d + i, x + i, y + i, op);
   for (; i < n; ++i) d[i] = Half::fromFloat(op(Half::toFloat(x[i]), Half::toFloat(y[i])));
 }
 
 template <typename Half>
 void halfReduce(ReduceOp op, void* dst, const void* a, const void* b, std::size_t n) {
-  switch (op) {
-    case ReduceOp::kSum:
-    case ReduceOp::kAvg:
-      return halfVectorLoop<Half, VSum, Sum>(dst, a, b, n);
-    case ReduceOp::kProd:
-      return halfVectorLoop<Half, VProd, Prod>(dst, a, b, n);
-    case ReduceOp::kMin:
-      return halfVectorLoop<Half, VMin, Min>(dst, a, b, n);
-    case ReduceOp::kMax:
-      return halfVectorLoop<Half, VMax, Max>(dst, a, b, n);
-  }
+  withOp(op, [&](auto o) { halfVectorLoop<Half, decltype(o)>(dst, a, b, n); });
 }
 
 }  // namespace
