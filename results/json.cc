@@ -109,7 +109,7 @@ void ResultText::add(const Measurement& m) {
 
 std::string ResultText::text(const RunInfo& run) const {
   // Keys print sorted, so the empty array comes first: {"measurements": [], "run": ...}.
-  const std::string empty = resultDocument(run, {}).dump(2) + "\n";
+  std::string empty = resultDocument(run, {}).dump(2) + "\n";
   const std::string head = "{\n  \"measurements\": []";
   if (empty.compare(0, head.size(), head) != 0) {
     throw std::logic_error("result document does not start with its measurements");

@@ -6,6 +6,10 @@
 #include <stdexcept>
 #include <string>
 
+#ifdef COLLBENCH_HAVE_AVX2_KERNELS
+#include <cpuid.h>
+#endif
+
 #define COLLBENCH_KERNEL_NS generic
 #include "collectives/reduce/isa.h"
 #include "collectives/reduce/kernels.h"
@@ -21,13 +25,21 @@ void finishAverage(DataType t, void* buf, std::size_t count, int ranks);
 
 namespace {
 
+#ifdef COLLBENCH_HAVE_AVX2_KERNELS
+// CPUID leaf 1, ECX bit 29 (Clang's __builtin_cpu_supports does not know "f16c").
+bool cpuHasF16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+}
+#endif
+
 bool cpuHas(ReduceIsa isa) {
   switch (isa) {
     case ReduceIsa::kGeneric:
       return true;
     case ReduceIsa::kAvx2:
 #ifdef COLLBENCH_HAVE_AVX2_KERNELS
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && cpuHasF16c();
 #else
       return false;
 #endif
