@@ -1,65 +1,100 @@
 #include "collectives/registry.h"
 
-#include <functional>
+#include <algorithm>
 #include <utility>
 
+#include "collectives/allgather/allgather.h"
 #include "collectives/allreduce/allreduce.h"
+#include "collectives/alltoall/alltoall.h"
 #include "collectives/native/mpi.h"
+#include "collectives/p2p/p2p.h"
+#include "collectives/reducescatter/reducescatter.h"
+#include "collectives/rooted/rooted.h"
 #if COLLBENCH_HAVE_GLOO
 #include "collectives/native/gloo.h"
 #endif
 #if COLLBENCH_HAVE_NCCL
 #include "collectives/native/nccl.h"
 #endif
-#include "collectives/p2p/p2p.h"
 
 namespace collbench {
 namespace {
 
-using Factory = std::function<std::unique_ptr<Algorithm>()>;
+struct Registered {
+  std::unique_ptr<Algorithm> algo;
+  bool by_default;
+};
 
-const std::vector<std::pair<std::string, Factory>>& factories() {
-  static const std::vector<std::pair<std::string, Factory>> table = {
-    {"ring", makeRingAllreduce},
-    {"tree", makeTreeAllreduce},
-    {"hier", [] { return makeHierAllreduce(makeRingAllreduce()); }},
-    {"hier-tree", [] { return makeHierAllreduce(makeTreeAllreduce()); }},
-    {"mpi", makeMpiAllreduce},
+// Every algorithm, fresh. Constructors do no work, so this is cheap.
+std::vector<Registered> registered() {
+  std::vector<Registered> all;
+  auto add = [&all](std::unique_ptr<Algorithm> algo, bool by_default) {
+    all.push_back({std::move(algo), by_default});
+  };
+  add(makeRingAllreduce(), true);
+  add(makeTreeAllreduce(), true);
+  add(makeHierAllreduce(makeRingAllreduce()), false);
+  add(makeHierAllreduce(makeTreeAllreduce()), false);
+  add(makeRingAllGather(), true);
+  add(makeRingReduceScatter(), true);
+  add(makeChainBroadcast(), true);
+  add(makeTreeBroadcast(), true);
+  add(makeChainReduce(), true);
+  add(makeTreeReduce(), true);
+  add(makePairwiseAlltoall(), true);
+  add(makeAllAtOnceAlltoall(), true);
+  add(makeRingSendrecv(), true);
+  add(makePingpong(), true);
+  for (auto& algo : makeMpiCollectives()) add(std::move(algo), true);
 #if COLLBENCH_HAVE_GLOO
-    {"gloo-ring", [] { return makeGlooAllreduce(GlooAlgorithm::kRing); }},
-    {"gloo-bcube", [] { return makeGlooAllreduce(GlooAlgorithm::kBcube); }},
+  for (auto& algo : makeGlooCollectives()) add(std::move(algo), false);
 #endif
 #if COLLBENCH_HAVE_NCCL
-    {"nccl", [] { return makeNcclAllreduce(""); }},
-    {"nccl-ring", [] { return makeNcclAllreduce("Ring"); }},
-    {"nccl-tree", [] { return makeNcclAllreduce("Tree"); }},
+  for (auto& algo : makeNcclCollectives()) {
+    const bool by_default = algo->name() == "nccl";
+    add(std::move(algo), by_default);
+  }
 #endif
-    {"pingpong", makePingpong},
-  };
-  return table;
+  return all;
+}
+
+bool handles(const Algorithm& algo, MemoryKind kind) {
+  const auto kinds = algo.memoryKinds();
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
 }  // namespace
 
 std::vector<AlgorithmInfo> listAlgorithms() {
   std::vector<AlgorithmInfo> out;
-  for (const auto& [name, make] : factories()) {
-    auto algo = make();
-    out.push_back({name, algo->collective(), algo->description()});
+  for (const auto& r : registered()) {
+    out.push_back({r.algo->collective(), r.algo->name(), r.algo->description(),
+                   r.algo->library(), r.algo->memoryKinds(), r.by_default});
   }
   return out;
 }
 
-std::unique_ptr<Algorithm> makeAlgorithm(const std::string& name) {
-  for (const auto& [n, make] : factories()) {
-    if (n == name) return make();
+std::unique_ptr<Algorithm> makeAlgorithm(const std::string& collective, const std::string& name) {
+  for (auto& r : registered()) {
+    if (r.algo->collective() == collective && r.algo->name() == name) return std::move(r.algo);
   }
   return nullptr;
 }
 
-std::string algorithmNames() {
+std::vector<std::string> defaultAlgorithms(const std::string& collective, MemoryKind kind) {
+  std::vector<std::string> names;
+  for (const auto& r : registered()) {
+    if (r.algo->collective() == collective && r.by_default && handles(*r.algo, kind))
+      names.push_back(r.algo->name());
+  }
+  return names;
+}
+
+std::string algorithmNames(const std::string& collective) {
   std::string s;
-  for (const auto& entry : factories()) s += (s.empty() ? "" : ", ") + entry.first;
+  for (const auto& r : registered()) {
+    if (r.algo->collective() == collective) s += (s.empty() ? "" : ", ") + r.algo->name();
+  }
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "collectives/api/collective.h"
 #include "collectives/api/communicator.h"
 #include "collectives/registry.h"
 #include "harness/check.h"
@@ -102,9 +103,15 @@ void printList() {
   std::cout << "transports:\n";
   for (const auto& t : listTransports())
     std::cout << "  " << t.name << ": " << t.description << "\n";
-  std::cout << "algorithms:\n";
-  for (const auto& a : listAlgorithms()) {
-    std::cout << "  " << a.name << " (" << a.collective << "): " << a.description << "\n";
+  std::cout << "collectives and their algorithms (* measured by default):\n";
+  for (const auto& c : allCollectives()) {
+    std::cout << "  " << c.name << " (busbw = algbw * " << c.bus_factor_formula
+              << (c.has_root ? "; rooted" : "") << ")\n";
+    for (const auto& a : listAlgorithms()) {
+      if (a.collective != c.name) continue;
+      std::cout << "    " << (a.by_default ? "* " : "  ") << a.name << ": " << a.description
+                << "\n";
+    }
   }
 }
 
@@ -290,15 +297,18 @@ std::string gib(std::uint64_t bytes) {
 // Sizes larger than the memory the host has free fail here, before any traffic, rather than
 // in the kernel's OOM killer halfway through a sweep. Collective over the bootstrap.
 std::string checkMemory(const Options& o, MpiBootstrap& boot) {
-  const std::uint64_t per_rank =
-      ((o.max_bytes + 7) / 8 * 8) * 2 + o.comm.segment_bytes * (o.comm.segments_in_flight + 2);
+  bool workspace = false;
+  for (const auto& p : o.plan) workspace = workspace || makeAlgorithm(p.collective, p.algorithm)->usesWorkspace();
+  const std::uint64_t buffers = workspace ? 3 : 2;
+  const std::uint64_t per_rank = ((o.max_bytes + 7) / 8 * 8) * buffers +
+                                 o.comm.segment_bytes * (2 * o.comm.segments_in_flight + 2);
   const std::uint64_t need = per_rank * static_cast<std::uint64_t>(boot.localSize());
   const std::uint64_t have = availableMemoryBytes();
   std::string mine;
   if (have > 0 && need > have / 10 * 9) {
     mine = "-e/--maxbytes: " + describeSize(o.max_bytes) + " needs " + gib(need) + " on host " +
            boot.hostname() + " (" + std::to_string(boot.localSize()) +
-           " ranks x 2 buffers), but only " + gib(have) + " is available";
+           " ranks x " + std::to_string(buffers) + " buffers), but only " + gib(have) + " is available";
   }
   for (const auto& problem : allgatherStrings(boot, mine)) {
     if (!problem.empty()) return problem;
@@ -346,11 +356,19 @@ void describeDevices(RunInfo& run, const Options& o, MpiBootstrap& boot) {
 }
 
 // --ranks against the launch size, which only MPI knows.
+// --root must be a rank of the smallest stage when a rooted collective is measured.
 std::string checkRankCounts(const Options& o, int world) {
+  std::vector<int> counts;
   try {
-    rankCounts(o.ranks, world);
+    counts = rankCounts(o.ranks, world);
   } catch (const UsageError& e) {
     return e.what();
+  }
+  for (const auto& c : o.collectives) {
+    if (describeCollective(c).has_root && o.root >= counts.front()) {
+      return "-r/--root: " + std::to_string(o.root) + " is not a rank of the " +
+             std::to_string(counts.front()) + "-rank stage (" + c + " needs its root there)";
+    }
   }
   return "";
 }

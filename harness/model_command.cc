@@ -194,7 +194,7 @@ int compare(const std::string& model_path, const std::vector<std::string>& files
   double worst = 0;
   for (const auto& m : readAll(files)) {
     const CostModel* model = findModel(models, m.algorithm);
-    if (!model || m.in_place || m.collective != "allreduce" || m.bytes == 0) continue;
+    if (!model || m.in_place || m.collective != "all_reduce" || m.bytes == 0) continue;
     const double pred = predictMicroseconds(*model, m.ranks, m.hosts, static_cast<double>(m.bytes));
     const double err = (pred - m.time_us.p50) / m.time_us.p50;
     worst = std::max(worst, std::abs(err));

@@ -60,7 +60,8 @@ std::uint64_t sizeFlag(const std::string& flag, const std::string& text) {
 
 struct RawOptions {
   std::string min_bytes = "8", max_bytes = "64M", ops = "sum", dtypes = "float32";
-  std::string algorithms, in_place = "both", segment = "256K", chunk = "512K";
+  std::string collectives = "all_reduce", algorithms, in_place = "both", segment = "256K";
+  std::string chunk = "512K";
   std::string sockbuf = "4M";
   double timeout_s = 300;
   int spin_us = -1;   // auto
@@ -86,10 +87,15 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
                  "Built-in fabric profile giving the link bandwidth: " + fabricNames() +
                      " (see --list-fabrics)");
   app.add_option("--transport", o.transport, "Transport: " + transportNames());
-  app.add_option("--collective", o.collective, "allreduce or pingpong (pairs 0-1, 2-3, ...)");
+  app.add_option("--collective", raw.collectives,
+                 "Collectives, comma list or all (the nccl-tests family): " +
+                     collectiveNameList() + " (pingpong pairs ranks 0-1, 2-3, ...)");
   app.add_option("--algo", raw.algorithms,
-                 "Algorithms, comma list: " + algorithmNames() +
-                     " (default: ring,tree,mpi for allreduce, pingpong for pingpong)");
+                 "Algorithms, comma list, each applied to every --collective that has it "
+                 "(--list shows them; default: ours and MPI, or NCCL with --memory cuda)");
+  app.add_option("-r,--root", o.root, "Root rank of broadcast and reduce");
+  app.add_option("--peers-in-flight", o.comm.peers_in_flight,
+                 "Pairwise alltoall: rounds of exchanges posted at once");
   app.add_option("--in-place", raw.in_place, "yes, no or both");
   app.add_option("--ranks", o.ranks,
                  "Rank counts to sweep, each on the first k launched ranks: all, pow2 "
@@ -133,27 +139,67 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_flag("--list-fabrics", o.show_fabrics, "List the built-in fabric profiles");
 }
 
-void validateAlgorithms(Options& o, const std::string& algo_flag) {
-  const auto names = collectiveNames();
-  if (std::find(names.begin(), names.end(), o.collective) == names.end()) {
-    throw UsageError("--collective: unknown collective '" + o.collective +
-                     "'; available: allreduce, pingpong");
-  }
-  const char* fallback = o.collective == "pingpong" ? "pingpong"
-                         : o.cudaMemory()           ? "ring,tree,nccl"
-                                                    : "ring,tree,mpi";
-  o.algorithms = splitList(algo_flag.empty() ? fallback : algo_flag);
-  if (o.algorithms.empty()) throw UsageError("--algo: empty list");
-  for (const auto& a : o.algorithms) {
-    auto algo = makeAlgorithm(a);
-    if (!algo) {
-      throw UsageError("--algo: unknown algorithm '" + a + "'; available: " + algorithmNames());
+std::vector<std::string> parseCollectives(const std::string& text) {
+  std::vector<std::string> out;
+  if (text == "all") {
+    for (const auto& d : allCollectives()) {
+      if (!d.nccl_tests.empty()) out.push_back(d.name);  // the nccl-tests family
     }
-    if (algo->collective() != o.collective) {
-      throw UsageError("--algo: '" + a + "' measures " + algo->collective() + ", not " +
-                       o.collective + " (--collective)");
+    return out;
+  }
+  for (const auto& name : splitList(text)) {
+    try {
+      out.push_back(describeCollective(name).name);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--collective: ") + e.what() + ", all");
+    }
+    if (std::count(out.begin(), out.end(), out.back()) > 1) {
+      throw UsageError("--collective: " + out.back() + " is given twice");
     }
   }
+  if (out.empty()) throw UsageError("--collective: empty list");
+  return out;
+}
+
+// The algorithms of `collective` named in --algo, or its defaults.
+std::vector<std::string> algorithmsFor(const std::string& collective,
+                                       const std::vector<std::string>& named, MemoryKind kind) {
+  if (named.empty()) return defaultAlgorithms(collective, kind);
+  std::vector<std::string> out;
+  for (const auto& a : named) {
+    if (makeAlgorithm(collective, a)) out.push_back(a);
+  }
+  if (out.empty()) {
+    throw UsageError("--algo: no algorithm given for " + collective +
+                     " (--collective); its algorithms: " + algorithmNames(collective));
+  }
+  return out;
+}
+
+void validateAlgorithms(Options& o, const RawOptions& raw) {
+  o.collectives = parseCollectives(raw.collectives);
+  const std::vector<std::string> named = splitList(raw.algorithms);
+  if (!raw.algorithms.empty() && named.empty()) throw UsageError("--algo: empty list");
+  for (const auto& a : named) {
+    if (std::count(named.begin(), named.end(), a) > 1) {
+      throw UsageError("--algo: " + a + " is given twice");
+    }
+    bool known = false;
+    for (const auto& c : o.collectives) known = known || makeAlgorithm(c, a) != nullptr;
+    if (!known) {
+      std::string available;
+      for (const auto& c : o.collectives) available += "; " + c + ": " + algorithmNames(c);
+      throw UsageError("--algo: unknown algorithm '" + a + "' for --collective " +
+                       raw.collectives + available);
+    }
+  }
+  const MemoryKind kind = o.cudaMemory() ? MemoryKind::kCuda : MemoryKind::kHost;
+  o.plan.clear();
+  for (const auto& c : o.collectives) {
+    for (const auto& a : algorithmsFor(c, named, kind)) o.plan.push_back({c, a});
+  }
+  checkRange("-r/--root", o.root, 0, 1 << 24);
+  checkRange("--peers-in-flight", o.comm.peers_in_flight, 1, 1 << 16);
 }
 
 void validateLibfabric(const Options& o) {
@@ -188,13 +234,17 @@ void validateMemory(const Options& o) {
   if (!o.cudaMemory() && o.transport == "nccl") {
     throw UsageError("--transport nccl: needs --memory cuda (NCCL moves CUDA memory)");
   }
-  for (const auto& a : o.algorithms) {
-    const bool vendor_host = a == "mpi" || a.rfind("gloo", 0) == 0;
-    const bool vendor_gpu = a.rfind("nccl", 0) == 0;
-    if (o.cudaMemory() && vendor_host) {
-      throw UsageError("--algo " + a + ": runs on host memory only; drop it or use --memory host");
-    }
-    if (!o.cudaMemory() && vendor_gpu) throw UsageError("--algo " + a + ": needs --memory cuda");
+}
+
+// Every planned algorithm handles the memory kind of --memory.
+void validateAlgorithmMemory(const Options& o) {
+  const MemoryKind kind = o.cudaMemory() ? MemoryKind::kCuda : MemoryKind::kHost;
+  for (const auto& p : o.plan) {
+    const auto kinds = makeAlgorithm(p.collective, p.algorithm)->memoryKinds();
+    if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) continue;
+    throw UsageError("--algo " + p.algorithm + " (" + p.collective + "): runs on " +
+                     (kind == MemoryKind::kCuda ? "host memory only; drop it or use --memory host"
+                                                : "CUDA memory only; it needs --memory cuda"));
   }
 }
 
@@ -234,9 +284,10 @@ void validate(Options& o, const RawOptions& raw) {
     throw UsageError("--transport: unknown transport '" + o.transport +
                      "'; available: " + transportNames());
   }
-  validateAlgorithms(o, raw.algorithms);
+  validateMemory(o);  // --memory first: it picks the default algorithms
+  validateAlgorithms(o, raw);
+  validateAlgorithmMemory(o);
   validateLibfabric(o);
-  validateMemory(o);
   if (raw.in_place == "yes")
     o.in_place = InPlaceMode::kYes;
   else if (raw.in_place == "no")
@@ -343,9 +394,11 @@ std::map<std::string, std::string> Options::canonical() const {
   m["op"] = join(ops, opName);
   m["datatype"] = join(dtypes, dtypeName);
   m["transport"] = transport;
-  m["algo"] = join(algorithms, [](const std::string& s) { return s; });
+  m["algo"] = join(plan, [](const Planned& p) { return p.collective + ":" + p.algorithm; });
   m["ranks"] = ranks;
-  m["collective"] = collective;
+  m["collective"] = join(collectives, [](const std::string& s) { return s; });
+  m["root"] = std::to_string(root);
+  m["peers_in_flight"] = std::to_string(comm.peers_in_flight);
   m["fi_provider"] = transport_options.libfabric.provider;
   m["progress"] = progress;
   m["memory"] = memory;

@@ -34,8 +34,14 @@ struct Options {
   double link_gbps = 0;  // --link-gbps, 10^9 bit/s per rank; 0 when not given
   std::string fabric;    // --fabric NAME: a built-in profile supplies link_gbps
   std::string transport = "tcp";
-  std::string collective = "allreduce";
-  std::vector<std::string> algorithms{"ring", "tree", "mpi"};
+  // What to measure, in order: (collective, algorithm) pairs from --collective and --algo.
+  struct Planned {
+    std::string collective;  // canonical name (collectives.json)
+    std::string algorithm;
+  };
+  std::vector<std::string> collectives{"all_reduce"};  // canonical names, in --collective order
+  std::vector<Planned> plan;
+  int root = 0;  // -r/--root: the root of broadcast and reduce
   std::string ranks = "all";  // --ranks: all, pow2, or a list of rank counts (see rankCounts)
   InPlaceMode in_place = InPlaceMode::kBoth;
   std::string label;

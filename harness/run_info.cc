@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "collectives/reduce/isa.h"
+#include "collectives/api/collective.h"
 #include "collectives/registry.h"
 #include "harness/build_info.h"
 #include "harness/topology.h"
@@ -68,6 +69,13 @@ std::string reduceKernelsText() {
 
 }  // namespace
 
+// One line per collective: "all_reduce: ring, tree, ...".
+std::string algorithmLines() {
+  std::string out = "collectives and algorithms:\n";
+  for (const auto& c : collectiveNames()) out += "  " + c + ": " + algorithmNames(c) + "\n";
+  return out;
+}
+
 std::string versionText() {
   std::ostringstream out;
   out << "collbench " << COLLBENCH_VERSION << " (git " << COLLBENCH_GIT_REVISION << ", "
@@ -75,7 +83,7 @@ std::string versionText() {
       << "compiler: " << COLLBENCH_COMPILER << "\n"
       << "MPI: " << mpiLibraryVersion() << "\n"
       << "transports: " << transportNames() << "\n"
-      << "algorithms: " << algorithmNames() << "\n"
+      << algorithmLines()
       << "reduction kernels: " << reduceKernelsText() << "\n"
       << "optional dependencies:\n"
       << optionalLine("libfabric", COLLBENCH_HAVE_LIBFABRIC_TEXT, COLLBENCH_LIBFABRIC_VERSION,

@@ -63,12 +63,12 @@ Sweep::Sweep(const Options& options, Bootstrap& boot, Subgroup& group, SweepBuff
       watchdog_(watchdog) {}
 
 std::int64_t Sweep::run() {
-  for (const auto& name : o_.algorithms) {
-    auto algo = makeAlgorithm(name);
-    const auto& coll = describeCollective(algo->collective());
+  for (const auto& planned : o_.plan) {
+    auto algo = makeAlgorithm(planned.collective, planned.algorithm);
+    const auto& coll = describeCollective(planned.collective);
     for (DataType dtype : o_.dtypes) {
       for (ReduceOp op : o_.ops) {
-        runAlgorithm(*algo, dtype, op);
+        runAlgorithm(*algo, coll, dtype, op);
         if (!coll.uses_op) break;  // one pass: the op means nothing here
       }
     }
@@ -76,31 +76,55 @@ std::int64_t Sweep::run() {
   return total_wrong_;
 }
 
-CollArgs Sweep::argsFor(std::uint64_t count, DataType dtype, ReduceOp op, bool in_place) {
-  CollArgs a;
-  a.send = in_place ? buffers_.recv() : buffers_.send();
-  a.recv = buffers_.recv();
-  a.count = count;
-  a.dtype = dtype;
-  a.op = op;
-  return a;
+// The message sizes of the sweep as this collective at this rank count takes them: each
+// requested size rounded down the way nccl-tests rounds it, without repeats.
+std::vector<BufferShape> Sweep::shapes(const CollectiveDescriptor& coll, DataType dtype) {
+  const std::size_t esize = dtypeSize(dtype);
+  std::vector<BufferShape> out;
+  bool rounded = false;
+  for (std::uint64_t bytes : sweepSizes(o_, dtype)) {
+    const BufferShape s = coll.shape(bytes / esize, esize, comm_.size());
+    rounded = rounded || s.bufferCount() * esize != bytes;
+    if (!out.empty() && out.back().bufferCount() == s.bufferCount()) continue;
+    out.push_back(s);
+  }
+  if (rounded && noted_rounding_.insert(coll.name).second) {
+    sink_.note(coll.name + ": sizes are rounded down so that each of the " +
+               std::to_string(comm_.size()) + " ranks' parts is a whole multiple of " +
+               std::to_string(std::max<std::size_t>(coll.align_bytes, esize)) +
+               " bytes, as nccl-tests rounds them; the size column is the size measured");
+  }
+  return out;
 }
 
-void Sweep::runAlgorithm(Algorithm& algo, DataType dtype, ReduceOp op) {
-  const bool want_oop = o_.in_place != InPlaceMode::kYes;
-  const bool want_ip = o_.in_place != InPlaceMode::kNo;
-  for (std::uint64_t bytes : sweepSizes(o_, dtype)) {
-    const std::uint64_t count = bytes / dtypeSize(dtype);
-    if (!algo.supports(comm_, argsFor(count, dtype, op, false))) {
-      sink_.note(algo.name() + " does not support " + describeSize(bytes) + " " + dtypeName(dtype) +
-                 " " + opName(op) + " here; skipped");
+CollArgs Sweep::argsFor(const CollectiveDescriptor& coll, const BufferShape& shape,
+                        DataType dtype, ReduceOp op, bool in_place) {
+  return coll.args(shape, buffers_.send(), buffers_.recv(), in_place, comm_.rank(), dtype, op,
+                   o_.root);
+}
+
+void Sweep::runAlgorithm(Algorithm& algo, const CollectiveDescriptor& coll, DataType dtype,
+                         ReduceOp op) {
+  for (const BufferShape& shape : shapes(coll, dtype)) {
+    const CollArgs oop_args = argsFor(coll, shape, dtype, op, false);
+    const CollArgs ip_args = argsFor(coll, shape, dtype, op, true);
+    const bool oop = o_.in_place != InPlaceMode::kYes && algo.supports(comm_, oop_args);
+    const bool ip = o_.in_place != InPlaceMode::kNo && algo.supports(comm_, ip_args);
+    const std::string what = coll.name + " " + algo.name() + " " +
+                             describeSize(shape.bufferCount() * dtypeSize(dtype)) + " " +
+                             dtypeName(dtype) + " " + opName(op);
+    if (!oop && !ip) {
+      sink_.note(what + ": not supported here; skipped");
       continue;
     }
+    if (o_.in_place == InPlaceMode::kBoth && oop != ip) {
+      sink_.note(what + ": only " + (oop ? "out-of-place" : "in-place") + " is supported");
+    }
     injectFaults();
-    Measurement oop, ip;
-    if (want_oop) oop = measure(algo, argsFor(count, dtype, op, false), false);
-    if (want_ip) ip = measure(algo, argsFor(count, dtype, op, true), true);
-    sink_.add(oop, ip, want_oop, want_ip);
+    Measurement m_oop, m_ip;
+    if (oop) m_oop = measure(algo, coll, shape, oop_args);
+    if (ip) m_ip = measure(algo, coll, shape, ip_args);
+    sink_.add(m_oop, m_ip, oop, ip);
   }
 }
 
@@ -111,32 +135,35 @@ void Sweep::injectFaults() {
   if (comm_.rank() == o_.inject_stall_rank) std::this_thread::sleep_for(std::chrono::hours(1));
 }
 
-Measurement Sweep::measure(Algorithm& algo, const CollArgs& args, bool in_place) {
-  const CollectiveDescriptor& coll = describeCollective(algo.collective());
-  const std::string op = coll.uses_op ? opName(args.op) : "none";
-  std::ostringstream what;
-  what << coll.name << " " << algo.name() << " " << describeSize(args.bytes()) << " "
-       << dtypeName(args.dtype) << " " << op << (in_place ? " in-place" : " out-of-place");
+Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
+                           const BufferShape& shape, const CollArgs& args) {
+  const std::size_t esize = dtypeSize(args.dtype);
   Measurement m;
   m.collective = coll.name;
   m.algorithm = algo.name();
-  // Vendor collectives: the library ("mpi", "gloo"), the algorithm name up to its first '-'.
-  m.transport = algo.usesTransport() ? o_.transport : algo.name().substr(0, algo.name().find('-'));
+  // Vendor collectives record their library ("mpi", "gloo", "nccl") as the transport.
+  m.transport = algo.usesTransport() ? o_.transport : algo.library();
   m.ranks = comm_.size();
   m.hosts = comm_.hostCount();
-  m.bytes = args.bytes();
-  m.count = args.count;
+  m.bytes = shape.bufferCount() * esize;  // nccl-tests' size: the larger buffer
+  m.count = shape.param_count;
   m.dtype = dtypeName(args.dtype);
-  m.op = op;
-  m.in_place = in_place;
+  m.op = coll.uses_op ? opName(args.op) : "none";
+  m.root = coll.has_root ? args.root : -1;
+  m.in_place = args.inPlace();
   m.iterations = o_.iters;
   m.warmup_iterations = o_.warmup;
+  std::ostringstream what;
+  what << coll.name << " " << algo.name() << " " << describeSize(m.bytes) << " " << m.dtype
+       << " " << m.op << (coll.has_root ? " root " + std::to_string(args.root) : "")
+       << (m.in_place ? " in-place" : " out-of-place");
   watchdog_.setTask(what.str());
   sink_.starting(what.str());
-  if (o_.check) checkPass(algo, coll, args, what.str(), m);
+  if (o_.check) checkPass(algo, coll, shape, args, what.str(), m);
   summarizeTimes(timedPass(algo, args, what.str()), coll.time_scale, m);
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
-  m.busbw_gbps = m.algbw_gbps * coll.bus_factor(m.ranks);
+  m.bus_factor = coll.busFactor(m.ranks);
+  m.busbw_gbps = m.algbw_gbps * m.bus_factor;
   m.link_utilization = linkUtilization(m.busbw_gbps, sink_.run().link_gbps);
   return m;
 }
@@ -200,23 +227,23 @@ std::int64_t Sweep::bytesSentOffHost() const {
 }
 
 // One call, checked element by element; it also counts the bytes each rank sent off its host.
-void Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const CollArgs& args,
-                      const std::string& what, Measurement& m) {
+void Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const BufferShape& shape,
+                      const CollArgs& args, const std::string& what, Measurement& m) {
   const int rank = comm_.rank(), n = comm_.size();
-  const void* input = args.inPlace() ? args.recv : args.send;
-  coll.fill(args, rank, n, o_.seed, buffers_.hostView(input));
-  buffers_.toDevice(input, args.bytes());
-  if (!args.inPlace()) {  // no stale answers
-    std::memset(buffers_.hostView(args.recv), 0xA5, args.bytes());
-    buffers_.toDevice(args.recv, args.bytes());
-  }
+  const std::size_t buffer_bytes = shape.bufferCount() * dtypeSize(args.dtype);
+  // No stale answers: the whole receive buffer is garbage before the input is written (in
+  // place, the input lies inside it).
+  std::memset(buffers_.hostView(buffers_.recv()), 0xA5, buffer_bytes);
+  coll.fill(args, rank, n, o_.seed, buffers_.hostView(args.send));
+  buffers_.toDevice(buffers_.recv(), buffer_bytes);
+  if (!args.inPlace()) buffers_.toDevice(buffers_.send(), buffer_bytes);
   step(what, "barrier before the correctness pass", [&] { comm_.barrier(); });
   group_.transport().resetSentBytes();
   step(what, "correctness pass", [&] { algo.run(comm_, args); });
-  buffers_.toHost(args.recv, args.bytes());
+  buffers_.toHost(args.recv, args.recvBytes());
   std::byte* result = buffers_.hostView(args.recv);
-  if (rank == o_.inject_wrong_rank && args.count > 0) {
-    storeElement(args.dtype, result, args.count / 2, 99);
+  if (rank == o_.inject_wrong_rank && args.recv_count > 0) {
+    storeElement(args.dtype, result, args.recv_count / 2, 251);  // no input holds 251
   }
   CheckResult res = coll.check(args, rank, n, o_.seed, result);
   WrongReport mine{static_cast<std::int64_t>(res.wrong), res.first_wrong, res.got, res.expected,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -66,11 +67,14 @@ class Sweep {
   std::int64_t run();
 
  private:
-  void runAlgorithm(Algorithm& algo, DataType dtype, ReduceOp op);
-  Measurement measure(Algorithm& algo, const CollArgs& args, bool in_place);
+  void runAlgorithm(Algorithm& algo, const CollectiveDescriptor& coll, DataType dtype,
+                    ReduceOp op);
+  std::vector<BufferShape> shapes(const CollectiveDescriptor& coll, DataType dtype);
+  Measurement measure(Algorithm& algo, const CollectiveDescriptor& coll, const BufferShape& shape,
+                      const CollArgs& args);
   // Fills m.wrong and m.inter_host_bytes.
-  void checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const CollArgs& args,
-                 const std::string& what, Measurement& m);
+  void checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const BufferShape& shape,
+                 const CollArgs& args, const std::string& what, Measurement& m);
   std::int64_t bytesSentOffHost() const;
   // Every rank's time of every timed iteration, rank-major.
   std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what);
@@ -80,7 +84,8 @@ class Sweep {
   // Runs one blocking step under the watchdog, adding `what` and `phase` to any failure.
   template <typename Fn>
   void step(const std::string& what, const char* phase, Fn fn);
-  CollArgs argsFor(std::uint64_t count, DataType dtype, ReduceOp op, bool in_place);
+  CollArgs argsFor(const CollectiveDescriptor& coll, const BufferShape& shape, DataType dtype,
+                   ReduceOp op, bool in_place);
 
   void injectFaults();
 
@@ -93,6 +98,7 @@ class Sweep {
   Watchdog& watchdog_;
   std::int64_t total_wrong_ = 0;
   int sizes_started_ = 0;
+  std::set<std::string> noted_rounding_;  // collectives whose rounding was noted
 };
 
 std::string describeSize(std::uint64_t bytes);  // "1 MiB", "8 B"

@@ -42,7 +42,8 @@ void ConsoleReporter::header(const RunInfo& run) {
         run.link_gbps, run.link_source.c_str());
   }
   out_ << "# time = mean of per-iteration times (max over ranks; pingpong: half the round trip);"
-          " GB/s = 10^9 bytes/s;\n# busbw = algbw * 2(n-1)/n for allreduce, = algbw for pingpong\n";
+          " GB/s = 10^9 bytes/s;\n# busbw = algbw * the collective's factor (nccl-tests'), shown "
+          "above each collective's rows\n";
   out_ << format("#%-9s %-9s %12s %12s %8s %6s   %-33s   %-33s\n", "", "", "", "", "", "",
                  "           out-of-place", "             in-place");
   out_ << format("#%-9s %-9s %12s %12s %8s %6s  %9s %7s %7s %6s  %9s %7s %7s %6s\n", "algo",
@@ -57,6 +58,14 @@ void ConsoleReporter::header(const RunInfo& run) {
 void ConsoleReporter::row(const Measurement* oop, const Measurement* ip) {
   const Measurement* any = oop ? oop : ip;
   if (!any) return;
+  const std::string section = any->collective + " " + std::to_string(any->ranks) + " " +
+                              std::to_string(any->root);
+  if (section != section_) {
+    section_ = section;
+    out_ << format("# %s, %d ranks%s: busbw = algbw * %g\n", any->collective.c_str(), any->ranks,
+                   any->root >= 0 ? (", root " + std::to_string(any->root)).c_str() : "",
+                   any->bus_factor);
+  }
   out_ << format(" %-9s %-9s %12llu %12llu %8s %6s", any->algorithm.c_str(), any->transport.c_str(),
                  static_cast<unsigned long long>(any->bytes),
                  static_cast<unsigned long long>(any->count), any->dtype.c_str(), any->op.c_str())

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 
 #include "results/measurement.h"
 
@@ -19,6 +20,7 @@ class ConsoleReporter {
 
  private:
   std::ostream& out_;
+  std::string section_;  // collective, ranks and root of the rows printed last
   double busbw_sum_ = 0;
   int busbw_rows_ = 0;
 };

@@ -58,12 +58,14 @@ nlohmann::json toJson(const Measurement& m) {
       {"count", m.count},
       {"dtype", m.dtype},
       {"op", m.op},
+      {"root", m.root < 0 ? nlohmann::json(nullptr) : nlohmann::json(m.root)},
       {"in_place", m.in_place},
       {"iterations", m.iterations},
       {"warmup_iterations", m.warmup_iterations},
       {"time_us", toJson(m.time_us)},
       {"algbw_gbps", m.algbw_gbps},
       {"busbw_gbps", m.busbw_gbps},
+      {"bus_factor", m.bus_factor},
       {"link_utilization", orNull(m.link_utilization, m.link_utilization >= 0)},
       {"skew", toJson(m.skew)},
   };
@@ -230,6 +232,14 @@ Measurement readMeasurement(const Field& f) {
   m.time_us = readStats(f["time_us"]);
   m.algbw_gbps = f["algbw_gbps"].number(0);
   m.busbw_gbps = f["busbw_gbps"].number(0);
+  // Schema 3 records the factor; older files imply it by their two bandwidths.
+  if (f.has("bus_factor")) {
+    m.bus_factor = f["bus_factor"].number(0);
+  } else if (m.algbw_gbps > 0) {
+    m.bus_factor = m.busbw_gbps / m.algbw_gbps;
+  }
+  if (f.has("root") && !f["root"].isNull()) m.root = static_cast<int>(f["root"].integer(0));
+  if (m.collective == "allreduce") m.collective = "all_reduce";  // schema 1 and 2
   m.wrong = f["wrong"].isNull() ? -1 : f["wrong"].integer();
   if (f.has("link_utilization")) m.link_utilization = f["link_utilization"].numberOr(-1);
   if (f.has("hosts")) m.hosts = static_cast<int>(f["hosts"].integer(1));

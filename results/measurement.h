@@ -9,7 +9,7 @@
 
 namespace collbench {
 
-constexpr int kResultSchemaVersion = 2;  // 2: topology, skew, link utilisation, status
+constexpr int kResultSchemaVersion = 3;  // 3: every collective, root, bus_factor; 2: topology, skew, link utilisation, status
 
 struct TimeStats {
   double min = 0, mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
@@ -30,7 +30,7 @@ struct RankSkew {
 };
 
 struct Measurement {
-  std::string collective = "allreduce";
+  std::string collective = "all_reduce";  // a name from collectives/api/collectives.json
   std::string algorithm;
   std::string transport;
   int ranks = 0;
@@ -39,12 +39,14 @@ struct Measurement {
   std::uint64_t count = 0;
   std::string dtype;
   std::string op;
+  int root = -1;  // broadcast and reduce: the root; -1 for collectives without one
   bool in_place = false;
   int iterations = 0;
   int warmup_iterations = 0;
   TimeStats time_us;      // per iteration, the maximum over ranks
   double algbw_gbps = 0;  // 10^9 bytes per second, from the mean time
-  double busbw_gbps = 0;
+  double busbw_gbps = 0;  // algbw * bus_factor
+  double bus_factor = 0;  // the collective's nccl-tests factor at these ranks, as applied
   std::int64_t wrong = -1;  // elements wrong over all ranks; -1 when not checked
   RankSkew skew;
   double link_utilization = -1;  // busbw / nominal link bandwidth; -1 when the link is unknown

@@ -21,12 +21,17 @@ ALLOWED = {
     "collectives/api": ["transports/api"],
     "collectives/patterns": [],
     "collectives/reduce": ["collectives/api"],
-    "collectives/allreduce": ["collectives/api", "collectives/patterns", "collectives/reduce",
-                              "transports/api"],
+    "collectives/common": ["collectives/api", "collectives/patterns", "collectives/reduce",
+                           "transports/api"],
+    **{f"collectives/{folder}": ["collectives/api", "collectives/common", "collectives/patterns",
+                                 "collectives/reduce", "transports/api"]
+       for folder in ("allreduce", "allgather", "reducescatter", "rooted", "alltoall")},
     "collectives/p2p": ["collectives/api", "collectives/reduce", "transports/api"],
     "collectives/native": ["collectives/api", "collectives/reduce", "transports/api"],
-    "collectives/registry": ["collectives/api", "collectives/allreduce", "collectives/native",
-                             "collectives/p2p", "transports/api"],
+    "collectives/registry": ["collectives/api", "collectives/allreduce", "collectives/allgather",
+                             "collectives/reducescatter", "collectives/rooted",
+                             "collectives/alltoall", "collectives/native", "collectives/p2p",
+                             "transports/api"],
     "results": [],
     "harness": None,  # sees everything
 }

@@ -30,7 +30,8 @@ CollArgs pieceOf(const CollArgs& args, Range r) {
   auto* base = static_cast<std::byte*>(args.recv) + r.begin * dtypeSize(args.dtype);
   a.send = base;
   a.recv = base;
-  a.count = r.size();
+  a.send_count = a.recv_count = r.size();
+  a.in_place = true;
   return a;
 }
 
@@ -38,6 +39,7 @@ class HierAllreduce : public Algorithm {
  public:
   explicit HierAllreduce(std::unique_ptr<Algorithm> across) : across_(std::move(across)) {}
   std::string name() const override { return across_->name() == "ring" ? "hier" : "hier-tree"; }
+  std::string collective() const override { return "all_reduce"; }
   std::string description() const override {
     return "ring reduce-scatter inside each host, " + across_->name() +
            " all-reduce across hosts, ring all-gather inside each host";
@@ -53,7 +55,7 @@ class HierAllreduce : public Algorithm {
     if (hosts.size() > 1) acrossHosts(comm, sum, hosts);
     ringAllGather(local.comm(), sum);
     if (args.op == ReduceOp::kAvg) {
-      memoryOps(comm).finishAverage(args.dtype, args.recv, args.count, comm.size());
+      memoryOps(comm).finishAverage(args.dtype, args.recv, args.recv_count, comm.size());
     }
   }
 
@@ -69,7 +71,7 @@ class HierAllreduce : public Algorithm {
 
   void acrossHosts(Communicator& comm, const CollArgs& sum,
                    const std::vector<std::vector<int>>& hosts) {
-    for (const HierPiece& piece : hierPieces(sum.count, hosts)) {
+    for (const HierPiece& piece : hierPieces(sum.recv_count, hosts)) {
       if (std::find(piece.owners.begin(), piece.owners.end(), comm.rank()) == piece.owners.end())
         continue;
       Subgroup across(comm, piece.owners, SubgroupTags::kNested);

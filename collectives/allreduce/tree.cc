@@ -42,13 +42,13 @@ class TreeRun {
         esize_(dtypeSize(args.dtype)),
         seg_(std::max<std::size_t>(1, comm.options().segment_bytes / esize_)),
         slots_(static_cast<std::size_t>(std::max(1, comm.options().segments_in_flight))),
-        in_(comm.buffer(args.send, args.bytes())),
-        out_(comm.buffer(args.recv, args.bytes())),
+        in_(comm.buffer(args.send, args.recvBytes())),
+        out_(comm.buffer(args.recv, args.recvBytes())),
         scratch_(comm.scratch(std::size_t{kTrees} * kMaxChildren * slots_ * seg_ * esize_)),
         tag_(comm.nextTagBase()) {
     for (int t = 0; t < kTrees; ++t) {
       node_[t] = doubleBinaryTree(comm.rank(), n_, t);
-      half_[t] = evenChunk(args.count, kTrees, t);
+      half_[t] = evenChunk(args.recv_count, kTrees, t);
       chunks_ = std::max(chunks_, segmentCount(half_[t].size(), seg_));
       up_sends_[t].resize(segmentCount(half_[t].size(), seg_));
     }
@@ -79,7 +79,7 @@ class TreeRun {
       const Range r = chunk(t, posted_[t]);
       for (std::size_t c = 0; c < node_[t].children.size(); ++c) {
         if (r.empty()) continue;
-        child_recvs_[t][c].push_back(tr_.postRecv(node_[t].children[c], tag_ | (kUpChannel + t),
+        child_recvs_[t][c].push_back(tr_.postRecv(node_[t].children[c], withChannel(tag_, kUpChannel + t),
                                                   scratch_, slotOffset(t, c, posted_[t]),
                                                   bytesOf(r)));
       }
@@ -108,7 +108,7 @@ class TreeRun {
       partial = &out_;
     }
     if (node.parent >= 0) {
-      up_sends_[t][k] = tr_.postSend(node.parent, tag_ | (kUpChannel + t), partial->region,
+      up_sends_[t][k] = tr_.postSend(node.parent, withChannel(tag_, kUpChannel + t), partial->region,
                                      partial->base + r.begin * esize_, bytesOf(r));
       return;
     }
@@ -127,13 +127,13 @@ class TreeRun {
     if (node.parent >= 0) {
       // The result overwrites out_, which the up-send of this chunk may still be reading.
       tr_.wait(up_sends_[t][k], comm_.deadline());
-      Request down = tr_.postRecv(node.parent, tag_ | (kDownChannel + t), out_.region,
+      Request down = tr_.postRecv(node.parent, withChannel(tag_, kDownChannel + t), out_.region,
                                   out_.base + r.begin * esize_, bytesOf(r));
       waitAt([&] { tr_.wait(down, comm_.deadline()); },
              [&] { return where(t, "broadcast from parent rank", node.parent, k); });
     }
     for (int child : node.children) {
-      down_sends_.push_back(tr_.postSend(child, tag_ | (kDownChannel + t), out_.region,
+      down_sends_.push_back(tr_.postSend(child, withChannel(tag_, kDownChannel + t), out_.region,
                                          out_.base + r.begin * esize_, bytesOf(r)));
     }
   }
@@ -161,6 +161,7 @@ class TreeRun {
 class TreeAllreduce : public Algorithm {
  public:
   std::string name() const override { return "tree"; }
+  std::string collective() const override { return "all_reduce"; }
   std::string description() const override {
     return "double binary tree (NCCL-style): reduce up and broadcast down two complementary "
            "trees, one half of the buffer each, pipelined in segments; latency ~ log2(n)";

@@ -1,27 +1,44 @@
 // What an algorithm is given and what it must do. An algorithm is written once against
 // Communicator (and so against the Transport interface) and runs unchanged on every transport.
+// See docs/ARCHITECTURE.md for how to add one.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "collectives/api/communicator.h"
 #include "collectives/api/types.h"
 
 namespace collbench {
 
-// Arguments of one all-reduce call. In-place when send == recv. Buffers are host memory owned
-// by the caller, count elements of dtype each.
+// Arguments of one collective call, shaped by the collective's descriptor (collective.h):
+// send holds send_count elements and recv room for recv_count, both of dtype, in memory owned
+// by the caller. In place, send lies inside the recv buffer at the collective's in-place
+// offset (all-reduce: send == recv; all-gather: recv + rank * send_count; reduce-scatter:
+// send is the whole buffer and recv its rank-th part). `root` matters to rooted collectives
+// (broadcast, reduce) only.
 struct CollArgs {
   const void* send = nullptr;
   void* recv = nullptr;
-  std::size_t count = 0;
+  std::size_t send_count = 0;
+  std::size_t recv_count = 0;
   DataType dtype = DataType::kFloat32;
   ReduceOp op = ReduceOp::kSum;
+  int root = 0;
+  bool in_place = false;
 
-  bool inPlace() const { return send == recv; }
-  std::size_t bytes() const { return count * dtypeSize(dtype); }
+  bool inPlace() const { return in_place; }
+  std::size_t sendBytes() const { return send_count * dtypeSize(dtype); }
+  std::size_t recvBytes() const { return recv_count * dtypeSize(dtype); }
 };
+
+// Arguments with send and recv of `count` elements each (all-reduce, broadcast, reduce,
+// sendrecv, pingpong); in place when send == recv.
+inline CollArgs sameShapeArgs(const void* send, void* recv, std::size_t count, DataType dtype,
+                              ReduceOp op = ReduceOp::kSum, int root = 0) {
+  return CollArgs{send, recv, count, count, dtype, op, root, send == recv};
+}
 
 class Algorithm {
  public:
@@ -29,14 +46,23 @@ class Algorithm {
   virtual std::string name() const = 0;
   virtual std::string description() const = 0;
   // The collective it implements, a name known to describeCollective().
-  virtual std::string collective() const { return "allreduce"; }
-  // Whether it moves its data over the communicator's transport (ours), rather than over a
-  // vendor library's own (MPI, Gloo, NCCL's collectives).
-  virtual bool usesTransport() const { return true; }
+  virtual std::string collective() const = 0;
+  // Whose code moves the data: "" for ours (over the communicator's transport), else the
+  // vendor library's name ("mpi", "gloo", "nccl"), which is also what the result file
+  // records as the transport of its measurements.
+  virtual std::string library() const { return ""; }
+  bool usesTransport() const { return library().empty(); }
+  // The memory kinds its buffers may live in.
+  virtual std::vector<MemoryKind> memoryKinds() const {
+    return {MemoryKind::kHost, MemoryKind::kCuda};
+  }
+  // Whether run() uses the communicator's workspace() (up to one buffer's worth of memory
+  // beside the two message buffers), for the memory check before the run.
+  virtual bool usesWorkspace() const { return false; }
   // Whether run() can handle these arguments on this communicator.
   virtual bool supports(const Communicator& comm, const CollArgs& args) const = 0;
-  // Collective: every rank of comm calls it with the same count, dtype and op. Blocks until
-  // this rank's result is in args.recv. Throws TransportError subclasses on failure.
+  // Collective: every rank of comm calls it with the same counts, dtype, op and root. Blocks
+  // until this rank's result is in args.recv. Throws TransportError subclasses on failure.
   virtual void run(Communicator& comm, const CollArgs& args) = 0;
 };
 

@@ -37,27 +37,27 @@ void Communicator::releaseRegions() {
   regions_.clear();
 }
 
-MemoryRegion& Communicator::scratch(std::size_t bytes) {
-  if (parent_) return parent_->scratch(bytes);
-  if (!scratch_region_ || scratch_bytes_ < bytes) {
-    scratch_region_.reset();
-    scratch_bytes_ = std::max<std::size_t>(bytes, 1);
+MemoryRegion& Communicator::area(int which, std::size_t bytes) {
+  if (parent_) return parent_->area(which, bytes);
+  Area& a = areas_[which];
+  if (!a.region || a.bytes < bytes) {
+    a.region.reset();
+    a.bytes = std::max<std::size_t>(bytes, 1);
     if (options_.memory) {
-      scratch_memory_ = options_.memory->allocate(scratch_bytes_);
+      a.memory = options_.memory->allocate(a.bytes);
     } else {
-      scratch_memory_ = std::shared_ptr<std::byte>(new std::byte[scratch_bytes_](),
-                                                   std::default_delete<std::byte[]>());
+      a.memory = std::shared_ptr<std::byte>(new std::byte[a.bytes](),
+                                            std::default_delete<std::byte[]>());
     }
-    scratch_region_ =
-        transport_.registerMemory(scratch_memory_.get(), scratch_bytes_, memoryKind());
+    a.region = transport_.registerMemory(a.memory.get(), a.bytes, memoryKind());
   }
-  return *scratch_region_;
+  return *a.region;
 }
 
 void Communicator::barrier() {
   const int n = size(), me = rank();
   if (n == 1) return;
-  const Tag tag = nextTagBase() | 0xFFFF;
+  const Tag tag = withChannel(nextTagBase(), TagLayout::kBarrierChannel);
   MemoryRegion& token = scratch(1);
   for (int distance = 1; distance < n; distance <<= 1) {
     Request reqs[2] = {

@@ -12,6 +12,7 @@
 #include "collectives/api/memory_ops.h"
 #include "transports/api/errors.h"
 #include "transports/api/subgroup.h"
+#include "transports/api/tag.h"
 #include "transports/api/transport.h"
 
 namespace collbench {
@@ -32,6 +33,7 @@ struct CommOptions {
   // The memory the buffers of every call live in, and how to copy and reduce it; null means
   // host memory and the CPU kernels. Not owned; outlives the communicator.
   const MemoryOps* memory = nullptr;
+  int peers_in_flight = 1;  // pairwise alltoall: rounds of exchanges posted at once
 };
 
 class Communicator {
@@ -60,8 +62,11 @@ class Communicator {
   void releaseRegions();
 
   // Registered scratch space of at least `bytes` bytes, kept between calls (the parent's, for
-  // a subgroup: one collective at a time uses it).
-  MemoryRegion& scratch(std::size_t bytes);
+  // a subgroup: one collective at a time uses it). For receive slots and small staging.
+  MemoryRegion& scratch(std::size_t bytes) { return area(0, bytes); }
+  // A second registered area, apart from scratch(), for a whole buffer's worth of work (the
+  // partial sums of an out-of-place reduce-scatter, a copy of an in-place alltoall's input).
+  MemoryRegion& workspace(std::size_t bytes) { return area(1, bytes); }
 
   // The host of each rank, as small integers (equal means same host); empty means one host.
   const std::vector<int>& hosts() const { return hosts_; }
@@ -76,12 +81,15 @@ class Communicator {
   // Calls made so far (nextTagBase() and barrier() count).
   std::uint64_t calls() const { return call_seq_; }
 
-  // A fresh tag base for one collective call; every rank must make the same calls in the
-  // same order. The low 16 bits are free for the algorithm's channels. Calling it tells the
-  // transport that the tags of earlier calls are done with.
+  // A fresh tag base for one collective call (transports/api/tag.h); every rank must make the
+  // same calls in the same order. Add channels with withChannel(). Calling it tells the
+  // transport that the tags of earlier calls are done with. Throws std::overflow_error past
+  // the call field's 2^23 calls.
   Tag nextTagBase() {
-    transport_.releaseTagsBelow((call_seq_ + 1) << 16);
-    return (++call_seq_) << 16;
+    const Tag base = callTag(call_seq_ + 1);
+    transport_.releaseTagsBelow(base);
+    ++call_seq_;
+    return base;
   }
 
   Deadline deadline() const { return Clock::now() + options_.timeout; }
@@ -99,9 +107,13 @@ class Communicator {
   std::vector<int> hosts_;
   std::vector<int> root_ranks_;  // empty: 0 .. size-1
   std::vector<std::unique_ptr<MemoryRegion>> regions_;
-  std::shared_ptr<std::byte> scratch_memory_;
-  std::size_t scratch_bytes_ = 0;
-  std::unique_ptr<MemoryRegion> scratch_region_;
+  struct Area {
+    std::shared_ptr<std::byte> memory;
+    std::size_t bytes = 0;
+    std::unique_ptr<MemoryRegion> region;
+  };
+  MemoryRegion& area(int which, std::size_t bytes);
+  Area areas_[2];
   std::uint64_t call_seq_ = 0;
 };
 

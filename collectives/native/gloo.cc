@@ -1,6 +1,10 @@
 #include "collectives/native/gloo.h"
 
+#include <gloo/allgather.h>
 #include <gloo/allreduce.h>
+#include <gloo/alltoall.h>
+#include <gloo/broadcast.h>
+#include <gloo/reduce.h>
 #include <gloo/rendezvous/context.h>
 #include <gloo/rendezvous/store.h>
 #include <gloo/transport/tcp/device.h>
@@ -12,6 +16,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "collectives/native/mpi.h"
@@ -86,58 +91,118 @@ std::shared_ptr<gloo::transport::Device> makeDevice() {
 
 // Gloo needs only the element size (it cuts segments on element boundaries); the reduce
 // function knows the type. T is an unsigned integer of that size.
-template <typename T>
-void setBuffersAs(gloo::AllreduceOptions& opts, const CollArgs& args) {
-  if (!args.inPlace()) opts.setInput(static_cast<T*>(const_cast<void*>(args.send)), args.count);
-  opts.setOutput(static_cast<T*>(args.recv), args.count);
+template <typename Options, typename T>
+void setBuffersAs(Options& opts, const CollArgs& args, bool input) {
+  if (input) opts.setInput(static_cast<T*>(const_cast<void*>(args.send)), args.send_count);
+  opts.setOutput(static_cast<T*>(args.recv), args.recv_count);
 }
 
-void setBuffers(gloo::AllreduceOptions& opts, const CollArgs& args) {
+// Sets the output, and the input unless `input` is false (Gloo's in-place form).
+template <typename Options>
+void setBuffers(Options& opts, const CollArgs& args, bool input) {
   switch (dtypeSize(args.dtype)) {
     case 1:
-      return setBuffersAs<std::uint8_t>(opts, args);
+      return setBuffersAs<Options, std::uint8_t>(opts, args, input);
     case 2:
-      return setBuffersAs<std::uint16_t>(opts, args);
+      return setBuffersAs<Options, std::uint16_t>(opts, args, input);
     case 4:
-      return setBuffersAs<std::uint32_t>(opts, args);
+      return setBuffersAs<Options, std::uint32_t>(opts, args, input);
     default:
-      return setBuffersAs<std::uint64_t>(opts, args);
+      return setBuffersAs<Options, std::uint64_t>(opts, args, input);
   }
 }
 
-class GlooAllreduce : public Algorithm {
- public:
-  explicit GlooAllreduce(GlooAlgorithm which) : which_(which) {}
+template <typename Options>
+void setReduction(Options& opts, const CollArgs& args) {
+  opts.setReduceFunction(
+      [dtype = args.dtype, op = args.op](void* d, const void* a, const void* b, size_t n) {
+        reduce(dtype, op, d, a, b, n);  // n elements
+      });
+}
 
-  std::string name() const override {
-    return which_ == GlooAlgorithm::kRing ? "gloo-ring" : "gloo-bcube";
-  }
+struct GlooCall {
+  std::shared_ptr<gloo::Context>& context;
+  const CollArgs& args;
+  std::uint32_t tag;
+};
+
+void glooRingAllreduce(const GlooCall& c, gloo::AllreduceOptions::Algorithm algorithm) {
+  gloo::AllreduceOptions opts(c.context);
+  opts.setAlgorithm(algorithm);
+  setBuffers(opts, c.args, !c.args.inPlace());
+  setReduction(opts, c.args);
+  opts.setTag(c.tag);
+  gloo::allreduce(opts);
+}
+
+void glooAllreduceRing(const GlooCall& c) {
+  glooRingAllreduce(c, gloo::AllreduceOptions::Algorithm::RING);
+}
+void glooAllreduceBcube(const GlooCall& c) {
+  glooRingAllreduce(c, gloo::AllreduceOptions::Algorithm::BCUBE);
+}
+
+void glooAllgather(const GlooCall& c) {
+  gloo::AllgatherOptions opts(c.context);
+  setBuffers(opts, c.args, !c.args.inPlace());
+  opts.setTag(c.tag);
+  gloo::allgather(opts);
+}
+
+void glooBroadcast(const GlooCall& c) {
+  gloo::BroadcastOptions opts(c.context);
+  setBuffers(opts, c.args, c.context->rank == c.args.root && !c.args.inPlace());
+  opts.setRoot(c.args.root);
+  opts.setTag(c.tag);
+  gloo::broadcast(opts);
+}
+
+void glooReduce(const GlooCall& c) {
+  gloo::ReduceOptions opts(c.context);
+  setBuffers(opts, c.args, !c.args.inPlace());
+  setReduction(opts, c.args);
+  opts.setRoot(c.args.root);
+  opts.setTag(c.tag);
+  gloo::reduce(opts);
+}
+
+void glooAlltoall(const GlooCall& c) {
+  gloo::AlltoallOptions opts(c.context);
+  setBuffers(opts, c.args, true);
+  opts.setTag(c.tag);
+  gloo::alltoall(opts);
+}
+
+using GlooFn = void (*)(const GlooCall& call);
+
+class GlooCollective : public Algorithm {
+ public:
+  GlooCollective(std::string collective, std::string name, std::string what, GlooFn fn)
+      : collective_(std::move(collective)), name_(std::move(name)), what_(std::move(what)),
+        fn_(fn) {}
+
+  std::string name() const override { return name_; }
+  std::string collective() const override { return collective_; }
   std::string description() const override {
-    return which_ == GlooAlgorithm::kRing
-               ? "Gloo's ring all-reduce over Gloo's TCP transport (baseline)"
-               : "Gloo's bcube all-reduce over Gloo's TCP transport (baseline)";
+    return "Gloo's " + what_ + " over Gloo's TCP transport (baseline)";
   }
-  bool usesTransport() const override { return false; }
-  bool supports(const Communicator& comm, const CollArgs&) const override {
+  std::string library() const override { return "gloo"; }
+  std::vector<MemoryKind> memoryKinds() const override { return {MemoryKind::kHost}; }
+  bool supports(const Communicator& comm, const CollArgs& args) const override {
     int initialized = 0, world = 0;
     MPI_Initialized(&initialized);
     if (!initialized || comm.memoryKind() != MemoryKind::kHost) return false;
     MPI_Comm_size(MPI_COMM_WORLD, &world);
-    return comm.size() <= world;
+    // Gloo's alltoall has no in-place form.
+    return comm.size() <= world && !(fn_ == glooAlltoall && args.inPlace());
   }
   void run(Communicator& comm, const CollArgs& args) override {
     if (!context_) connect(comm);
-    gloo::AllreduceOptions opts(context_);
-    opts.setAlgorithm(which_ == GlooAlgorithm::kRing ? gloo::AllreduceOptions::Algorithm::RING
-                                                     : gloo::AllreduceOptions::Algorithm::BCUBE);
-    setBuffers(opts, args);
-    opts.setReduceFunction(
-        [dtype = args.dtype, op = args.op](void* d, const void* a, const void* b, size_t n) {
-          reduce(dtype, op, d, a, b, n);  // n elements
-        });
-    opts.setTag(tag_++);
-    gloo::allreduce(opts);
-    if (args.op == ReduceOp::kAvg) finishAverage(args.dtype, args.recv, args.count, comm.size());
+    fn_(GlooCall{context_, args, tag_++});
+    const bool has_result = collective_ != "reduce" || comm.rank() == args.root;
+    if (args.op == ReduceOp::kAvg && has_result) {
+      finishAverage(args.dtype, args.recv, args.recv_count, comm.size());
+    }
   }
 
  private:
@@ -150,15 +215,28 @@ class GlooAllreduce : public Algorithm {
     context_ = ctx;
   }
 
-  GlooAlgorithm which_;
+  std::string collective_, name_, what_;
+  GlooFn fn_;
   std::shared_ptr<gloo::Context> context_;
   std::uint32_t tag_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<Algorithm> makeGlooAllreduce(GlooAlgorithm which) {
-  return std::make_unique<GlooAllreduce>(which);
+std::vector<std::unique_ptr<Algorithm>> makeGlooCollectives() {
+  static const std::tuple<const char*, const char*, const char*, GlooFn> calls[] = {
+      {"all_reduce", "gloo-ring", "ring all-reduce", glooAllreduceRing},
+      {"all_reduce", "gloo-bcube", "bcube all-reduce", glooAllreduceBcube},
+      {"all_gather", "gloo", "allgather", glooAllgather},
+      {"broadcast", "gloo", "broadcast", glooBroadcast},
+      {"reduce", "gloo", "reduce", glooReduce},
+      {"alltoall", "gloo", "alltoall", glooAlltoall},
+  };
+  std::vector<std::unique_ptr<Algorithm>> out;
+  for (const auto& [collective, name, what, fn] : calls) {
+    out.push_back(std::make_unique<GlooCollective>(collective, name, what, fn));
+  }
+  return out;
 }
 
 }  // namespace collbench

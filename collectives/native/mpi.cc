@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
+#include <tuple>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -67,32 +69,111 @@ MPI_Op mpiOp(DataType t, ReduceOp op) {
   return MPI_OP_NULL;
 }
 
-class MpiAllreduce : public Algorithm {
- public:
-  std::string name() const override { return "mpi"; }
-  std::string description() const override {
-    return "MPI_Allreduce of the MPI library the harness runs on (vendor baseline)";
+int count(std::size_t n) { return static_cast<int>(n); }
+const void* sendOrInPlace(const CollArgs& a) { return a.inPlace() ? MPI_IN_PLACE : a.send; }
+std::size_t blockOf(const CollArgs& a, MPI_Comm comm) {
+  int n = 1;
+  MPI_Comm_size(comm, &n);
+  return a.send_count / static_cast<std::size_t>(n);
+}
+int rankIn(MPI_Comm comm) {
+  int r = 0;
+  MPI_Comm_rank(comm, &r);
+  return r;
+}
+
+// One call of each collective, nccl-tests' buffer layout on MPI's calls. Averages are sums
+// here and divided afterwards, as our algorithms do.
+int mpiAllreduce(const CollArgs& a, MPI_Comm c) {
+  return MPI_Allreduce(sendOrInPlace(a), a.recv, count(a.recv_count), mpiType(a.dtype),
+                       mpiOp(a.dtype, a.op), c);
+}
+
+int mpiAllgather(const CollArgs& a, MPI_Comm c) {
+  const MPI_Datatype t = mpiType(a.dtype);
+  return MPI_Allgather(sendOrInPlace(a), count(a.send_count), t, a.recv, count(a.send_count), t,
+                       c);
+}
+
+// MPI's in-place reduce-scatter leaves the result at the start of the buffer; nccl-tests'
+// layout wants it at block `rank`, where args.recv points: one move of the result.
+int mpiReduceScatter(const CollArgs& a, MPI_Comm c) {
+  void* result = a.inPlace() ? const_cast<void*>(a.send) : a.recv;
+  const int rc = MPI_Reduce_scatter_block(sendOrInPlace(a), result, count(a.recv_count),
+                                          mpiType(a.dtype), mpiOp(a.dtype, a.op), c);
+  if (result != a.recv) std::memmove(a.recv, result, a.recvBytes());
+  return rc;
+}
+
+// nccl-tests' broadcast goes from the root's send buffer to every recv buffer.
+int mpiBcast(const CollArgs& a, MPI_Comm c) {
+  if (rankIn(c) == a.root && !a.inPlace()) std::memcpy(a.recv, a.send, a.recvBytes());
+  return MPI_Bcast(a.recv, count(a.recv_count), mpiType(a.dtype), a.root, c);
+}
+
+int mpiReduce(const CollArgs& a, MPI_Comm c) {
+  const bool in_place_root = a.inPlace() && rankIn(c) == a.root;
+  return MPI_Reduce(in_place_root ? MPI_IN_PLACE : a.send, a.recv, count(a.recv_count),
+                    mpiType(a.dtype), mpiOp(a.dtype, a.op), a.root, c);
+}
+
+int mpiAlltoall(const CollArgs& a, MPI_Comm c) {
+  const MPI_Datatype t = mpiType(a.dtype);
+  const int block = count(blockOf(a, c));
+  return MPI_Alltoall(sendOrInPlace(a), block, t, a.recv, block, t, c);
+}
+
+int mpiSendrecv(const CollArgs& a, MPI_Comm c) {
+  int n = 1;
+  MPI_Comm_size(c, &n);
+  const int me = rankIn(c), next = (me + 1) % n, prev = (me + n - 1) % n;
+  const MPI_Datatype t = mpiType(a.dtype);
+  if (a.inPlace()) {
+    return MPI_Sendrecv_replace(a.recv, count(a.recv_count), t, next, 0, prev, 0, c,
+                                MPI_STATUS_IGNORE);
   }
-  bool usesTransport() const override { return false; }
+  return MPI_Sendrecv(a.send, count(a.send_count), t, next, 0, a.recv, count(a.recv_count), t,
+                      prev, 0, c, MPI_STATUS_IGNORE);
+}
+
+using MpiCall = int (*)(const CollArgs& args, MPI_Comm comm);
+
+class MpiCollective : public Algorithm {
+ public:
+  MpiCollective(std::string collective, std::string call_name, MpiCall call)
+      : collective_(std::move(collective)), call_name_(std::move(call_name)), call_(call) {}
+  std::string name() const override { return "mpi"; }
+  std::string collective() const override { return collective_; }
+  std::string description() const override {
+    return call_name_ + " of the MPI library the harness runs on (vendor baseline)";
+  }
+  std::string library() const override { return "mpi"; }
+  std::vector<MemoryKind> memoryKinds() const override { return {MemoryKind::kHost}; }
   bool supports(const Communicator& comm, const CollArgs& args) const override {
     int initialized = 0, world = 0;
     MPI_Initialized(&initialized);
     if (!initialized || comm.memoryKind() != MemoryKind::kHost) return false;
     MPI_Comm_size(MPI_COMM_WORLD, &world);
-    return comm.size() <= world && args.count <= static_cast<std::size_t>(INT_MAX);
+    const auto limit = static_cast<std::size_t>(INT_MAX);
+    return comm.size() <= world && args.send_count <= limit && args.recv_count <= limit;
   }
   void run(Communicator& comm, const CollArgs& args) override {
-    const void* send = args.inPlace() ? MPI_IN_PLACE : args.send;
-    int rc = MPI_Allreduce(send, args.recv, static_cast<int>(args.count), mpiType(args.dtype),
-                           mpiOp(args.dtype, args.op), mpiCommOf(comm));
+    const int rc = call_(args, mpiCommOf(comm));
     if (rc != MPI_SUCCESS) {
       char text[MPI_MAX_ERROR_STRING];
       int len = 0;
       MPI_Error_string(rc, text, &len);
-      throw std::runtime_error("MPI_Allreduce failed: " + std::string(text, len));
+      throw std::runtime_error(call_name_ + " failed: " + std::string(text, len));
     }
-    if (args.op == ReduceOp::kAvg) finishAverage(args.dtype, args.recv, args.count, comm.size());
+    const bool has_result = collective_ != "reduce" || comm.rank() == args.root;
+    if (args.op == ReduceOp::kAvg && has_result) {
+      finishAverage(args.dtype, args.recv, args.recv_count, comm.size());
+    }
   }
+
+ private:
+  std::string collective_, call_name_;
+  MpiCall call_;
 };
 
 }  // namespace
@@ -117,6 +198,21 @@ MPI_Comm mpiCommOf(const Communicator& comm) {
   return made[ranks] = sub;
 }
 
-std::unique_ptr<Algorithm> makeMpiAllreduce() { return std::make_unique<MpiAllreduce>(); }
+std::vector<std::unique_ptr<Algorithm>> makeMpiCollectives() {
+  static const std::tuple<const char*, const char*, MpiCall> calls[] = {
+      {"all_reduce", "MPI_Allreduce", mpiAllreduce},
+      {"all_gather", "MPI_Allgather", mpiAllgather},
+      {"reduce_scatter", "MPI_Reduce_scatter_block", mpiReduceScatter},
+      {"broadcast", "MPI_Bcast", mpiBcast},
+      {"reduce", "MPI_Reduce", mpiReduce},
+      {"alltoall", "MPI_Alltoall", mpiAlltoall},
+      {"sendrecv", "MPI_Sendrecv", mpiSendrecv},
+  };
+  std::vector<std::unique_ptr<Algorithm>> out;
+  for (const auto& [collective, call_name, call] : calls) {
+    out.push_back(std::make_unique<MpiCollective>(collective, call_name, call));
+  }
+  return out;
+}
 
 }  // namespace collbench

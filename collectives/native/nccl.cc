@@ -109,38 +109,114 @@ NcclComm& commFor(const Communicator& comm, const std::string& forced) {
   return made[key] = c;
 }
 
-class NcclAllreduce : public Algorithm {
+// One call of each collective on NCCL's stream, nccl-tests' layout: ncclReduceScatter's recv
+// and ncclAllGather's send are the rank's block of the other buffer in place, which is where
+// CollArgs points them. alltoall and sendrecv are grouped ncclSend/ncclRecv, as nccl-tests
+// issues them.
+using NcclCall = void (*)(const CollArgs& a, NcclComm& c, int rank, int n);
+
+void ncclAllReduceCall(const CollArgs& a, NcclComm& c, int, int) {
+  check(ncclAllReduce(a.send, a.recv, a.recv_count, ncclType(a.dtype), ncclOp(a.op), c.comm,
+                      c.stream),
+        "ncclAllReduce");
+}
+
+void ncclAllGatherCall(const CollArgs& a, NcclComm& c, int, int) {
+  check(ncclAllGather(a.send, a.recv, a.send_count, ncclType(a.dtype), c.comm, c.stream),
+        "ncclAllGather");
+}
+
+void ncclReduceScatterCall(const CollArgs& a, NcclComm& c, int, int) {
+  check(ncclReduceScatter(a.send, a.recv, a.recv_count, ncclType(a.dtype), ncclOp(a.op), c.comm,
+                          c.stream),
+        "ncclReduceScatter");
+}
+
+void ncclBroadcastCall(const CollArgs& a, NcclComm& c, int, int) {
+  check(ncclBroadcast(a.send, a.recv, a.recv_count, ncclType(a.dtype), a.root, c.comm, c.stream),
+        "ncclBroadcast");
+}
+
+void ncclReduceCall(const CollArgs& a, NcclComm& c, int, int) {
+  check(ncclReduce(a.send, a.recv, a.recv_count, ncclType(a.dtype), ncclOp(a.op), a.root, c.comm,
+                   c.stream),
+        "ncclReduce");
+}
+
+void ncclAlltoAllCall(const CollArgs& a, NcclComm& c, int, int n) {
+  const std::size_t block = a.send_count / static_cast<std::size_t>(n);
+  const std::size_t bytes = block * dtypeSize(a.dtype);
+  check(ncclGroupStart(), "ncclGroupStart");
+  for (int p = 0; p < n; ++p) {
+    const auto* from = static_cast<const std::byte*>(a.send) + p * bytes;
+    auto* into = static_cast<std::byte*>(a.recv) + p * bytes;
+    check(ncclSend(from, block, ncclType(a.dtype), p, c.comm, c.stream), "ncclSend");
+    check(ncclRecv(into, block, ncclType(a.dtype), p, c.comm, c.stream), "ncclRecv");
+  }
+  check(ncclGroupEnd(), "ncclGroupEnd (alltoall)");
+}
+
+void ncclSendRecvCall(const CollArgs& a, NcclComm& c, int rank, int n) {
+  check(ncclGroupStart(), "ncclGroupStart");
+  check(ncclSend(a.send, a.send_count, ncclType(a.dtype), (rank + 1) % n, c.comm, c.stream),
+        "ncclSend");
+  check(ncclRecv(a.recv, a.recv_count, ncclType(a.dtype), (rank + n - 1) % n, c.comm, c.stream),
+        "ncclRecv");
+  check(ncclGroupEnd(), "ncclGroupEnd (sendrecv)");
+}
+
+class NcclCollective : public Algorithm {
  public:
-  explicit NcclAllreduce(std::string forced) : forced_(std::move(forced)) {}
+  NcclCollective(std::string collective, NcclCall call, std::string forced)
+      : collective_(std::move(collective)), call_(call), forced_(std::move(forced)) {}
   std::string name() const override {
     return forced_.empty() ? "nccl" : forced_ == "Ring" ? "nccl-ring" : "nccl-tree";
   }
+  std::string collective() const override { return collective_; }
   std::string description() const override {
-    return forced_.empty() ? "ncclAllReduce, NCCL choosing its algorithm (GPU vendor baseline)"
-                           : "ncclAllReduce with NCCL_ALGO=" + forced_ + " (GPU vendor baseline)";
+    return forced_.empty() ? "NCCL's " + collective_ + ", NCCL choosing its algorithm (GPU "
+                                                      "vendor baseline)"
+                           : "NCCL's " + collective_ + " with NCCL_ALGO=" + forced_ +
+                                 " (GPU vendor baseline)";
   }
-  bool usesTransport() const override { return false; }
-  bool supports(const Communicator& comm, const CollArgs&) const override {
+  std::string library() const override { return "nccl"; }
+  std::vector<MemoryKind> memoryKinds() const override { return {MemoryKind::kCuda}; }
+  bool supports(const Communicator& comm, const CollArgs& args) const override {
     int initialized = 0;
     MPI_Initialized(&initialized);
-    return initialized && comm.memoryKind() == MemoryKind::kCuda;
+    // NCCL's alltoall is grouped sends and receives into the same buffer: out of place only.
+    const bool exchange_in_place = args.inPlace() && collective_ == "alltoall";
+    return initialized && comm.memoryKind() == MemoryKind::kCuda && !exchange_in_place;
   }
   void run(Communicator& comm, const CollArgs& args) override {
     NcclComm& c = commFor(comm, forced_);
-    check(ncclAllReduce(args.send, args.recv, args.count, ncclType(args.dtype), ncclOp(args.op),
-                        c.comm, c.stream),
-          "ncclAllReduce");
-    check(cudaStreamSynchronize(c.stream), "cudaStreamSynchronize (ncclAllReduce)");
+    call_(args, c, comm.rank(), comm.size());
+    check(cudaStreamSynchronize(c.stream), "cudaStreamSynchronize (NCCL baseline)");
   }
 
  private:
+  std::string collective_;
+  NcclCall call_;
   std::string forced_;
 };
 
 }  // namespace
 
-std::unique_ptr<Algorithm> makeNcclAllreduce(const std::string& forced_algo) {
-  return std::make_unique<NcclAllreduce>(forced_algo);
+std::vector<std::unique_ptr<Algorithm>> makeNcclCollectives() {
+  static const std::pair<const char*, NcclCall> calls[] = {
+      {"all_reduce", ncclAllReduceCall},     {"all_gather", ncclAllGatherCall},
+      {"reduce_scatter", ncclReduceScatterCall}, {"broadcast", ncclBroadcastCall},
+      {"reduce", ncclReduceCall},            {"alltoall", ncclAlltoAllCall},
+      {"sendrecv", ncclSendRecvCall},
+  };
+  std::vector<std::unique_ptr<Algorithm>> out;
+  for (const auto& [collective, call] : calls) {
+    out.push_back(std::make_unique<NcclCollective>(collective, call, ""));
+  }
+  // The all-reduce with NCCL's algorithm forced, to compare NCCL's ring and tree.
+  out.push_back(std::make_unique<NcclCollective>("all_reduce", ncclAllReduceCall, "Ring"));
+  out.push_back(std::make_unique<NcclCollective>("all_reduce", ncclAllReduceCall, "Tree"));
+  return out;
 }
 
 }  // namespace collbench

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "collectives/api/algorithm.h"
 
@@ -14,6 +15,8 @@ namespace collbench {
 // forced_algo: "" (NCCL chooses), "Ring" or "Tree". Runs on CUDA buffers only, on a
 // communicator of its own over comm's ranks (made through MPI the first time, kept until
 // exit); supports() is false with host memory or without MPI.
-std::unique_ptr<Algorithm> makeNcclAllreduce(const std::string& forced_algo);
+// NCCL's own collectives on device buffers, one per collective NCCL has (named "nccl"), plus
+// the all-reduce with NCCL_ALGO forced to Ring and to Tree ("nccl-ring", "nccl-tree").
+std::vector<std::unique_ptr<Algorithm>> makeNcclCollectives();
 
 }  // namespace collbench

@@ -8,5 +8,6 @@
 namespace collbench {
 
 std::unique_ptr<Algorithm> makePingpong();
+std::unique_ptr<Algorithm> makeRingSendrecv();
 
 }  // namespace collbench

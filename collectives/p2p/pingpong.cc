@@ -20,16 +20,16 @@ class Pingpong : public Algorithm {
   bool supports(const Communicator&, const CollArgs&) const override { return true; }
 
   void run(Communicator& comm, const CollArgs& args) override {
-    const Tag tag = comm.nextTagBase() | 1;  // every rank takes one, partner or not
+    const Tag tag = withChannel(comm.nextTagBase(), 1);  // every rank takes one, partner or not
     const int partner = pingpongPartner(comm.rank(), comm.size());
     if (partner < 0) {  // odd one out: its "round trip" returns its own data
-      if (!args.inPlace()) memoryOps(comm).copy(args.recv, args.send, args.bytes());
+      if (!args.inPlace()) memoryOps(comm).copy(args.recv, args.send, args.recvBytes());
       return;
     }
     Transport& tr = comm.transport();
-    MemoryRegion& in = comm.region(args.send, args.bytes());
-    MemoryRegion& out = comm.region(args.recv, args.bytes());
-    const std::size_t bytes = args.bytes();
+    MemoryRegion& in = comm.region(args.send, args.recvBytes());
+    MemoryRegion& out = comm.region(args.recv, args.recvBytes());
+    const std::size_t bytes = args.recvBytes();
     if (comm.rank() % 2 == 1) {  // echo
       Request r = tr.postRecv(partner, tag, out, 0, bytes);
       tr.wait(r, comm.deadline());

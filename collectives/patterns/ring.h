@@ -26,22 +26,31 @@ inline Range evenChunk(std::size_t count, int parts, int c) {
   return {begin, begin + base + (uc < extra ? 1 : 0)};
 }
 
+// Which chunk each rank owns: rank r owns chunk r + shift (mod size) when reduce-scatter ends
+// and all-gather starts. The all-reduce ring uses kAllreduceRingShift (its reduce-scatter
+// starts by sending chunk r, so chunk r + 1 is the one that completes at rank r); all-gather
+// and reduce-scatter on their own use shift 0, so that rank r's block is chunk r, as
+// nccl-tests lays the buffers out.
+constexpr int kAllreduceRingShift = 1;
+inline int ringOwnedChunk(int rank, int size, int shift) { return mod(rank + shift, size); }
+
 // Reduce-scatter step s (0 .. size-2): the chunk this rank sends to its next neighbour and the
 // chunk it receives from its previous one and reduces. After the last step, this rank holds
 // the fully reduced chunk ringOwnedChunk().
-inline int ringReduceScatterSendChunk(int rank, int size, int step) {
-  return mod(rank - step, size);
+inline int ringReduceScatterSendChunk(int rank, int size, int step, int shift) {
+  return mod(rank + shift - 1 - step, size);
 }
-inline int ringReduceScatterRecvChunk(int rank, int size, int step) {
-  return mod(rank - step - 1, size);
+inline int ringReduceScatterRecvChunk(int rank, int size, int step, int shift) {
+  return mod(rank + shift - 2 - step, size);
 }
-inline int ringOwnedChunk(int rank, int size) { return mod(rank + 1, size); }
 
 // All-gather step s (0 .. size-2): the chunk sent (already final) and the chunk received.
-inline int ringAllGatherSendChunk(int rank, int size, int step) {
-  return mod(rank + 1 - step, size);
+inline int ringAllGatherSendChunk(int rank, int size, int step, int shift) {
+  return mod(rank + shift - step, size);
 }
-inline int ringAllGatherRecvChunk(int rank, int size, int step) { return mod(rank - step, size); }
+inline int ringAllGatherRecvChunk(int rank, int size, int step, int shift) {
+  return mod(rank + shift - 1 - step, size);
+}
 
 // Segment j of `range`, segments of `seg` elements (the last one may be shorter or empty).
 inline Range segmentOf(Range range, std::size_t seg, std::size_t j) {

@@ -47,4 +47,26 @@ TreeNode doubleBinaryTree(int rank, int size, int t) {
 
 int treeRoot(int size, int t) { return mapRank(0, size, t); }
 
+namespace {
+
+int fromRoot(int r, int size, int root) { return r < 0 ? r : (r + root) % size; }
+
+}  // namespace
+
+TreeNode rootedBinaryTree(int rank, int size, int root) {
+  TreeNode base = binaryTree((rank - root + size) % size, size);
+  TreeNode node;
+  node.parent = fromRoot(base.parent, size, root);
+  for (int c : base.children) node.children.push_back(fromRoot(c, size, root));
+  return node;
+}
+
+TreeNode rootedChain(int rank, int size, int root) {
+  const int v = (rank - root + size) % size;
+  TreeNode node;
+  if (v > 0) node.parent = fromRoot(v - 1, size, root);
+  if (v + 1 < size) node.children.push_back(fromRoot(v + 1, size, root));
+  return node;
+}
+
 }  // namespace collbench

@@ -23,4 +23,10 @@ TreeNode doubleBinaryTree(int rank, int size, int t);
 
 int treeRoot(int size, int t);
 
+// For rooted collectives (broadcast, reduce) rooted at `root`: binaryTree() over the ranks
+// relabelled so that `root` takes rank 0's place (depth about log2(size)), and the chain
+// root -> root+1 -> ... -> root-1 (mod size).
+TreeNode rootedBinaryTree(int rank, int size, int root);
+TreeNode rootedChain(int rank, int size, int root);
+
 }  // namespace collbench

@@ -42,7 +42,7 @@ std::string runAndCheck(Algorithm& algo, Communicator& comm, const Case& c, std:
   void* input = in_place ? recv.data() : send.data();
   fillInput(c.dtype, c.op, comm.rank(), comm.size(), seed, input, count);
   if (!in_place) std::memset(recv.data(), 0x5A, bytes);
-  CollArgs args{input, recv.data(), count, c.dtype, c.op};
+  CollArgs args = sameShapeArgs(input, recv.data(), count, c.dtype, c.op);
   algo.run(comm, args);
   comm.releaseRegions();
   CheckResult res = checkOutput(c.dtype, c.op, comm.size(), seed, recv.data(), count);
@@ -70,7 +70,7 @@ TEST_P(AllreduceTest, EveryElementCorrect) {
   std::vector<std::string> failures(ranks);
   testing::runWorld(transport, ranks, [&](Transport& tr, Bootstrap& boot) {
     Communicator comm(tr, opts);
-    auto algo = makeAlgorithm(algo_name);
+    auto algo = makeAlgorithm("all_reduce", algo_name);
     std::uint64_t seed = 11;
     for (const Case& c : casesFor(count)) {
       for (bool in_place : {false, true}) {
@@ -125,7 +125,7 @@ TEST_P(HierTest, EveryElementCorrect) {
     const std::size_t segment = count > 10000 ? 4096 : 64;
     Communicator comm(tr, CommOptions{segment, 3, std::chrono::milliseconds(60000)});
     comm.setHosts(hosts);
-    auto algo = makeAlgorithm(algo_name);
+    auto algo = makeAlgorithm("all_reduce", algo_name);
     std::uint64_t seed = 5;
     for (const Case& c : casesFor(count)) {
       for (bool in_place : {false, true}) {
@@ -170,7 +170,7 @@ TEST(Allreduce, HierSendsLessAcrossHosts) {
     int a = 0;
     for (const char* name : {"ring", "hier"}) {
       all.transport().resetSentBytes();
-      EXPECT_EQ(runAndCheck(*makeAlgorithm(name), all.comm(), {DataType::kInt32, ReduceOp::kSum},
+      EXPECT_EQ(runAndCheck(*makeAlgorithm("all_reduce", name), all.comm(), {DataType::kInt32, ReduceOp::kSum},
                             count, false, 3),
                 "");
       const auto& sent = all.transport().sentBytes();
@@ -198,7 +198,7 @@ TEST(Allreduce, SubgroupsOfTheFirstRanks) {
         Subgroup group(world, members, SubgroupTags::kShared, calls);
         for (const char* name : {"ring", "tree"}) {
           for (std::size_t count : {7u, 5000u}) {
-            std::string err = runAndCheck(*makeAlgorithm(name), group.comm(),
+            std::string err = runAndCheck(*makeAlgorithm("all_reduce", name), group.comm(),
                                           {DataType::kInt64, ReduceOp::kSum}, count, false, 9);
             if (!err.empty() && failures[boot.rank()].empty()) failures[boot.rank()] = err;
           }
@@ -238,7 +238,7 @@ TEST(Allreduce, BackToBackCallsWithChangingSizes) {
   testing::runWorld("loopback", 5, [&](Transport& tr, Bootstrap&) {
     Communicator comm(tr, CommOptions{128, 2, std::chrono::milliseconds(30000)});
     for (const char* name : {"ring", "tree"}) {
-      auto algo = makeAlgorithm(name);
+      auto algo = makeAlgorithm("all_reduce", name);
       for (std::size_t count : {1000u, 3u, 5000u, 0u, 17u}) {
         EXPECT_EQ(runAndCheck(*algo, comm, {DataType::kInt32, ReduceOp::kSum}, count, false, 3),
                   "");
@@ -251,8 +251,8 @@ TEST(Allreduce, MpiIsUnsupportedWithoutMpi) {
   testing::runWorld("loopback", 2, [&](Transport& tr, Bootstrap&) {
     Communicator comm(tr, CommOptions{});
     int x = 0;
-    EXPECT_FALSE(makeAlgorithm("mpi")->supports(
-        comm, CollArgs{&x, &x, 1, DataType::kInt32, ReduceOp::kSum}));
+    EXPECT_FALSE(makeAlgorithm("all_reduce", "mpi")->supports(
+        comm, sameShapeArgs(&x, &x, 1, DataType::kInt32, ReduceOp::kSum)));
   });
 }
 

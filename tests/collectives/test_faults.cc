@@ -26,8 +26,8 @@ std::vector<std::string> runWithLostMessage(const std::string& algo, int dst, in
     Communicator comm(tr, CommOptions{1024, 2, std::chrono::milliseconds(300)});
     std::vector<float> in(4096, 1.0f), out(4096);
     try {
-      makeAlgorithm(algo)->run(
-          comm, CollArgs{in.data(), out.data(), in.size(), DataType::kFloat32, ReduceOp::kSum});
+      makeAlgorithm("all_reduce", algo)
+          ->run(comm, sameShapeArgs(in.data(), out.data(), in.size(), DataType::kFloat32));
     } catch (const TransportError& e) {
       std::lock_guard<std::mutex> lock(mu);
       errors[rank] = e.what();

@@ -23,13 +23,13 @@ TEST_P(PingpongTest, RoundTripReturnsTheEvenRanksData) {
   std::vector<std::string> failures(ranks);
   testing::runWorld(transport, ranks, [&](Transport& tr, Bootstrap& boot) {
     Communicator comm(tr, CommOptions{});
-    auto algo = makeAlgorithm("pingpong");
+    auto algo = makeAlgorithm("pingpong", "pingpong");
     ASSERT_EQ(algo->collective(), "pingpong");
     for (std::size_t count : {0u, 1u, 1000u, 1048579u}) {
       for (bool in_place : {false, true}) {
         std::vector<std::byte> send(count * 8 + 1), recv(count * 8 + 1, std::byte{0x77});
-        CollArgs args{nullptr, recv.data(), count, DataType::kFloat64, ReduceOp::kSum};
-        args.send = in_place ? recv.data() : send.data();
+        CollArgs args = sameShapeArgs(in_place ? recv.data() : send.data(), recv.data(), count,
+                                      DataType::kFloat64);
         coll.fill(args, boot.rank(), ranks, 5, const_cast<void*>(args.send));
         algo->run(comm, args);
         comm.releaseRegions();
@@ -58,20 +58,21 @@ INSTANTIATE_TEST_SUITE_P(All, PingpongTest,
 TEST(PingpongDescriptor, PairsHalvesTheRoundTripAndUsesBusFactorOne) {
   const CollectiveDescriptor& coll = describeCollective("pingpong");
   EXPECT_EQ(coll.time_scale, 0.5);
-  EXPECT_EQ(coll.bus_factor(8), 1.0);
+  EXPECT_EQ(coll.busFactor(8), 1.0);
   EXPECT_FALSE(coll.uses_op);
   EXPECT_EQ(pingpongPartner(0, 4), 1);
   EXPECT_EQ(pingpongPartner(3, 4), 2);
   EXPECT_EQ(pingpongPartner(2, 3), -1);
-  EXPECT_EQ(describeCollective("allreduce").bus_factor(4), 1.5);
-  EXPECT_THROW(describeCollective("alltoall"), std::invalid_argument);
+  EXPECT_EQ(describeCollective("allreduce").busFactor(4), 1.5);
+  EXPECT_EQ(&describeCollective("allreduce"), &describeCollective("all_reduce"));
+  EXPECT_THROW(describeCollective("alltoallv"), std::invalid_argument);
 }
 
 // The check is not vacuous: a pair that swapped nothing is caught.
 TEST(PingpongDescriptor, CheckCatchesDataThatDidNotTravel) {
   const CollectiveDescriptor& coll = describeCollective("pingpong");
   std::vector<std::int32_t> buf(100);
-  CollArgs args{buf.data(), buf.data(), buf.size(), DataType::kInt32, ReduceOp::kSum};
+  CollArgs args = sameShapeArgs(buf.data(), buf.data(), buf.size(), DataType::kInt32);
   coll.fill(args, 1, 2, 9, buf.data());  // rank 1 kept its own data
   EXPECT_GT(coll.check(args, 1, 2, 9, buf.data()).wrong, 0u);
   coll.fill(args, 0, 2, 9, buf.data());

@@ -83,11 +83,11 @@ TEST_P(StagingTest, RingAndTreeOverTcpGiveEveryElement) {
     opts.segment_bytes = 4096;
     opts.memory = &device;
     Communicator comm(staged, opts);
-    auto algo = makeAlgorithm(GetParam());
+    auto algo = makeAlgorithm("all_reduce", GetParam());
     std::vector<std::int64_t> in(kCount), out(kCount, -1);
     for (std::size_t i = 0; i < kCount; ++i)
       in[i] = static_cast<std::int64_t>(i) * (tcp.rank() + 1);
-    CollArgs args{in.data(), out.data(), kCount, DataType::kInt64, ReduceOp::kSum};
+    CollArgs args = sameShapeArgs(in.data(), out.data(), kCount, DataType::kInt64);
     algo->run(comm, args);
     std::int64_t bad = 0;
     for (std::size_t i = 0; i < kCount; ++i) bad += out[i] != static_cast<std::int64_t>(i) * 6;

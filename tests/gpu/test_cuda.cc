@@ -83,8 +83,8 @@ void checkRingAndTree(Transport& tr, const MemoryOps& device, std::vector<std::s
   auto din = device.allocate(count * 8), dout = device.allocate(count * 8);
   for (const char* name : {"ring", "tree"}) {
     device.copy(din.get(), in.data(), count * 8);
-    CollArgs args{din.get(), dout.get(), count, DataType::kInt64, ReduceOp::kSum};
-    makeAlgorithm(name)->run(comm, args);
+    CollArgs args = sameShapeArgs(din.get(), dout.get(), count, DataType::kInt64);
+    makeAlgorithm("all_reduce", name)->run(comm, args);
     device.copy(out.data(), dout.get(), count * 8);
     for (std::size_t i = 0; i < count; ++i) {
       if (out[i] != static_cast<std::int64_t>(i) * n * (n + 1) / 2) {

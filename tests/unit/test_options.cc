@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "collectives/registry.h"
 #include "harness/options.h"
 
 namespace collbench {
@@ -70,7 +71,9 @@ TEST(ParseOptions, NcclTestsLettersAndLongNames) {
   EXPECT_EQ(o.ops, std::vector<ReduceOp>{ReduceOp::kMax});
   EXPECT_EQ(o.dtypes, (std::vector<DataType>{DataType::kFloat16, DataType::kInt32}));
   EXPECT_EQ(o.json_path, "r.json");
-  EXPECT_EQ(o.algorithms, std::vector<std::string>{"tree"});
+  ASSERT_EQ(o.plan.size(), 1u);
+  EXPECT_EQ(o.plan[0].collective, "all_reduce");
+  EXPECT_EQ(o.plan[0].algorithm, "tree");
   EXPECT_EQ(o.in_place, InPlaceMode::kNo);
   EXPECT_EQ(o.label, "acceptance");
   EXPECT_EQ(o.transport_options.tcp.streams, 4);
@@ -90,10 +93,43 @@ TEST(ParseOptions, BadValuesNameTheFlag) {
   EXPECT_EQ(usageError({"-d", ""}), "-d/--datatype: empty list");
 }
 
+// --collective takes nccl-tests' names and aliases; --algo applies to every collective that
+// has the algorithm; each collective gets ours and MPI by default.
+TEST(ParseOptions, CollectivesAndTheirAlgorithms) {
+  auto o = parse({"--collective", "allgather,broadcast", "--algo", "ring,tree,mpi", "-r", "1"});
+  EXPECT_EQ(o.collectives, (std::vector<std::string>{"all_gather", "broadcast"}));
+  std::vector<std::string> plan;
+  for (const auto& p : o.plan) plan.push_back(p.collective + ":" + p.algorithm);
+  EXPECT_EQ(plan, (std::vector<std::string>{"all_gather:ring", "all_gather:mpi",
+                                            "broadcast:tree", "broadcast:mpi"}));
+  EXPECT_EQ(o.root, 1);
+  EXPECT_EQ(parse({"--collective", "all"}).collectives,
+            (std::vector<std::string>{"all_reduce", "all_gather", "reduce_scatter", "broadcast",
+                                      "reduce", "alltoall", "sendrecv"}));
+  plan.clear();
+  for (const auto& p : parse({"--collective", "alltoall"}).plan) plan.push_back(p.algorithm);
+  EXPECT_EQ(plan, (std::vector<std::string>{"pairwise", "all-at-once", "mpi"}));
+}
+
+TEST(ParseOptions, CollectiveErrorsNameTheProblem) {
+  EXPECT_EQ(usageError({"--collective", "allgatherv"}),
+            "--collective: unknown collective 'allgatherv'; available: all_reduce, all_gather, "
+            "reduce_scatter, broadcast, reduce, alltoall, sendrecv, pingpong, all");
+  EXPECT_EQ(usageError({"--collective", "alltoall", "--algo", "ring"}),
+            "--algo: unknown algorithm 'ring' for --collective alltoall; alltoall: " +
+                algorithmNames("alltoall"));
+  EXPECT_EQ(usageError({"--collective", "all_gather,alltoall", "--algo", "ring"}),
+            "--algo: no algorithm given for alltoall (--collective); its algorithms: " +
+                algorithmNames("alltoall"));
+  EXPECT_EQ(usageError({"--collective", "reduce,reduce"}), "--collective: reduce is given twice");
+  EXPECT_EQ(usageError({"--algo", "ring,ring"}), "--algo: ring is given twice");
+  EXPECT_EQ(usageError({"-r", "-1"}), "-r/--root: -1 is out of range [0, 1.67772e+07]");
+}
+
 TEST(ParseOptions, CanonicalFormShowsEveryRunSetting) {
   auto c = parse({"-e", "2K", "--algo", "ring,mpi"}).canonical();
   EXPECT_EQ(c.at("maxbytes"), "2048");
-  EXPECT_EQ(c.at("algo"), "ring,mpi");
+  EXPECT_EQ(c.at("algo"), "all_reduce:ring,all_reduce:mpi");
   EXPECT_EQ(c.at("datatype"), "float32");
   EXPECT_EQ(c.at("transport"), "tcp");
 }

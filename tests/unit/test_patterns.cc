@@ -38,6 +38,7 @@ TEST(Ring, EvenChunksCoverTheBufferInOrder) {
 // other rank exactly once, and what a rank receives at step s is what its previous neighbour
 // sends at step s.
 TEST(Ring, ReduceScatterScheduleGathersEveryRankOnce) {
+  for (int shift : {0, kAllreduceRingShift})
   for (int n : {2, 3, 4, 5, 7, 8}) {
     // contributions[rank][chunk]: ranks whose data is in that rank's partial of the chunk
     std::vector<std::vector<std::set<int>>> have(n, std::vector<std::set<int>>(n));
@@ -48,30 +49,33 @@ TEST(Ring, ReduceScatterScheduleGathersEveryRankOnce) {
       auto next = have;
       for (int r = 0; r < n; ++r) {
         int prev = ringPrev(r, n);
-        int c = ringReduceScatterRecvChunk(r, n, s);
-        ASSERT_EQ(c, ringReduceScatterSendChunk(prev, n, s));
+        int c = ringReduceScatterRecvChunk(r, n, s, shift);
+        ASSERT_EQ(c, ringReduceScatterSendChunk(prev, n, s, shift));
         next[r][c].insert(have[prev][c].begin(), have[prev][c].end());
       }
       have = next;
     }
     for (int r = 0; r < n; ++r) {
-      EXPECT_EQ(have[r][ringOwnedChunk(r, n)].size(), static_cast<std::size_t>(n))
-          << "n=" << n << " rank " << r;
+      EXPECT_EQ(have[r][ringOwnedChunk(r, n, shift)].size(), static_cast<std::size_t>(n))
+          << "n=" << n << " rank " << r << " shift " << shift;
+      // Step 0 sends the rank's own input of the chunk it sends.
+      EXPECT_EQ(ringReduceScatterSendChunk(r, n, 0, shift), mod(r + shift - 1, n));
     }
   }
 }
 
 TEST(Ring, AllGatherScheduleDeliversEveryChunk) {
+  for (int shift : {0, kAllreduceRingShift})
   for (int n : {2, 3, 4, 5, 8}) {
     std::vector<std::set<int>> final_chunks(n);
-    for (int r = 0; r < n; ++r) final_chunks[r] = {ringOwnedChunk(r, n)};
+    for (int r = 0; r < n; ++r) final_chunks[r] = {ringOwnedChunk(r, n, shift)};
     for (int s = 0; s < n - 1; ++s) {
       auto next = final_chunks;
       for (int r = 0; r < n; ++r) {
         int prev = ringPrev(r, n);
-        int sent = ringAllGatherSendChunk(prev, n, s);
+        int sent = ringAllGatherSendChunk(prev, n, s, shift);
         ASSERT_TRUE(final_chunks[prev].count(sent)) << "rank " << prev << " sends unfinished";
-        ASSERT_EQ(sent, ringAllGatherRecvChunk(r, n, s));
+        ASSERT_EQ(sent, ringAllGatherRecvChunk(r, n, s, shift));
         next[r].insert(sent);
       }
       final_chunks = next;
@@ -134,6 +138,35 @@ TEST(DoubleBinaryTree, BothTreesSpanForManySizes) {
     expectSpanningTree(n, 0);
     expectSpanningTree(n, 1);
   }
+}
+
+// Rooted trees and chains for broadcast and reduce: spanning, rooted where asked, links that
+// agree both ways, a chain of depth n-1 and a tree of depth at most ceil(log2(n)) + 1.
+void expectRootedSpanning(TreeNode (*shape)(int, int, int), int n, int root, int depth_bound) {
+  for (int r = 0; r < n; ++r) {
+    TreeNode node = shape(r, n, root);
+    EXPECT_EQ(node.parent == -1, r == root) << "n=" << n << " root " << root << " rank " << r;
+    EXPECT_LE(node.children.size(), 2u);
+    for (int c : node.children) EXPECT_EQ(shape(c, n, root).parent, r);
+    int steps = 0;
+    for (int x = r; x != root; x = shape(x, n, root).parent) {
+      ASSERT_LE(++steps, depth_bound) << "n=" << n << " root " << root << " rank " << r;
+    }
+  }
+}
+
+TEST(RootedTree, SpansFromEveryRoot) {
+  for (int n = 1; n <= 40; ++n) {
+    int log_bound = 1;
+    while ((1 << (log_bound - 1)) < n) ++log_bound;
+    for (int root = 0; root < n; ++root) {
+      expectRootedSpanning(rootedBinaryTree, n, root, log_bound);
+      expectRootedSpanning(rootedChain, n, root, n - 1);
+    }
+  }
+  EXPECT_EQ(rootedChain(2, 5, 3).parent, 1);  // 3 -> 4 -> 0 -> 1 -> 2
+  EXPECT_EQ(rootedChain(4, 5, 3).children, (std::vector<int>{0}));
+  EXPECT_TRUE(rootedChain(2, 5, 3).children.empty());
 }
 
 // The point of two trees: for even sizes no rank is an inner node of both, so each rank's

@@ -18,14 +18,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "transports/api/tag.h"
 #include "transports/api/transport.h"
 
 namespace collbench {
 
 enum class SubgroupTags { kShared, kNested };
 
-// Bit 39: libfabric's wire tag keeps 40 bits of the tag. Tags below it are free for the parent.
-constexpr Tag kNestedTagBit = Tag{1} << 39;
+// See transports/api/tag.h for the layout.
+constexpr Tag kNestedTagBit = TagLayout::kNestedTagBit;
 
 class SubgroupTransport : public Transport {
  public:

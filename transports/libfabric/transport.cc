@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "transports/api/tag.h"
 #include "transports/api/tag_sequences.h"
 #include "transports/libfabric/library.h"
 
@@ -27,7 +28,7 @@
 namespace collbench {
 namespace {
 
-constexpr int kSeqBits = 24;
+constexpr int kSeqBits = TagLayout::kSequenceBits;  // transports/api/tag.h
 constexpr std::uint64_t kSeqMask = (1ull << kSeqBits) - 1;
 constexpr std::size_t kMaxName = 256;
 

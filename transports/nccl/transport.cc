@@ -1,5 +1,7 @@
 #include "transports/nccl/transport.h"
 
+#include "transports/api/tag.h"
+
 #include <thread>
 
 namespace collbench {
@@ -54,7 +56,7 @@ Request NcclTransport::post(OpKind kind, int peer, Tag tag, const MemoryRegion& 
   checkPeer(peer, rank_, size_);
   checkRegion(region, offset, bytes);
   auto state = std::make_shared<NcclRequestState>(kind, peer, tag, bytes);
-  const int lane = static_cast<int>((tag & 0xFFFF) % static_cast<Tag>(backend_->lanes()));
+  const int lane = static_cast<int>(channelOf(tag) % static_cast<Tag>(backend_->lanes()));
   queued_.push_back({kind, lane, peer, region.data() + offset, bytes, state});
   return Request(state);
 }

@@ -1,0 +1,13 @@
+// Our alltoall algorithms, written once against the Transport interface.
+#pragma once
+
+#include <memory>
+
+#include "collectives/api/algorithm.h"
+
+namespace collbench {
+
+std::unique_ptr<Algorithm> makePairwiseAlltoall();
+std::unique_ptr<Algorithm> makeAllAtOnceAlltoall();
+
+}  // namespace collbench
