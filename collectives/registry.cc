@@ -68,8 +68,8 @@ bool handles(const Algorithm& algo, MemoryKind kind) {
 std::vector<AlgorithmInfo> listAlgorithms() {
   std::vector<AlgorithmInfo> out;
   for (const auto& r : registered()) {
-    out.push_back({r.algo->collective(), r.algo->name(), r.algo->description(),
-                   r.algo->library(), r.algo->memoryKinds(), r.by_default});
+    out.push_back({r.algo->collective(), r.algo->name(), r.algo->description(), r.algo->library(),
+                   r.algo->memoryKinds(), r.by_default});
   }
   return out;
 }

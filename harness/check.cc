@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "collectives/api/collective.h"
 #include "results/json.h"
 
 namespace collbench {
@@ -22,6 +23,19 @@ bool judge(const Spec& spec, const std::vector<Measurement>& measurements,
   return report.passed();
 }
 
+Spec loadSpecOfCollectives(const std::string& path) {
+  Spec spec = loadSpec(path);
+  for (SpecRule& rule : spec.rules) {
+    if (rule.collective.empty()) continue;
+    try {
+      rule.collective = describeCollective(rule.collective).name;
+    } catch (const std::invalid_argument& e) {
+      throw SpecError(spec.source + ":" + std::to_string(rule.line) + ": collective: " + e.what());
+    }
+  }
+  return spec;
+}
+
 int runCheckCommand(int argc, char** argv) {
   CLI::App app{"collbench check: judge saved result files against an acceptance spec"};
   std::string spec_path, junit_path;
@@ -39,7 +53,7 @@ int runCheckCommand(int argc, char** argv) {
     return kExitUsage;
   }
   try {
-    const Spec spec = loadSpec(spec_path);
+    const Spec spec = loadSpecOfCollectives(spec_path);
     std::vector<Measurement> all;
     for (const auto& f : files) {
       ResultFile r = readResultFile(f);

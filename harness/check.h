@@ -22,4 +22,8 @@ bool judge(const Spec& spec, const std::vector<Measurement>& measurements,
 // 2 usage error (bad flag, malformed spec or result file), 4 a rule failed.
 int runCheckCommand(int argc, char** argv);
 
+// loadSpec() with each rule's collective in our name (a rule may say allreduce, bcast, or
+// nccl-tests' all_reduce); an unknown collective is a SpecError naming the file and line.
+Spec loadSpecOfCollectives(const std::string& path);
+
 }  // namespace collbench

@@ -298,7 +298,8 @@ std::string gib(std::uint64_t bytes) {
 // in the kernel's OOM killer halfway through a sweep. Collective over the bootstrap.
 std::string checkMemory(const Options& o, MpiBootstrap& boot) {
   bool workspace = false;
-  for (const auto& p : o.plan) workspace = workspace || makeAlgorithm(p.collective, p.algorithm)->usesWorkspace();
+  for (const auto& p : o.plan)
+    workspace = workspace || makeAlgorithm(p.collective, p.algorithm)->usesWorkspace();
   const std::uint64_t buffers = workspace ? 3 : 2;
   const std::uint64_t per_rank = ((o.max_bytes + 7) / 8 * 8) * buffers +
                                  o.comm.segment_bytes * (2 * o.comm.segments_in_flight + 2);
@@ -307,8 +308,8 @@ std::string checkMemory(const Options& o, MpiBootstrap& boot) {
   std::string mine;
   if (have > 0 && need > have / 10 * 9) {
     mine = "-e/--maxbytes: " + describeSize(o.max_bytes) + " needs " + gib(need) + " on host " +
-           boot.hostname() + " (" + std::to_string(boot.localSize()) +
-           " ranks x " + std::to_string(buffers) + " buffers), but only " + gib(have) + " is available";
+           boot.hostname() + " (" + std::to_string(boot.localSize()) + " ranks x " +
+           std::to_string(buffers) + " buffers), but only " + gib(have) + " is available";
   }
   for (const auto& problem : allgatherStrings(boot, mine)) {
     if (!problem.empty()) return problem;

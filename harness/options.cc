@@ -10,6 +10,7 @@
 #include "collectives/api/collective.h"
 #include "collectives/reduce/isa.h"
 #include "collectives/registry.h"
+#include "harness/check.h"
 #include "harness/gpu.h"
 #include "results/fabrics.h"
 #include "results/measurement.h"
@@ -88,8 +89,8 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
                      " (see --list-fabrics)");
   app.add_option("--transport", o.transport, "Transport: " + transportNames());
   app.add_option("--collective", raw.collectives,
-                 "Collectives, comma list or all (the nccl-tests family): " +
-                     collectiveNameList() + " (pingpong pairs ranks 0-1, 2-3, ...)");
+                 "Collectives, comma list or all (the nccl-tests family): " + collectiveNameList() +
+                     " (pingpong pairs ranks 0-1, 2-3, ...)");
   app.add_option("--algo", raw.algorithms,
                  "Algorithms, comma list, each applied to every --collective that has it "
                  "(--list shows them; default: ours and MPI, or NCCL with --memory cuda)");
@@ -189,8 +190,8 @@ void validateAlgorithms(Options& o, const RawOptions& raw) {
     if (!known) {
       std::string available;
       for (const auto& c : o.collectives) available += "; " + c + ": " + algorithmNames(c);
-      throw UsageError("--algo: unknown algorithm '" + a + "' for --collective " +
-                       raw.collectives + available);
+      throw UsageError("--algo: unknown algorithm '" + a + "' for --collective " + raw.collectives +
+                       available);
     }
   }
   const MemoryKind kind = o.cudaMemory() ? MemoryKind::kCuda : MemoryKind::kHost;
@@ -261,7 +262,7 @@ void validateResults(Options& o) {
   }
   if (o.spec_path.empty()) return;
   try {
-    o.spec = loadSpec(o.spec_path);
+    o.spec = loadSpecOfCollectives(o.spec_path);
   } catch (const SpecError& e) {
     throw UsageError(std::string("--spec: ") + e.what());
   }

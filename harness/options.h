@@ -41,7 +41,7 @@ struct Options {
   };
   std::vector<std::string> collectives{"all_reduce"};  // canonical names, in --collective order
   std::vector<Planned> plan;
-  int root = 0;  // -r/--root: the root of broadcast and reduce
+  int root = 0;               // -r/--root: the root of broadcast and reduce
   std::string ranks = "all";  // --ranks: all, pow2, or a list of rank counts (see rankCounts)
   InPlaceMode in_place = InPlaceMode::kBoth;
   std::string label;

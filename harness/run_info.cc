@@ -7,8 +7,8 @@
 #include <ctime>
 #include <sstream>
 
-#include "collectives/reduce/isa.h"
 #include "collectives/api/collective.h"
+#include "collectives/reduce/isa.h"
 #include "collectives/registry.h"
 #include "harness/build_info.h"
 #include "harness/topology.h"
@@ -83,8 +83,7 @@ std::string versionText() {
       << "compiler: " << COLLBENCH_COMPILER << "\n"
       << "MPI: " << mpiLibraryVersion() << "\n"
       << "transports: " << transportNames() << "\n"
-      << algorithmLines()
-      << "reduction kernels: " << reduceKernelsText() << "\n"
+      << algorithmLines() << "reduction kernels: " << reduceKernelsText() << "\n"
       << "optional dependencies:\n"
       << optionalLine("libfabric", COLLBENCH_HAVE_LIBFABRIC_TEXT, COLLBENCH_LIBFABRIC_VERSION,
                       "transport 'libfabric' built in" + runtimeLibrary("libfabric"))

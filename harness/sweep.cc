@@ -97,8 +97,8 @@ std::vector<BufferShape> Sweep::shapes(const CollectiveDescriptor& coll, DataTyp
   return out;
 }
 
-CollArgs Sweep::argsFor(const CollectiveDescriptor& coll, const BufferShape& shape,
-                        DataType dtype, ReduceOp op, bool in_place) {
+CollArgs Sweep::argsFor(const CollectiveDescriptor& coll, const BufferShape& shape, DataType dtype,
+                        ReduceOp op, bool in_place) {
   return coll.args(shape, buffers_.send(), buffers_.recv(), in_place, comm_.rank(), dtype, op,
                    o_.root);
 }
@@ -154,8 +154,8 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   m.iterations = o_.iters;
   m.warmup_iterations = o_.warmup;
   std::ostringstream what;
-  what << coll.name << " " << algo.name() << " " << describeSize(m.bytes) << " " << m.dtype
-       << " " << m.op << (coll.has_root ? " root " + std::to_string(args.root) : "")
+  what << coll.name << " " << algo.name() << " " << describeSize(m.bytes) << " " << m.dtype << " "
+       << m.op << (coll.has_root ? " root " + std::to_string(args.root) : "")
        << (m.in_place ? " in-place" : " out-of-place");
   watchdog_.setTask(what.str());
   sink_.starting(what.str());

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <memory>
-#include <set>
 #include <ostream>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,8 +67,7 @@ class Sweep {
   std::int64_t run();
 
  private:
-  void runAlgorithm(Algorithm& algo, const CollectiveDescriptor& coll, DataType dtype,
-                    ReduceOp op);
+  void runAlgorithm(Algorithm& algo, const CollectiveDescriptor& coll, DataType dtype, ReduceOp op);
   std::vector<BufferShape> shapes(const CollectiveDescriptor& coll, DataType dtype);
   Measurement measure(Algorithm& algo, const CollectiveDescriptor& coll, const BufferShape& shape,
                       const CollArgs& args);

@@ -58,8 +58,8 @@ void ConsoleReporter::header(const RunInfo& run) {
 void ConsoleReporter::row(const Measurement* oop, const Measurement* ip) {
   const Measurement* any = oop ? oop : ip;
   if (!any) return;
-  const std::string section = any->collective + " " + std::to_string(any->ranks) + " " +
-                              std::to_string(any->root);
+  const std::string section =
+      any->collective + " " + std::to_string(any->ranks) + " " + std::to_string(any->root);
   if (section != section_) {
     section_ = section;
     out_ << format("# %s, %d ranks%s: busbw = algbw * %g\n", any->collective.c_str(), any->ranks,

@@ -9,7 +9,8 @@
 
 namespace collbench {
 
-constexpr int kResultSchemaVersion = 3;  // 3: every collective, root, bus_factor; 2: topology, skew, link utilisation, status
+constexpr int kResultSchemaVersion =
+    3;  // 3: every collective, root, bus_factor; 2: topology, skew, link utilisation, status
 
 struct TimeStats {
   double min = 0, mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
@@ -43,10 +44,10 @@ struct Measurement {
   bool in_place = false;
   int iterations = 0;
   int warmup_iterations = 0;
-  TimeStats time_us;      // per iteration, the maximum over ranks
-  double algbw_gbps = 0;  // 10^9 bytes per second, from the mean time
-  double busbw_gbps = 0;  // algbw * bus_factor
-  double bus_factor = 0;  // the collective's nccl-tests factor at these ranks, as applied
+  TimeStats time_us;        // per iteration, the maximum over ranks
+  double algbw_gbps = 0;    // 10^9 bytes per second, from the mean time
+  double busbw_gbps = 0;    // algbw * bus_factor
+  double bus_factor = 0;    // the collective's nccl-tests factor at these ranks, as applied
   std::int64_t wrong = -1;  // elements wrong over all ranks; -1 when not checked
   RankSkew skew;
   double link_utilization = -1;  // busbw / nominal link bandwidth; -1 when the link is unknown

@@ -97,7 +97,7 @@ CostParams fitNonNegative(const std::vector<Row>& rows, const std::array<bool, 4
 }
 
 bool usable(const Measurement& m, const std::string& dtype, const std::string& op) {
-  return m.collective == "allreduce" && !m.in_place && m.wrong <= 0 && m.dtype == dtype &&
+  return m.collective == "all_reduce" && !m.in_place && m.wrong <= 0 && m.dtype == dtype &&
          m.op == op && m.bytes > 0 && m.time_us.p50 > 0;
 }
 

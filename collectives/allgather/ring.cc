@@ -2,8 +2,8 @@
 // every rank's output (nccl-tests' layout); it is put in place, then n-1 steps pass each block
 // one rank further around the ring, pipelined in segments. Each rank sends and receives
 // (n-1)/n of the output, the lower bound.
-#include "collectives/allgather/allgather.h"
 #include "collectives/common/ring.h"
+#include "collectives/allgather/allgather.h"
 #include "collectives/reduce/reduce.h"
 
 namespace collbench {
@@ -24,8 +24,8 @@ class RingAllGather : public Algorithm {
     auto* own = static_cast<std::byte*>(args.recv) + comm.rank() * args.sendBytes();
     if (!args.inPlace()) memoryOps(comm).copy(own, args.send, args.sendBytes());
     if (comm.size() == 1) return;
-    ringAllGatherPhase(comm, RingBuffers{args.recv, args.recv, args.recv_count, args.dtype,
-                                         args.op, /*shift=*/0});
+    ringAllGatherPhase(
+        comm, RingBuffers{args.recv, args.recv, args.recv_count, args.dtype, args.op, /*shift=*/0});
   }
 };
 

@@ -12,9 +12,9 @@ std::unique_ptr<Algorithm> makeTreeAllreduce();
 std::unique_ptr<Algorithm> makeHierAllreduce(std::unique_ptr<Algorithm> across_hosts);
 
 // The two halves of the ring, for algorithms built from them. After ringReduceScatter, chunk
-// ringOwnedChunk(rank, n, kAllreduceRingShift) of args.recv (chunks as evenChunk(count, n, c)) holds the reduction
-// over every rank (an average already divided by n); ringAllGather, called with the same args,
-// then gives every rank all chunks. Collective.
+// ringOwnedChunk(rank, n, kAllreduceRingShift) of args.recv (chunks as evenChunk(count, n, c))
+// holds the reduction over every rank (an average already divided by n); ringAllGather, called with
+// the same args, then gives every rank all chunks. Collective.
 void ringReduceScatter(Communicator& comm, const CollArgs& args);
 void ringAllGather(Communicator& comm, const CollArgs& args);
 

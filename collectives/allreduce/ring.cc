@@ -3,16 +3,16 @@
 // rank r holds the full result of chunk r+1; n-1 all-gather steps then pass the finished
 // chunks on. Each rank sends 2(n-1)/n of the buffer, which is the lower bound for all-reduce
 // (Patarasuk and Yuan 2009).
-#include "collectives/allreduce/allreduce.h"
 #include "collectives/common/ring.h"
+#include "collectives/allreduce/allreduce.h"
 #include "collectives/patterns/ring.h"
 
 namespace collbench {
 namespace {
 
 RingBuffers allreduceRing(const CollArgs& args) {
-  return RingBuffers{args.send, args.recv, args.recv_count, args.dtype, args.op,
-                     kAllreduceRingShift};
+  return RingBuffers{args.send,  args.recv, args.recv_count,
+                     args.dtype, args.op,   kAllreduceRingShift};
 }
 
 class RingAllreduce : public Algorithm {

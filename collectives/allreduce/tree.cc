@@ -79,9 +79,9 @@ class TreeRun {
       const Range r = chunk(t, posted_[t]);
       for (std::size_t c = 0; c < node_[t].children.size(); ++c) {
         if (r.empty()) continue;
-        child_recvs_[t][c].push_back(tr_.postRecv(node_[t].children[c], withChannel(tag_, kUpChannel + t),
-                                                  scratch_, slotOffset(t, c, posted_[t]),
-                                                  bytesOf(r)));
+        child_recvs_[t][c].push_back(tr_.postRecv(node_[t].children[c],
+                                                  withChannel(tag_, kUpChannel + t), scratch_,
+                                                  slotOffset(t, c, posted_[t]), bytesOf(r)));
       }
     }
   }
@@ -108,8 +108,8 @@ class TreeRun {
       partial = &out_;
     }
     if (node.parent >= 0) {
-      up_sends_[t][k] = tr_.postSend(node.parent, withChannel(tag_, kUpChannel + t), partial->region,
-                                     partial->base + r.begin * esize_, bytesOf(r));
+      up_sends_[t][k] = tr_.postSend(node.parent, withChannel(tag_, kUpChannel + t),
+                                     partial->region, partial->base + r.begin * esize_, bytesOf(r));
       return;
     }
     if (partial != &out_) {  // a root without children (only when n == 1, handled earlier)

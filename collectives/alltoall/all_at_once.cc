@@ -27,8 +27,6 @@ class AllAtOnceAlltoall : public Algorithm {
 
 }  // namespace
 
-std::unique_ptr<Algorithm> makeAllAtOnceAlltoall() {
-  return std::make_unique<AllAtOnceAlltoall>();
-}
+std::unique_ptr<Algorithm> makeAllAtOnceAlltoall() { return std::make_unique<AllAtOnceAlltoall>(); }
 
 }  // namespace collbench

@@ -26,7 +26,8 @@ BlockExchange::BlockExchange(Communicator& comm, const CollArgs& args)
       in_(comm.buffer(inputOf(comm, args), args.sendBytes())),
       out_(comm.buffer(args.recv, args.recvBytes())) {
   const std::size_t own = static_cast<std::size_t>(comm.rank()) * block_bytes_;
-  if (in_.data() != out_.data()) memoryOps(comm).copy(out_.data() + own, in_.data() + own, block_bytes_);
+  if (in_.data() != out_.data())
+    memoryOps(comm).copy(out_.data() + own, in_.data() + own, block_bytes_);
 }
 
 void BlockExchange::post(int to, int from) {
@@ -35,9 +36,8 @@ void BlockExchange::post(int to, int from) {
   pending_.push_back(tr.postRecv(from, tag, out_.region,
                                  out_.base + static_cast<std::size_t>(from) * block_bytes_,
                                  block_bytes_));
-  pending_.push_back(tr.postSend(to, tag, in_.region,
-                                 in_.base + static_cast<std::size_t>(to) * block_bytes_,
-                                 block_bytes_));
+  pending_.push_back(tr.postSend(
+      to, tag, in_.region, in_.base + static_cast<std::size_t>(to) * block_bytes_, block_bytes_));
 }
 
 void BlockExchange::wait(const std::string& what) {

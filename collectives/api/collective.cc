@@ -18,9 +18,9 @@ Layout parseLayout(const std::string& text) {
 
 Expected parseExpected(const std::string& text) {
   static const std::pair<const char*, Expected> names[] = {
-      {"reduced", Expected::kReduced},           {"reduced_at_root", Expected::kReducedAtRoot},
-      {"gathered", Expected::kGathered},         {"exchanged", Expected::kExchanged},
-      {"from_root", Expected::kFromRoot},        {"from_previous", Expected::kFromPrevious},
+      {"reduced", Expected::kReduced},         {"reduced_at_root", Expected::kReducedAtRoot},
+      {"gathered", Expected::kGathered},       {"exchanged", Expected::kExchanged},
+      {"from_root", Expected::kFromRoot},      {"from_previous", Expected::kFromPrevious},
       {"from_partner", Expected::kFromPartner}};
   for (const auto& [name, e] : names) {
     if (text == name) return e;
@@ -66,7 +66,8 @@ double moved(const CollArgs& a, int source, std::uint64_t seed, std::size_t i) {
 }
 
 void fillMoved(const CollArgs& a, int rank, std::uint64_t seed, void* send) {
-  for (std::size_t i = 0; i < a.send_count; ++i) storeElement(a.dtype, send, i, moved(a, rank, seed, i));
+  for (std::size_t i = 0; i < a.send_count; ++i)
+    storeElement(a.dtype, send, i, moved(a, rank, seed, i));
 }
 
 // Compares recv[i] with want(i) for every i < count, exactly.
@@ -92,8 +93,7 @@ double CollectiveDescriptor::busFactor(int ranks) const {
   throw std::logic_error("collectives.json: unknown bus_factor '" + bus_factor_formula + "'");
 }
 
-BufferShape CollectiveDescriptor::shape(std::size_t elements, std::size_t esize,
-                                        int ranks) const {
+BufferShape CollectiveDescriptor::shape(std::size_t elements, std::size_t esize, int ranks) const {
   const auto n = static_cast<std::size_t>(ranks);
   const std::size_t align = align_bytes > esize ? align_bytes / esize : 1;
   const std::size_t base = elements / n / align * align;
@@ -152,8 +152,8 @@ int CollectiveDescriptor::sourceOf(const CollArgs& a, int rank, int ranks) const
   }
 }
 
-CheckResult CollectiveDescriptor::check(const CollArgs& a, int rank, int ranks,
-                                        std::uint64_t seed, const void* recv) const {
+CheckResult CollectiveDescriptor::check(const CollArgs& a, int rank, int ranks, std::uint64_t seed,
+                                        const void* recv) const {
   const std::size_t count = a.recv_count;
   const std::size_t part = a.send_count / static_cast<std::size_t>(ranks);
   switch (expected) {
@@ -187,8 +187,8 @@ const CollectiveDescriptor& describeCollective(const std::string& name) {
       if (alias == name) return d;
     }
   }
-  throw std::invalid_argument("unknown collective '" + name + "'; available: " +
-                              collectiveNameList());
+  throw std::invalid_argument("unknown collective '" + name +
+                              "'; available: " + collectiveNameList());
 }
 
 const std::vector<CollectiveDescriptor>& allCollectives() { return table(); }

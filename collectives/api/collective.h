@@ -57,7 +57,7 @@ class CollectiveDescriptor {
   std::string bus_factor_formula;  // "2(n-1)/n", "(n-1)/n" or "1"
   double time_scale = 1;           // the part of an iteration's time reported (pingpong: 0.5)
   bool has_root = false;
-  bool uses_op = false;      // false: the op is reported as "none"
+  bool uses_op = false;  // false: the op is reported as "none"
   Expected expected = Expected::kReduced;
   std::size_t align_bytes = 0;  // each rank's part rounded down to a multiple of this
 

@@ -46,8 +46,8 @@ MemoryRegion& Communicator::area(int which, std::size_t bytes) {
     if (options_.memory) {
       a.memory = options_.memory->allocate(a.bytes);
     } else {
-      a.memory = std::shared_ptr<std::byte>(new std::byte[a.bytes](),
-                                            std::default_delete<std::byte[]>());
+      a.memory =
+          std::shared_ptr<std::byte>(new std::byte[a.bytes](), std::default_delete<std::byte[]>());
     }
     a.region = transport_.registerMemory(a.memory.get(), a.bytes, memoryKind());
   }

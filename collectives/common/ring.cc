@@ -129,8 +129,7 @@ class RingRun {
     const Range r = rsRecvRange(item);
     if (r.empty()) return;
     std::byte* dst = out_.data() + r.begin * esize_;
-    ops_.reduce(b_.dtype, b_.op, dst, in_.data() + r.begin * esize_, scratchSlot(item),
-                r.size());
+    ops_.reduce(b_.dtype, b_.op, dst, in_.data() + r.begin * esize_, scratchSlot(item), r.size());
     if (b_.op == ReduceOp::kAvg && stepOf(item) == steps() - 1) {
       ops_.finishAverage(b_.dtype, dst, r.size(), n_);
     }

@@ -123,8 +123,8 @@ class RootedPipeline {
 
 class RootedAlgorithm : public Algorithm {
  public:
-  RootedAlgorithm(std::string collective, std::string name, std::string description,
-                  RootedRun run, RootedShape shape)
+  RootedAlgorithm(std::string collective, std::string name, std::string description, RootedRun run,
+                  RootedShape shape)
       : collective_(std::move(collective)),
         name_(std::move(name)),
         description_(std::move(description)),

@@ -178,7 +178,9 @@ using GlooFn = void (*)(const GlooCall& call);
 class GlooCollective : public Algorithm {
  public:
   GlooCollective(std::string collective, std::string name, std::string what, GlooFn fn)
-      : collective_(std::move(collective)), name_(std::move(name)), what_(std::move(what)),
+      : collective_(std::move(collective)),
+        name_(std::move(name)),
+        what_(std::move(what)),
         fn_(fn) {}
 
   std::string name() const override { return name_; }

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
-#include <tuple>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "collectives/reduce/reduce.h"
@@ -91,8 +91,7 @@ int mpiAllreduce(const CollArgs& a, MPI_Comm c) {
 
 int mpiAllgather(const CollArgs& a, MPI_Comm c) {
   const MPI_Datatype t = mpiType(a.dtype);
-  return MPI_Allgather(sendOrInPlace(a), count(a.send_count), t, a.recv, count(a.send_count), t,
-                       c);
+  return MPI_Allgather(sendOrInPlace(a), count(a.send_count), t, a.recv, count(a.send_count), t, c);
 }
 
 // MPI's in-place reduce-scatter leaves the result at the start of the buffer; nccl-tests'
@@ -132,8 +131,8 @@ int mpiSendrecv(const CollArgs& a, MPI_Comm c) {
     return MPI_Sendrecv_replace(a.recv, count(a.recv_count), t, next, 0, prev, 0, c,
                                 MPI_STATUS_IGNORE);
   }
-  return MPI_Sendrecv(a.send, count(a.send_count), t, next, 0, a.recv, count(a.recv_count), t,
-                      prev, 0, c, MPI_STATUS_IGNORE);
+  return MPI_Sendrecv(a.send, count(a.send_count), t, next, 0, a.recv, count(a.recv_count), t, prev,
+                      0, c, MPI_STATUS_IGNORE);
 }
 
 using MpiCall = int (*)(const CollArgs& args, MPI_Comm comm);

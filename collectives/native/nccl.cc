@@ -174,10 +174,11 @@ class NcclCollective : public Algorithm {
   }
   std::string collective() const override { return collective_; }
   std::string description() const override {
-    return forced_.empty() ? "NCCL's " + collective_ + ", NCCL choosing its algorithm (GPU "
-                                                      "vendor baseline)"
-                           : "NCCL's " + collective_ + " with NCCL_ALGO=" + forced_ +
-                                 " (GPU vendor baseline)";
+    return forced_.empty()
+               ? "NCCL's " + collective_ +
+                     ", NCCL choosing its algorithm (GPU "
+                     "vendor baseline)"
+               : "NCCL's " + collective_ + " with NCCL_ALGO=" + forced_ + " (GPU vendor baseline)";
   }
   std::string library() const override { return "nccl"; }
   std::vector<MemoryKind> memoryKinds() const override { return {MemoryKind::kCuda}; }
@@ -204,9 +205,12 @@ class NcclCollective : public Algorithm {
 
 std::vector<std::unique_ptr<Algorithm>> makeNcclCollectives() {
   static const std::pair<const char*, NcclCall> calls[] = {
-      {"all_reduce", ncclAllReduceCall},     {"all_gather", ncclAllGatherCall},
-      {"reduce_scatter", ncclReduceScatterCall}, {"broadcast", ncclBroadcastCall},
-      {"reduce", ncclReduceCall},            {"alltoall", ncclAlltoAllCall},
+      {"all_reduce", ncclAllReduceCall},
+      {"all_gather", ncclAllGatherCall},
+      {"reduce_scatter", ncclReduceScatterCall},
+      {"broadcast", ncclBroadcastCall},
+      {"reduce", ncclReduceCall},
+      {"alltoall", ncclAlltoAllCall},
       {"sendrecv", ncclSendRecvCall},
   };
   std::vector<std::unique_ptr<Algorithm>> out;

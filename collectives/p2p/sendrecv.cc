@@ -36,8 +36,10 @@ class RingSendrecv : public Algorithm {
     Request reqs[2] = {tr.postRecv((me + n - 1) % n, tag, out.region, out.base, bytes),
                        tr.postSend((me + 1) % n, tag, in.region, in.base, bytes)};
     waitAt([&] { tr.wait(reqs, 2, comm.deadline()); },
-           [&] { return "sendrecv with ranks " + std::to_string((me + 1) % n) + " and " +
-                        std::to_string((me + n - 1) % n); });
+           [&] {
+             return "sendrecv with ranks " + std::to_string((me + 1) % n) + " and " +
+                    std::to_string((me + n - 1) % n);
+           });
   }
 };
 

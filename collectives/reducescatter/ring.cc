@@ -21,10 +21,10 @@ class RingReduceScatter : public Algorithm {
   bool usesWorkspace() const override { return true; }
   void run(Communicator& comm, const CollArgs& args) override {
     if (args.recv_count == 0) return;
-    void* work = args.inPlace() ? const_cast<void*>(args.send)
-                                : comm.workspace(args.sendBytes()).data();
-    ringReduceScatterPhase(comm, RingBuffers{args.send, work, args.send_count, args.dtype,
-                                             args.op, /*shift=*/0});
+    void* work =
+        args.inPlace() ? const_cast<void*>(args.send) : comm.workspace(args.sendBytes()).data();
+    ringReduceScatterPhase(
+        comm, RingBuffers{args.send, work, args.send_count, args.dtype, args.op, /*shift=*/0});
     if (args.inPlace()) return;  // block `rank` of the buffer is args.recv
     const auto* mine = static_cast<const std::byte*>(work) + comm.rank() * args.recvBytes();
     memoryOps(comm).copy(args.recv, mine, args.recvBytes());
@@ -33,8 +33,6 @@ class RingReduceScatter : public Algorithm {
 
 }  // namespace
 
-std::unique_ptr<Algorithm> makeRingReduceScatter() {
-  return std::make_unique<RingReduceScatter>();
-}
+std::unique_ptr<Algorithm> makeRingReduceScatter() { return std::make_unique<RingReduceScatter>(); }
 
 }  // namespace collbench

@@ -8,6 +8,11 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+try:
+    from . import collectives
+except ImportError:  # run as a plain module from scripts/report
+    import collectives
+
 
 class FormatError(Exception):
     """A file that is none of the known formats, or a malformed one; says which and where."""
@@ -36,15 +41,17 @@ class Measurement:
     hosts: Optional[int] = None
 
 
-def bus_factor(collective, ranks):
-    """nccl-tests' busbw factor; None when the rank count is unknown."""
-    if collective in ("allreduce", "all_reduce"):
-        return 2 * (ranks - 1) / ranks if ranks else None
-    return 1.0
+def collective_name(name, path):
+    """Our name for a collective named in a file (ours, an alias, nccl-tests', OSU's)."""
+    found = collectives.canonical(name)
+    if found is None:
+        raise FormatError(f"{path}: unknown collective {name!r}; known: "
+                          + ", ".join(collectives.table()))
+    return found
 
 
 # nccl-tests' type names (and MPI's) in collbench's words, so that series compare like with like.
-TYPE_NAMES = {"float": "float32", "double": "float64", "half": "float16", "int": "int32",
+TYPE_NAMES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16", "float": "float32", "double": "float64", "half": "float16", "int": "int32",
               "MPI_FLOAT": "float32", "MPI_DOUBLE": "float64", "MPI_INT": "int32",
               "MPI_CHAR": "int8"}
 
@@ -67,7 +74,8 @@ def parse_collbench_json(text, path):
         out = []
         for m in doc["measurements"]:
             out.append(Measurement(
-                label=label, tool="collbench", collective=m["collective"],
+                label=label, tool="collbench",
+                collective=collective_name(m["collective"], path),
                 algorithm=m["algorithm"], transport=m["transport"], ranks=int(m["ranks"]),
                 bytes=int(m["bytes"]), dtype=m["dtype"], op=m["op"], in_place=bool(m["in_place"]),
                 time_us=float(m["time_us"]["mean"]), p50_us=float(m["time_us"]["p50"]),
@@ -91,7 +99,7 @@ def parse_collbench_csv(text, path):
         try:
             out.append(Measurement(
                 label=row["label"] or _stem(path), tool="collbench",
-                collective=row["collective"], algorithm=row["algorithm"],
+                collective=collective_name(row["collective"], path), algorithm=row["algorithm"],
                 transport=row["transport"], ranks=int(row["ranks"]), bytes=int(row["bytes"]),
                 dtype=row["dtype"], op=row["op"], in_place=row["in_place"] == "1",
                 time_us=float(row["time_mean_us"]), p50_us=float(row["time_p50_us"]),
@@ -106,10 +114,12 @@ def parse_collbench_csv(text, path):
 
 # --- nccl-tests JSON (-J, format version 2) -------------------------------------------------
 
-def _nccl_collective(program):
-    name = os.path.basename(program or "")
-    name = re.sub(r"_perf(_mpi)?$", "", name)
-    return {"all_reduce": "allreduce"}.get(name, name or "allreduce")
+def _nccl_collective(program, path):
+    """The collective of an nccl-tests binary (all_gather_perf, alltoall_perf_mpi, ...)."""
+    name = re.sub(r"_perf(_mpi)?$", "", os.path.basename(program or ""))
+    # nccl-tests before 2.13 did not print '# Collective test starting: NAME_perf'; those logs
+    # are taken as all_reduce_perf's, the binary nearly every published log comes from.
+    return collective_name(name or "all_reduce", path)
 
 
 def _nccl_side(m, entry, side):
@@ -127,7 +137,7 @@ def parse_nccl_json(text, path):
     try:
         doc = json.loads(text)
         ranks = len(doc.get("config", {}).get("devices", [])) or None
-        collective = _nccl_collective((doc.get("args") or [""])[0])
+        collective = _nccl_collective((doc.get("args") or [""])[0], path)
         out = []
         for entry in doc["results"]:
             base = dict(label=_stem(path), tool="nccl-tests", collective=collective,
@@ -166,7 +176,7 @@ def _wrong(token):
 def parse_nccl_text(text, path):
     ranks = len(re.findall(r"^#\s+Rank\s+\d+\s", text, flags=re.M)) or None
     program = re.search(r"^# Collective test starting: (\S+)", text, flags=re.M)
-    collective = _nccl_collective(program.group(1) if program else "all_reduce_perf")
+    collective = _nccl_collective(program.group(1) if program else "", path)
     out = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if line.startswith("#") or not line.strip():
@@ -190,11 +200,19 @@ def parse_nccl_text(text, path):
     return out
 
 
-# --- OSU micro-benchmarks: osu_allreduce ----------------------------------------------------
+# --- OSU micro-benchmarks: osu_allreduce, osu_allgather, osu_alltoall, osu_bcast, ... ------
+
+def _osu_bytes(size, collective, ranks):
+    """nccl-tests' size for an OSU size: OSU's allgather and alltoall print what one rank sends
+    to one peer, nccl-tests the whole gathered (all_gather) or send (alltoall) buffer."""
+    if collectives.layout(collective) in ("gather", "exchange"):
+        return size * ranks if ranks else None
+    return size
+
 
 def parse_osu(text, path, ranks=None):
     header = re.search(r"^# OSU MPI(?:-\w+)? (\w+) Latency Test", text, flags=re.M)
-    collective = header.group(1).lower() if header else "allreduce"
+    collective = collective_name(header.group(1) if header else "allreduce", path)
     datatype = re.search(r"^# Datatype: (\w+)", text, flags=re.M)
     dtype = dtype_name(datatype.group(1)) if datatype else "float32"  # OSU's default
     out = []
@@ -207,15 +225,62 @@ def parse_osu(text, path, ranks=None):
         except (IndexError, ValueError):
             raise FormatError(f"{path}:{lineno}: OSU output: expected 'size latency', got "
                               f"{line.strip()!r}") from None
-        algbw = size / (avg * 1e3) if avg > 0 else 0.0
-        factor = bus_factor(collective, ranks)
+        nbytes = _osu_bytes(size, collective, ranks)
+        if nbytes is None:
+            raise FormatError(f"{path}: OSU {collective} prints the size per peer; give its rank "
+                              "count (--osu-ranks) to compare it with nccl-tests' sizes")
+        algbw = nbytes / (avg * 1e3) if avg > 0 else 0.0
+        factor = collectives.bus_factor(collective, ranks)
         out.append(Measurement(
             label=_stem(path), tool="osu", collective=collective, algorithm="mpi",
-            transport="mpi", ranks=ranks, bytes=size, dtype=dtype, op="sum",
+            transport="mpi", ranks=ranks, bytes=nbytes, dtype=dtype, op="sum",
             in_place=False, time_us=avg, algbw_gbps=algbw,
             busbw_gbps=algbw * factor if factor is not None else None))
     if not out:
         raise FormatError(f"{path}: OSU output without result rows")
+    return out
+
+
+# --- AWS Neuron nccom-test (Trainium) console output ------------------------------------------
+
+_NCCOM_HEADER = re.compile(r"size\(B\)\s+count\(elems\)\s+type\s+time\(us\)\s+algbw\(GB/s\)"
+                           r"\s+busbw\(GB/s\)")
+
+
+def _nccom_fact(text, key):
+    """A '# collective: allg' or '# ranks: 64' line the user added to the log."""
+    m = re.search(rf"^#\s*{key}\s*[:=]\s*(\S+)", text, flags=re.M | re.I)
+    return m.group(1) if m else None
+
+
+def parse_nccom(text, path, collective=None, ranks=None):
+    """nccom-test's table (size(B) count(elems) type time(us) algbw(GB/s) busbw(GB/s)). It names
+    neither the collective nor the rank count: they come from the arguments (the report's
+    --nccom-collective and --nccom-ranks) or from '# collective: NAME' and '# ranks: N' lines
+    added to the log."""
+    collective = collective or _nccom_fact(text, "collective")
+    ranks = ranks or _nccom_fact(text, "ranks")
+    if not collective:
+        raise FormatError(f"{path}: nccom-test output does not name its collective; give "
+                          "--nccom-collective (allr, allg, redsct, sendrecv, alltoall) or add a "
+                          "'# collective: allg' line")
+    collective = collective_name(collective, path)
+    out = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        tokens = line.split()
+        if line.lstrip().startswith("#") or len(tokens) < 6 or not tokens[0].isdigit():
+            continue
+        try:
+            out.append(Measurement(
+                label=_stem(path), tool="nccom-test", collective=collective, algorithm="neuron",
+                transport="neuron", ranks=int(ranks) if ranks else None, bytes=int(tokens[0]),
+                dtype=dtype_name(tokens[2]), op="sum", in_place=False, time_us=float(tokens[3]),
+                algbw_gbps=float(tokens[4]), busbw_gbps=float(tokens[5])))
+        except ValueError:
+            raise FormatError(f"{path}:{lineno}: nccom-test output: unreadable row: "
+                              f"{line.strip()}") from None
+    if not out:
+        raise FormatError(f"{path}: nccom-test output without result rows")
     return out
 
 
@@ -239,10 +304,13 @@ def detect(text):
         return "osu"
     if re.search(r"^# nccl-tests version|^#\s+size\s+count\s+type\s+redop", text, flags=re.M):
         return "nccl-text"
-    raise FormatError("not a collbench, nccl-tests or OSU result (unrecognised content)")
+    if _NCCOM_HEADER.search(text):
+        return "nccom"
+    raise FormatError("not a collbench, nccl-tests, OSU or nccom-test result (unrecognised "
+                      "content)")
 
 
-def load(path, osu_ranks=None):
+def load(path, osu_ranks=None, nccom_collective=None, nccom_ranks=None):
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
     try:
@@ -257,4 +325,6 @@ def load(path, osu_ranks=None):
         return parse_nccl_json(text, path)
     if kind == "nccl-text":
         return parse_nccl_text(text, path)
+    if kind == "nccom":
+        return parse_nccom(text, path, nccom_collective, nccom_ranks)
     return parse_osu(text, path, osu_ranks)

@@ -57,22 +57,24 @@ def styles(records):
 
 
 def primary(records):
-    """One record per (series, ranks, size): out-of-place where measured, else in-place; the
-    dtype and op most often measured (float32 sum where present), so that series compare like
-    with like."""
-    pairs = defaultdict(int)
-    for m in records:
-        pairs[(m.dtype, m.op)] += 1
-    dtype, op = ("float32", "sum") if ("float32", "sum") in pairs else \
-        max(pairs, key=pairs.get) if pairs else (None, None)
+    """One record per (collective, series, ranks, size): out-of-place where measured, else
+    in-place; per collective, the dtype and op most often measured (float32 with sum, or with no
+    op for collectives without one, where present), so that series compare like with like."""
     chosen = {}
-    for m in records:
-        if (m.dtype, m.op) != (dtype, op):
-            continue
-        key = (series_key(m), m.ranks, m.bytes)
-        if key not in chosen or (chosen[key].in_place and not m.in_place):
-            chosen[key] = m
-    return sorted(chosen.values(), key=lambda m: (series_key(m), m.ranks or 0, m.bytes))
+    for collective, ms in group(records, lambda m: m.collective).items():
+        pairs = defaultdict(int)
+        for m in ms:
+            pairs[(m.dtype, m.op)] += 1
+        preferred = [p for p in (("float32", "sum"), ("float32", "none")) if p in pairs]
+        dtype, op = preferred[0] if preferred else max(pairs, key=pairs.get)
+        for m in ms:
+            if (m.dtype, m.op) != (dtype, op):
+                continue
+            key = (collective, series_key(m), m.ranks, m.bytes)
+            if key not in chosen or (chosen[key].in_place and not m.in_place):
+                chosen[key] = m
+    return sorted(chosen.values(),
+                  key=lambda m: (m.collective, series_key(m), m.ranks or 0, m.bytes))
 
 
 def group(records, key):
@@ -181,18 +183,31 @@ def model_rows(points):
 
 
 def make_plots(records, out_dir):
+    """The plots of each collective measured; file names carry the collective when there are
+    several (busbw_vs_size_all_gather.png), so that no plot mixes collectives."""
+    by_collective = group(records, lambda m: m.collective)
+    plots = []
+    for collective, ms in sorted(by_collective.items()):
+        suffix = f"_{collective}" if len(by_collective) > 1 else ""
+        plots += collective_plots(ms, out_dir, suffix, collective)
+    return plots
+
+
+def collective_plots(records, out_dir, suffix, collective):
     util = [m for m in records if m.link_utilization is not None]
+    path = lambda name: os.path.join(out_dir, f"{name}{suffix}.png")  # noqa: E731
     plots = [
         plot_vs_size(records, lambda m: m.busbw_gbps, "busbw (GB/s = 10^9 bytes/s)",
-                     "Bus bandwidth vs message size", os.path.join(out_dir, "busbw_vs_size.png")),
+                     f"{collective}: bus bandwidth vs message size", path("busbw_vs_size")),
         plot_vs_size(records, lambda m: m.time_us, "time per operation (us, log scale)",
-                     "Time vs message size", os.path.join(out_dir, "time_vs_size.png"), logy=True),
+                     f"{collective}: time vs message size", path("time_vs_size"), logy=True),
         plot_vs_size(util, lambda m: 100 * m.link_utilization, "link utilisation (% of nominal)",
-                     "Link utilisation vs message size",
-                     os.path.join(out_dir, "link_utilization_vs_size.png")) if util else None,
-        plot_vs_ranks(records, os.path.join(out_dir, "busbw_vs_ranks.png")),
-        plot_vs_ranks(records, os.path.join(out_dir, "time_vs_ranks.png"), lambda m: m.time_us,
-                      "time per operation (us)", "Time vs rank count"),
+                     f"{collective}: link utilisation vs message size",
+                     path("link_utilization_vs_size")) if util else None,
+        plot_vs_ranks(records, path("busbw_vs_ranks"),
+                      title=f"{collective}: bus bandwidth vs rank count"),
+        plot_vs_ranks(records, path("time_vs_ranks"), lambda m: m.time_us,
+                      "time per operation (us)", f"{collective}: time vs rank count"),
     ]
     return [p for p in plots if p]
 
@@ -272,10 +287,15 @@ def write_csv(records, path):
 
 
 def sections(records, labels, compare):
-    out = [("Summary", summary_rows(records))]
-    if compare:
-        a, b = compare
-        out.append((f"Comparison: {a} vs {b}", comparison_rows(records, a, b)))
+    """A summary and a comparison per collective."""
+    out = []
+    by_collective = group(records, lambda m: m.collective)
+    for collective, ms in sorted(by_collective.items()):
+        name = f" ({collective})" if len(by_collective) > 1 else ""
+        out.append((f"Summary{name}", summary_rows(ms)))
+        if compare:
+            a, b = compare
+            out.append((f"Comparison{name}: {a} vs {b}", comparison_rows(ms, a, b)))
     return out
 
 
@@ -320,6 +340,9 @@ def parse_args(argv):
                    help="the two labels of the side-by-side table (default: the first two)")
     p.add_argument("--model", help="cost model from `collbench model fit`: adds predicted vs "
                    "measured times (table and plot)")
+    p.add_argument("--nccom-collective", help="collective of nccom-test logs (allr, allg, "
+                   "redsct, sendrecv, alltoall), which nccom-test does not print")
+    p.add_argument("--nccom-ranks", type=int, help="rank count of nccom-test logs")
     p.add_argument("--osu-ranks", type=int, help="rank count of the OSU runs (OSU does not "
                    "print it; without it their busbw is left out)")
     return p.parse_args(argv)
@@ -331,7 +354,7 @@ def load_all(args):
         raise FormatError(f"--labels has {len(labels)} names for {len(args.files)} files")
     records = []
     for i, path in enumerate(args.files):
-        ms = load(path, args.osu_ranks)
+        ms = load(path, args.osu_ranks, args.nccom_collective, args.nccom_ranks)
         for m in ms:
             m.label = labels[i] if labels else m.label
         records += ms

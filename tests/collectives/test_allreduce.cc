@@ -170,8 +170,8 @@ TEST(Allreduce, HierSendsLessAcrossHosts) {
     int a = 0;
     for (const char* name : {"ring", "hier"}) {
       all.transport().resetSentBytes();
-      EXPECT_EQ(runAndCheck(*makeAlgorithm("all_reduce", name), all.comm(), {DataType::kInt32, ReduceOp::kSum},
-                            count, false, 3),
+      EXPECT_EQ(runAndCheck(*makeAlgorithm("all_reduce", name), all.comm(),
+                            {DataType::kInt32, ReduceOp::kSum}, count, false, 3),
                 "");
       const auto& sent = all.transport().sentBytes();
       for (int peer = 0; peer < 4; ++peer) {
@@ -251,8 +251,8 @@ TEST(Allreduce, MpiIsUnsupportedWithoutMpi) {
   testing::runWorld("loopback", 2, [&](Transport& tr, Bootstrap&) {
     Communicator comm(tr, CommOptions{});
     int x = 0;
-    EXPECT_FALSE(makeAlgorithm("all_reduce", "mpi")->supports(
-        comm, sameShapeArgs(&x, &x, 1, DataType::kInt32, ReduceOp::kSum)));
+    EXPECT_FALSE(makeAlgorithm("all_reduce", "mpi")
+                     ->supports(comm, sameShapeArgs(&x, &x, 1, DataType::kInt32, ReduceOp::kSum)));
   });
 }
 

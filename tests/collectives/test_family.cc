@@ -23,7 +23,8 @@ struct Case {
 };
 
 std::vector<Case> casesFor(const CollectiveDescriptor& coll, std::size_t count) {
-  if (count > 10000) return {{DataType::kFloat32, ReduceOp::kSum}, {DataType::kBFloat16, ReduceOp::kAvg}};
+  if (count > 10000)
+    return {{DataType::kFloat32, ReduceOp::kSum}, {DataType::kBFloat16, ReduceOp::kAvg}};
   std::vector<Case> cases;
   for (DataType t : allDataTypes()) {
     for (ReduceOp op : allReduceOps()) {
@@ -75,10 +76,10 @@ std::string runAndCheck(const Call& k, std::size_t count, std::uint64_t seed) {
   if (res.wrong == 0 && recv[bytes] == std::byte{0x5A}) return "";
   std::ostringstream msg;
   msg << k.coll.name << " " << k.algo.name() << " rank " << rank << "/" << n << " "
-      << dtypeName(k.c.dtype) << " " << opName(k.c.op) << " root " << k.root << " count "
-      << count << (k.in_place ? " in-place" : " out-of-place") << ": " << res.wrong
-      << " wrong, first at " << res.first_wrong << " got " << res.got << " expected "
-      << res.expected << (recv[bytes] == std::byte{0x5A} ? "" : "; wrote past the buffer");
+      << dtypeName(k.c.dtype) << " " << opName(k.c.op) << " root " << k.root << " count " << count
+      << (k.in_place ? " in-place" : " out-of-place") << ": " << res.wrong << " wrong, first at "
+      << res.first_wrong << " got " << res.got << " expected " << res.expected
+      << (recv[bytes] == std::byte{0x5A} ? "" : "; wrote past the buffer");
   return msg.str();
 }
 
@@ -117,8 +118,8 @@ TEST_P(FamilyTest, EveryElementCorrect) { runFamily(GetParam(), 1); }
 
 std::string paramName(const ::testing::TestParamInfo<Param>& info) {
   const auto& [coll, algo, transport, ranks, count] = info.param;
-  std::string name = coll + "_" + algo + "_" + transport + "_" + std::to_string(ranks) +
-                     "ranks_" + std::to_string(count);
+  std::string name = coll + "_" + algo + "_" + transport + "_" + std::to_string(ranks) + "ranks_" +
+                     std::to_string(count);
   for (char& ch : name) {
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   }

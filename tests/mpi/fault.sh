@@ -17,7 +17,7 @@ status=$?
 cat "$log"
 [ "$status" -ne 0 ] || { echo "fault.sh: run succeeded despite the fault" >&2; exit 1; }
 grep -Eq -- "$pattern" "$log" || { echo "fault.sh: no message matches: $pattern" >&2; exit 1; }
-grep -Eq -- "FAILED: allreduce ring 256 KiB float32 sum out-of-place" "$log" ||
+grep -Eq -- "FAILED: all_reduce ring 256 KiB float32 sum out-of-place" "$log" ||
   { echo "fault.sh: the failed operation is not named" >&2; exit 1; }
 "$validator" "$schema" "$out" --ranks 3 --sizes 1 --state failed || exit 1
 echo "fault.sh: ok"

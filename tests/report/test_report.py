@@ -65,7 +65,7 @@ def test_nccl_tests_console_output():
     big = [m for m in ms if m.bytes == 134217728]
     assert [(m.in_place, m.time_us, m.busbw_gbps) for m in big] == \
         [(False, 1000.0, 201.33), (True, 990.0, 203.36)]
-    assert all(m.ranks == 4 and m.collective == "allreduce" and m.tool == "nccl-tests" and
+    assert all(m.ranks == 4 and m.collective == "all_reduce" and m.tool == "nccl-tests" and
                m.dtype == "float32" and m.wrong == 0 for m in ms)
     assert ms[0].label == "nccl_all_reduce"
 
@@ -86,7 +86,7 @@ def test_nccl_tests_json():
     assert [(m.bytes, m.in_place, m.time_us, m.busbw_gbps, m.wrong) for m in ms] == [
         (8, False, 12.5, 0.00064, 0), (8, True, 12.0, 0.000667, 0),
         (134217728, False, 800.0, 167.77216, 0), (134217728, True, 790.0, 169.895857, None)]
-    assert all(m.ranks == 2 and m.collective == "allreduce" for m in ms)
+    assert all(m.ranks == 2 and m.collective == "all_reduce" for m in ms)
 
 
 def test_osu_allreduce_busbw_needs_the_rank_count():
@@ -212,3 +212,36 @@ def test_bad_model_file_exits_2(tmp_path, capsys):
     assert report.main([os.path.join(SAMPLES, "collbench_tcp.json"), "--model", str(path),
                         "-o", str(tmp_path / "o")]) == 2
     assert "model_version: expected 1" in capsys.readouterr().err
+
+
+def test_nccom_test_needs_its_collective_and_reads_the_table(tmp_path):
+    log = tmp_path / "trn1.txt"
+    log.write_text("    size(B)    count(elems)    type    time(us)    algbw(GB/s)    busbw(GB/s)\n"
+                   "       1024             256    fp32      50.10          0.02          0.04\n"
+                   "    1048576          262144    fp32     120.00          8.74         16.38\n"
+                   "Avg bus bandwidth:    8.21 GB/s\n")
+    with pytest.raises(importers.FormatError, match="--nccom-collective"):
+        importers.load(str(log))
+    ms = importers.load(str(log), nccom_collective="allg", nccom_ranks=32)
+    assert [(m.collective, m.ranks, m.bytes, m.dtype, m.busbw_gbps) for m in ms] == [
+        ("all_gather", 32, 1024, "float32", 0.04), ("all_gather", 32, 1048576, "float32", 16.38)]
+    log.write_text("# collective: redsct\n# ranks: 16\n" + log.read_text())
+    assert {m.collective for m in importers.load(str(log))} == {"reduce_scatter"}
+
+
+def test_collective_comes_from_the_nccl_tests_binary(tmp_path):
+    text = open(sample("nccl_all_reduce.txt")).read()
+    log = tmp_path / "ag.txt"
+    assert {m.collective for m in importers.load(sample("nccl_all_reduce.txt"))} == {"all_reduce"}
+    log.write_text("# Collective test starting: all_gather_perf\n" + text)
+    assert {m.collective for m in importers.load(str(log))} == {"all_gather"}
+    log.write_text("# Collective test starting: no_such_perf\n" + text)
+    with pytest.raises(importers.FormatError, match="unknown collective 'no_such'"):
+        importers.load(str(log))
+
+
+def test_osu_allgather_size_is_per_rank():
+    import collectives
+    assert collectives.canonical("Allgather") == "all_gather"
+    assert collectives.bus_factor("osu_alltoall", 4) == 0.75
+    assert collectives.bus_factor("allr", 4) == 1.5

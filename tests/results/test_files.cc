@@ -21,7 +21,8 @@ Measurement sample() {
   m.warmup_iterations = 1;
   m.time_us = summarize({10, 20, 30});
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
-  m.busbw_gbps = m.algbw_gbps * 1.5;
+  m.bus_factor = 1.5;
+  m.busbw_gbps = m.algbw_gbps * m.bus_factor;
   m.link_utilization = linkUtilization(m.busbw_gbps, 100);
   m.wrong = 0;
   m.skew = {2, 21.5, 0, 18.5};
@@ -107,7 +108,7 @@ TEST(ResultFile, NamesTheBadField) {
   EXPECT_STREQ(readError(doc.dump()).what(), "r.json: measurements[0].ranks: value out of range");
   doc["schema_version"] = 99;
   EXPECT_STREQ(readError(doc.dump()).what(),
-               "r.json: schema_version: unsupported version 99 (this collbench reads 1 to 2)");
+               "r.json: schema_version: unsupported version 99 (this collbench reads 1 to 3)");
   EXPECT_STREQ(readError("{\"schema_version\": 2, ").what(), "r.json: not valid JSON");
   EXPECT_STREQ(readError("[1, 2]").what(), "r.json: top level: expected an object, found array");
 }
@@ -137,14 +138,17 @@ TEST(Csv, HeaderAndOneRowPerMeasurement) {
   std::getline(lines, b);
   EXPECT_FALSE(std::getline(lines, extra));
   EXPECT_EQ(header.rfind("label,collective,algorithm,transport,ranks,bytes,count,", 0), 0u);
-  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 29);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 31);
+  EXPECT_NE(header.find(",op,root,in_place,"), std::string::npos) << header;
+  EXPECT_NE(header.find(",busbw_gbps,bus_factor,"), std::string::npos) << header;
   EXPECT_NE(header.find(",rank_spread_us,hosts,inter_host_bytes"), std::string::npos) << header;
-  EXPECT_EQ(a.rfind("\"p5, \"\"EFA\"\"\",allreduce,ring,tcp,4,1024,256,float32,sum,0,3,1,10,20,20,"
-                    "30,30,30,3,",
-                    0),
-            0u)
+  EXPECT_EQ(
+      a.rfind("\"p5, \"\"EFA\"\"\",all_reduce,ring,tcp,4,1024,256,float32,sum,,0,3,1,10,20,20,"
+              "30,30,30,3,",
+              0),
+      0u)
       << a;
-  EXPECT_NE(a.find(",0.0768,0.006144,0,2,21.5,0,18.5,3,1,"), std::string::npos)
+  EXPECT_NE(a.find(",0.0768,1.5,0.006144,0,2,21.5,0,18.5,3,1,"), std::string::npos)
       << a;  // util, wrong, skew, hosts, inter-host bytes unknown
   EXPECT_NE(b.find(",,,2,21.5,"), std::string::npos) << b;  // unknown utilisation, unchecked
 }

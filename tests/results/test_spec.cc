@@ -38,7 +38,7 @@ TEST(Spec, ParsesSelectorsAndBounds) {
   Spec s = parseSpec(R"(
 rules:
   - name: big
-    collective: allreduce
+    collective: all_reduce
     algorithm: ring
     transport: tcp
     min_bytes: 4M
@@ -164,7 +164,7 @@ TEST(Evaluate, EachBoundOfEachSelectedMeasurement) {
   EXPECT_TRUE(r.verdicts[1].pass);   // p99 800 <= 1000
   EXPECT_FALSE(r.verdicts[2].pass);  // 1.5 < 2
   EXPECT_EQ(r.verdicts[2].measurement,
-            "allreduce ring tcp 4 ranks 4194304 B float32 sum out-of-place");
+            "all_reduce ring tcp 4 ranks 4194304 B float32 sum out-of-place");
   EXPECT_FALSE(r.verdicts[3].pass);  // p99 2400 > 1000
   EXPECT_EQ(r.verdicts[4].rule, "small");
   EXPECT_FALSE(r.verdicts[4].pass);  // p50 12 > 10
@@ -203,7 +203,7 @@ TEST(Verdicts, TableAndJunit) {
   EXPECT_NE(xml.find("<testsuites name=\"collbench acceptance\" tests=\"2\" failures=\"1\">"),
             std::string::npos);
   EXPECT_NE(xml.find("<testsuite name=\"p5 &quot;spec&quot;.yaml\""), std::string::npos);
-  EXPECT_NE(xml.find("<testcase classname=\"r&lt;&amp;&gt;\" name=\"allreduce ring tcp 2 ranks 8 "
+  EXPECT_NE(xml.find("<testcase classname=\"r&lt;&amp;&gt;\" name=\"all_reduce ring tcp 2 ranks 8 "
                      "B float32 sum out-of-place: max_p50_us\"></testcase>"),
             std::string::npos)
       << xml;

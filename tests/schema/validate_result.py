@@ -11,7 +11,13 @@ import csv
 import json
 import sys
 
+import os
+
 import jsonschema
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts", "report"))
+import collectives  # noqa: E402  (collectives/api/collectives.json)
 
 DTYPE_SIZE = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2, "int32": 4,
               "int64": 8, "uint8": 1}
@@ -30,10 +36,18 @@ def semantic_problems(doc, args):
         if m["bytes"] != m["count"] * DTYPE_SIZE[m["dtype"]]:
             problems.append(f"{where}: bytes != count * sizeof({m['dtype']})")
         n = m["ranks"]
-        factor = 2 * (n - 1) / n if m["collective"] == "allreduce" else 1.0
-        want = m["algbw_gbps"] * factor
+        factor = collectives.bus_factor(m["collective"], n)
+        if factor is None:
+            problems.append(f"{where}: unknown collective {m['collective']!r}")
+        elif abs(m["bus_factor"] - factor) > 1e-12:
+            problems.append(f"{where}: bus_factor {m['bus_factor']} != {factor:g}, "
+                            f"collectives.json's factor for {m['collective']} at {n} ranks")
+        want = m["algbw_gbps"] * m["bus_factor"]
         if abs(m["busbw_gbps"] - want) > 1e-9 * max(1.0, want):
-            problems.append(f"{where}: busbw {m['busbw_gbps']} != algbw * {factor:g} = {want}")
+            problems.append(f"{where}: busbw {m['busbw_gbps']} != algbw * bus_factor = {want}")
+        has_root = collectives.table().get(collectives.canonical(m["collective"]), {}).get("root")
+        if has_root != (m["root"] is not None):
+            problems.append(f"{where}: root {m['root']} for {m['collective']}")
         algbw = m["bytes"] / (t["mean"] * 1e3) if t["mean"] > 0 else 0
         if abs(m["algbw_gbps"] - algbw) > 1e-9 * max(1.0, algbw):
             problems.append(f"{where}: algbw {m['algbw_gbps']} != bytes / mean time {algbw}")

@@ -100,8 +100,8 @@ TEST(ParseOptions, CollectivesAndTheirAlgorithms) {
   EXPECT_EQ(o.collectives, (std::vector<std::string>{"all_gather", "broadcast"}));
   std::vector<std::string> plan;
   for (const auto& p : o.plan) plan.push_back(p.collective + ":" + p.algorithm);
-  EXPECT_EQ(plan, (std::vector<std::string>{"all_gather:ring", "all_gather:mpi",
-                                            "broadcast:tree", "broadcast:mpi"}));
+  EXPECT_EQ(plan, (std::vector<std::string>{"all_gather:ring", "all_gather:mpi", "broadcast:tree",
+                                            "broadcast:mpi"}));
   EXPECT_EQ(o.root, 1);
   EXPECT_EQ(parse({"--collective", "all"}).collectives,
             (std::vector<std::string>{"all_reduce", "all_gather", "reduce_scatter", "broadcast",

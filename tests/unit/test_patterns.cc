@@ -39,49 +39,49 @@ TEST(Ring, EvenChunksCoverTheBufferInOrder) {
 // sends at step s.
 TEST(Ring, ReduceScatterScheduleGathersEveryRankOnce) {
   for (int shift : {0, kAllreduceRingShift})
-  for (int n : {2, 3, 4, 5, 7, 8}) {
-    // contributions[rank][chunk]: ranks whose data is in that rank's partial of the chunk
-    std::vector<std::vector<std::set<int>>> have(n, std::vector<std::set<int>>(n));
-    for (int r = 0; r < n; ++r) {
-      for (int c = 0; c < n; ++c) have[r][c] = {r};
-    }
-    for (int s = 0; s < n - 1; ++s) {
-      auto next = have;
+    for (int n : {2, 3, 4, 5, 7, 8}) {
+      // contributions[rank][chunk]: ranks whose data is in that rank's partial of the chunk
+      std::vector<std::vector<std::set<int>>> have(n, std::vector<std::set<int>>(n));
       for (int r = 0; r < n; ++r) {
-        int prev = ringPrev(r, n);
-        int c = ringReduceScatterRecvChunk(r, n, s, shift);
-        ASSERT_EQ(c, ringReduceScatterSendChunk(prev, n, s, shift));
-        next[r][c].insert(have[prev][c].begin(), have[prev][c].end());
+        for (int c = 0; c < n; ++c) have[r][c] = {r};
       }
-      have = next;
+      for (int s = 0; s < n - 1; ++s) {
+        auto next = have;
+        for (int r = 0; r < n; ++r) {
+          int prev = ringPrev(r, n);
+          int c = ringReduceScatterRecvChunk(r, n, s, shift);
+          ASSERT_EQ(c, ringReduceScatterSendChunk(prev, n, s, shift));
+          next[r][c].insert(have[prev][c].begin(), have[prev][c].end());
+        }
+        have = next;
+      }
+      for (int r = 0; r < n; ++r) {
+        EXPECT_EQ(have[r][ringOwnedChunk(r, n, shift)].size(), static_cast<std::size_t>(n))
+            << "n=" << n << " rank " << r << " shift " << shift;
+        // Step 0 sends the rank's own input of the chunk it sends.
+        EXPECT_EQ(ringReduceScatterSendChunk(r, n, 0, shift), mod(r + shift - 1, n));
+      }
     }
-    for (int r = 0; r < n; ++r) {
-      EXPECT_EQ(have[r][ringOwnedChunk(r, n, shift)].size(), static_cast<std::size_t>(n))
-          << "n=" << n << " rank " << r << " shift " << shift;
-      // Step 0 sends the rank's own input of the chunk it sends.
-      EXPECT_EQ(ringReduceScatterSendChunk(r, n, 0, shift), mod(r + shift - 1, n));
-    }
-  }
 }
 
 TEST(Ring, AllGatherScheduleDeliversEveryChunk) {
   for (int shift : {0, kAllreduceRingShift})
-  for (int n : {2, 3, 4, 5, 8}) {
-    std::vector<std::set<int>> final_chunks(n);
-    for (int r = 0; r < n; ++r) final_chunks[r] = {ringOwnedChunk(r, n, shift)};
-    for (int s = 0; s < n - 1; ++s) {
-      auto next = final_chunks;
-      for (int r = 0; r < n; ++r) {
-        int prev = ringPrev(r, n);
-        int sent = ringAllGatherSendChunk(prev, n, s, shift);
-        ASSERT_TRUE(final_chunks[prev].count(sent)) << "rank " << prev << " sends unfinished";
-        ASSERT_EQ(sent, ringAllGatherRecvChunk(r, n, s, shift));
-        next[r].insert(sent);
+    for (int n : {2, 3, 4, 5, 8}) {
+      std::vector<std::set<int>> final_chunks(n);
+      for (int r = 0; r < n; ++r) final_chunks[r] = {ringOwnedChunk(r, n, shift)};
+      for (int s = 0; s < n - 1; ++s) {
+        auto next = final_chunks;
+        for (int r = 0; r < n; ++r) {
+          int prev = ringPrev(r, n);
+          int sent = ringAllGatherSendChunk(prev, n, s, shift);
+          ASSERT_TRUE(final_chunks[prev].count(sent)) << "rank " << prev << " sends unfinished";
+          ASSERT_EQ(sent, ringAllGatherRecvChunk(r, n, s, shift));
+          next[r].insert(sent);
+        }
+        final_chunks = next;
       }
-      final_chunks = next;
+      for (int r = 0; r < n; ++r) EXPECT_EQ(final_chunks[r].size(), static_cast<std::size_t>(n));
     }
-    for (int r = 0; r < n; ++r) EXPECT_EQ(final_chunks[r].size(), static_cast<std::size_t>(n));
-  }
 }
 
 TEST(Ring, SegmentsTileTheRange) {
