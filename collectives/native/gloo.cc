@@ -195,8 +195,9 @@ class GlooCollective : public Algorithm {
     MPI_Initialized(&initialized);
     if (!initialized || comm.memoryKind() != MemoryKind::kHost) return false;
     MPI_Comm_size(MPI_COMM_WORLD, &world);
-    // Gloo's alltoall has no in-place form.
-    return comm.size() <= world && !(fn_ == glooAlltoall && args.inPlace());
+    // Gloo's alltoall has no in-place form; its allgather divides by zero on empty parts.
+    return comm.size() <= world && !(fn_ == glooAlltoall && args.inPlace()) &&
+           args.send_count > 0 && args.recv_count > 0;
   }
   void run(Communicator& comm, const CollArgs& args) override {
     if (!context_) connect(comm);

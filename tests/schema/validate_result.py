@@ -33,8 +33,12 @@ def semantic_problems(doc, args):
         order = [t["min"], t["p50"], t["p95"], t["p99"], t["max"]]
         if order != sorted(order) or not t["min"] <= t["mean"] <= t["max"]:
             problems.append(f"{where}: time statistics out of order: {t}")
-        if m["bytes"] != m["count"] * DTYPE_SIZE[m["dtype"]]:
-            problems.append(f"{where}: bytes != count * sizeof({m['dtype']})")
+        # count is the call's count (nccl-tests' column): per rank's part unless the layout is
+        # "same", where it is the whole buffer.
+        known = collectives.canonical(m["collective"]) is not None
+        parts = 1 if not known or collectives.layout(m["collective"]) == "same" else m["ranks"]
+        if m["bytes"] != m["count"] * DTYPE_SIZE[m["dtype"]] * parts:
+            problems.append(f"{where}: bytes != count * sizeof({m['dtype']}) * {parts}")
         n = m["ranks"]
         factor = collectives.bus_factor(m["collective"], n)
         if factor is None:

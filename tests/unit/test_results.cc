@@ -46,7 +46,8 @@ Measurement sample(bool in_place) {
   m.iterations = 20;
   m.time_us = summarize({100, 200, 300});
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
-  m.busbw_gbps = m.algbw_gbps * 1.5;
+  m.bus_factor = 1.5;
+  m.busbw_gbps = m.algbw_gbps * m.bus_factor;
   m.wrong = 0;
   return m;
 }
@@ -59,6 +60,7 @@ TEST(ConsoleReporter, RowReadsLikeNcclTests) {
   table.row(&a, &b);
   table.footer(3);
   EXPECT_EQ(out.str(),
+            "# all_reduce, 4 ranks: busbw = algbw * 1.5\n"
             " ring      tcp            1048576       262144  float32    sum     200.00   5.243   "
             "7.864      0     200.00   5.243   7.864      3\n"
             "# Out of bounds values : 3 FAILED\n"
