@@ -156,10 +156,9 @@ CheckResult CollectiveDescriptor::check(const CollArgs& a, int rank, int ranks, 
                                         const void* recv) const {
   const std::size_t count = a.recv_count;
   const std::size_t part = a.send_count / static_cast<std::size_t>(ranks);
+  if (!hasResult(a, rank)) return {};
   switch (expected) {
     case Expected::kReducedAtRoot:
-      if (rank != a.root) return {};  // only the root receives
-      [[fallthrough]];
     case Expected::kReduced: {
       const std::size_t first = layout == Layout::kScatter ? rank * count : 0;
       return checkOutput(a.dtype, a.op, ranks, seed, recv, count, first);

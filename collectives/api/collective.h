@@ -72,6 +72,10 @@ class CollectiveDescriptor {
   // each (in place: `recv_buffer` alone).
   CollArgs args(const BufferShape& s, const void* send_buffer, void* recv_buffer, bool in_place,
                 int rank, DataType dtype, ReduceOp op, int root) const;
+  // Whether this rank's args.recv receives a result (false on reduce's ranks but the root).
+  bool hasResult(const CollArgs& args, int rank) const {
+    return expected != Expected::kReducedAtRoot || rank == args.root;
+  }
   // Writes this rank's seeded input at args.send.
   void fill(const CollArgs& args, int rank, int ranks, std::uint64_t seed, void* send) const;
   // Checks this rank's output at `recv` (args.recv's contents) element by element.

@@ -19,6 +19,7 @@
 #include <tuple>
 #include <vector>
 
+#include "collectives/api/collective.h"
 #include "collectives/native/mpi.h"
 #include "collectives/reduce/reduce.h"
 
@@ -202,7 +203,7 @@ class GlooCollective : public Algorithm {
   void run(Communicator& comm, const CollArgs& args) override {
     if (!context_) connect(comm);
     fn_(GlooCall{context_, args, tag_++});
-    const bool has_result = collective_ != "reduce" || comm.rank() == args.root;
+    const bool has_result = describeCollective(collective_).hasResult(args, comm.rank());
     if (args.op == ReduceOp::kAvg && has_result) {
       finishAverage(args.dtype, args.recv, args.recv_count, comm.size());
     }

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "collectives/api/collective.h"
 #include "collectives/reduce/reduce.h"
 
 namespace collbench {
@@ -164,7 +165,7 @@ class MpiCollective : public Algorithm {
       MPI_Error_string(rc, text, &len);
       throw std::runtime_error(call_name_ + " failed: " + std::string(text, len));
     }
-    const bool has_result = collective_ != "reduce" || comm.rank() == args.root;
+    const bool has_result = describeCollective(collective_).hasResult(args, comm.rank());
     if (args.op == ReduceOp::kAvg && has_result) {
       finishAverage(args.dtype, args.recv, args.recv_count, comm.size());
     }
