@@ -208,14 +208,16 @@ TEST(Descriptors, ChecksCatchMisplacedBlocks) {
   const CollectiveDescriptor& ag = describeCollective("all_gather");
   const int n = 4;
   const BufferShape s = exactShape(ag, 10, n);
-  std::vector<std::int32_t> send(s.bufferCount()), recv(s.bufferCount());
+  const BufferShape b = exactShape(describeCollective("broadcast"), 50, n);
+  // Both collectives' buffers come from these vectors: size them for the larger shape.
+  const std::size_t count = std::max(s.bufferCount(), b.bufferCount());
+  std::vector<std::int32_t> send(count), recv(count);
   CollArgs a = ag.args(s, send.data(), recv.data(), false, 2, DataType::kInt32, ReduceOp::kSum, 0);
   for (int r = 0; r < n; ++r) ag.fill(a, r, n, 3, recv.data() + r * 10);
   EXPECT_EQ(ag.check(a, 2, n, 3, recv.data()).wrong, 0u);
   std::rotate(recv.begin(), recv.begin() + 10, recv.end());  // every block one chunk off
   EXPECT_EQ(ag.check(a, 2, n, 3, recv.data()).wrong, 40u);
   const CollectiveDescriptor& bc = describeCollective("broadcast");
-  const BufferShape b = exactShape(bc, 50, n);
   CollArgs ba = bc.args(b, send.data(), recv.data(), false, 1, DataType::kInt32, ReduceOp::kSum, 3);
   bc.fill(ba, 2, n, 3, recv.data());  // rank 2's data, not root 3's
   EXPECT_GT(bc.check(ba, 1, n, 3, recv.data()).wrong, 45u);
