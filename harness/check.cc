@@ -5,6 +5,7 @@
 
 #include "collectives/api/collective.h"
 #include "results/json.h"
+#include "results/reporter.h"
 
 namespace collbench {
 

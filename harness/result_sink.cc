@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "results/console.h"
 #include "results/csv.h"
 #include "results/json.h"
 
@@ -53,18 +54,21 @@ void writeLastWords() {
   if (done == text.size()) ::rename(w.tmp_path.c_str(), w.path.c_str());
 }
 
-ResultSink::ResultSink(std::ostream* console, SinkPaths paths)
-    : console_(console), paths_(std::move(paths)) {
-  if (console_) table_ = std::make_unique<ConsoleReporter>(*console_);
-  if (paths_.json.empty()) return;
-  lastWords().path = paths_.json;
-  lastWords().tmp_path = paths_.json + ".tmp";
+ResultSink::ResultSink(std::ostream* console, const SinkPaths& paths) {
+  if (console) reporters_.push_back(std::make_unique<ConsoleReporter>(*console));
+  if (!paths.csv.empty()) reporters_.push_back(std::make_unique<CsvFileReporter>(paths.csv));
+  if (paths.json.empty()) return;
+  auto json = std::make_unique<JsonFileReporter>(paths.json);
+  json_ = json.get();
+  reporters_.push_back(std::move(json));
+  lastWords().path = paths.json;
+  lastWords().tmp_path = paths.json + ".tmp";
   std::signal(SIGTERM, onTerminate);
   std::signal(SIGINT, onTerminate);
 }
 
 ResultSink::~ResultSink() {
-  if (paths_.json.empty()) return;
+  if (!json_) return;
   lastWords().ready = -1;
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGINT, SIG_DFL);
@@ -72,54 +76,45 @@ ResultSink::~ResultSink() {
 
 void ResultSink::begin(RunInfo run) {
   run_ = std::move(run);
-  if (table_) table_->header(run_);
-  save();
+  for (auto& r : reporters_) r->begin(run_);
 }
 
 void ResultSink::starting(const std::string& operation) {
   operation_ = operation;
-  if (!paths_.json.empty()) prepareLastWords(operation);
+  if (json_) prepareLastWords(operation);
 }
 
 void ResultSink::prepareLastWords(const std::string& operation) {
-  RunInfo run = run_;
-  run.status.state = "failed";
-  run.status.operation = operation;
-  run.status.message =
+  RunStatus status;
+  status.state = "failed";
+  status.operation = operation;
+  status.message =
       "terminated during this operation (by the launcher after another rank failed, by a "
       "signal, or by the watchdog); the ranks' error messages name the cause";
   LastWords& w = lastWords();
   const int next = w.ready.load() == 0 ? 1 : 0;
-  w.text[next] = json_.text(run);
+  w.text[next] = json_->textWith(status);
   w.ready = next;
 }
 
 void ResultSink::add(const Measurement& oop, const Measurement& ip, bool have_oop, bool have_ip) {
-  for (const Measurement* m : {have_oop ? &oop : nullptr, have_ip ? &ip : nullptr}) {
-    if (!m) continue;
-    measurements_.push_back(*m);
-    json_.add(*m);
-    csv_ += csvRow(run_.label, *m);
+  const Measurement* row_oop = have_oop ? &oop : nullptr;
+  const Measurement* row_ip = have_ip ? &ip : nullptr;
+  for (const Measurement* m : {row_oop, row_ip}) {
+    if (m) measurements_.push_back(*m);
   }
-  if (table_) table_->row(have_oop ? &oop : nullptr, have_ip ? &ip : nullptr);
-  save();
-  if (!paths_.json.empty()) prepareLastWords("after " + operation_);
+  for (auto& r : reporters_) r->add(row_oop, row_ip);
+  if (json_) prepareLastWords("after " + operation_);
 }
 
 void ResultSink::note(const std::string& line) {
-  if (console_) *console_ << "# " << line << std::endl;
+  for (auto& r : reporters_) r->note(line);
 }
 
 void ResultSink::finish(const RunStatus& status, std::int64_t total_wrong) {
   lastWords().ready = -1;
   run_.status = status;
-  save();
-  if (table_ && status.state == "complete") table_->footer(total_wrong);
-}
-
-void ResultSink::save() {
-  if (!paths_.json.empty()) writeFileAtomically(paths_.json, json_.text(run_));
-  if (!paths_.csv.empty()) writeFileAtomically(paths_.csv, csvHeader() + csv_);
+  for (auto& r : reporters_) r->finish(status, total_wrong);
 }
 
 }  // namespace collbench

@@ -1,7 +1,8 @@
-// Where measurements go: the console table, the JSON result file, the CSV file. Only rank 0
-// writes; other ranks hold a sink with no console and no paths. Both files are rewritten
-// atomically after every size, so a run that dies leaves valid files holding every size that
-// completed; the JSON file also says whether the run is running, complete or failed.
+// Where measurements go: the harness's list of reporters (results/reporter.h): the console
+// table, the JSON result file, the CSV file. Only rank 0 reports; other ranks hold a sink with
+// no console and no paths. The files are rewritten atomically after every size, so a run that
+// dies leaves valid files holding every size that completed; the JSON file also says whether
+// the run is running, complete or failed, even when the process is terminated mid-operation.
 #pragma once
 
 #include <memory>
@@ -9,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "results/console.h"
 #include "results/json.h"
 #include "results/measurement.h"
+#include "results/reporter.h"
 
 namespace collbench {
 
@@ -22,7 +23,7 @@ struct SinkPaths {
 
 class ResultSink {
  public:
-  ResultSink(std::ostream* console, SinkPaths paths);
+  ResultSink(std::ostream* console, const SinkPaths& paths);
   ~ResultSink();
   ResultSink(const ResultSink&) = delete;
   ResultSink& operator=(const ResultSink&) = delete;
@@ -40,15 +41,11 @@ class ResultSink {
   const RunInfo& run() const { return run_; }
 
  private:
-  void save();
   void prepareLastWords(const std::string& operation);
   RunInfo run_;
-  std::ostream* console_;
-  std::unique_ptr<ConsoleReporter> table_;
-  SinkPaths paths_;
+  std::vector<std::unique_ptr<Reporter>> reporters_;
+  const JsonFileReporter* json_ = nullptr;  // one of reporters_, for the last words
   std::vector<Measurement> measurements_;
-  ResultText json_;  // the measurements, serialized once each
-  std::string csv_;  // the CSV file's text so far
   std::string operation_;
 };
 

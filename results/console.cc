@@ -27,7 +27,7 @@ std::string half(const Measurement* m) {
 
 }  // namespace
 
-void ConsoleReporter::header(const RunInfo& run) {
+void ConsoleReporter::begin(const RunInfo& run) {
   out_ << "# collbench " << run.version << " (" << run.git_revision << ")  transport "
        << run.transport << "  ranks " << run.ranks << "  hosts " << run.hosts.size() << "\n";
   for (const auto& h : run.hosts) out_ << "#   host " << h.name << ": " << h.ranks << " ranks\n";
@@ -55,7 +55,7 @@ void ConsoleReporter::header(const RunInfo& run) {
   out_.flush();
 }
 
-void ConsoleReporter::row(const Measurement* oop, const Measurement* ip) {
+void ConsoleReporter::add(const Measurement* oop, const Measurement* ip) {
   const Measurement* any = oop ? oop : ip;
   if (!any) return;
   const std::string section =
@@ -78,7 +78,10 @@ void ConsoleReporter::row(const Measurement* oop, const Measurement* ip) {
   }
 }
 
-void ConsoleReporter::footer(std::int64_t total_wrong) {
+void ConsoleReporter::note(const std::string& line) { out_ << "# " << line << std::endl; }
+
+void ConsoleReporter::finish(const RunStatus& status, std::int64_t total_wrong) {
+  if (status.state != "complete") return;
   out_ << "# Out of bounds values : " << total_wrong << (total_wrong == 0 ? " OK" : " FAILED")
        << "\n";
   out_ << format("# Avg bus bandwidth    : %g GB/s\n",

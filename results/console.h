@@ -1,22 +1,25 @@
 // The console table, laid out like nccl-tests' so that people read it at once: one row per
-// algorithm and size, out-of-place columns then in-place columns.
+// algorithm and size, out-of-place columns then in-place columns; notes as "# " lines.
 #pragma once
 
 #include <ostream>
 #include <string>
 
 #include "results/measurement.h"
+#include "results/reporter.h"
 
 namespace collbench {
 
-class ConsoleReporter {
+class ConsoleReporter : public Reporter {
  public:
   explicit ConsoleReporter(std::ostream& out) : out_(out) {}
-  void header(const RunInfo& run);
-  // Either pointer may be null (that half of the row is left blank).
-  void row(const Measurement* out_of_place, const Measurement* in_place);
-  // Closing summary: the average busbw of the rows printed, as nccl-tests ends its output.
-  void footer(std::int64_t total_wrong);
+  void begin(const RunInfo& run) override;
+  // A null half of the row is left blank.
+  void add(const Measurement* out_of_place, const Measurement* in_place) override;
+  void note(const std::string& line) override;
+  // A complete run closes with nccl-tests' summary: wrong elements and the average busbw of
+  // the rows printed. A failed run's cause is printed by the rank that saw it.
+  void finish(const RunStatus& status, std::int64_t total_wrong) override;
 
  private:
   std::ostream& out_;

@@ -111,4 +111,19 @@ std::string csvDocument(const std::string& label, const std::vector<Measurement>
   return doc;
 }
 
+void CsvFileReporter::begin(const RunInfo& run) {
+  label_ = run.label;
+  text_ = csvHeader();
+  save();
+}
+
+void CsvFileReporter::add(const Measurement* oop, const Measurement* ip) {
+  for (const Measurement* m : {oop, ip}) {
+    if (m) text_ += csvRow(label_, *m);
+  }
+  save();
+}
+
+void CsvFileReporter::save() const { writeFileAtomically(path_, text_); }
+
 }  // namespace collbench

@@ -95,6 +95,7 @@ nlohmann::json toJson(const RunInfo& run) {
       {"environment", run.environment},
       {"options", run.options},
       {"status", toJson(run.status)},
+      {"notes", run.notes},
   };
 }
 
@@ -120,19 +121,35 @@ std::string ResultText::text(const RunInfo& run) const {
   return "{\n  \"measurements\": [\n" + measurements_ + "\n  ]" + empty.substr(head.size());
 }
 
-void writeFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("error writing " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw std::runtime_error("cannot rename " + tmp + " to " + path);
-  }
+void JsonFileReporter::begin(const RunInfo& run) {
+  run_ = run;
+  save();
 }
+
+void JsonFileReporter::add(const Measurement* oop, const Measurement* ip) {
+  for (const Measurement* m : {oop, ip}) {
+    if (m) text_.add(*m);
+  }
+  save();
+}
+
+void JsonFileReporter::note(const std::string& line) {
+  run_.notes.push_back(line);
+  save();
+}
+
+void JsonFileReporter::finish(const RunStatus& status, std::int64_t /*total_wrong*/) {
+  run_.status = status;
+  save();
+}
+
+std::string JsonFileReporter::textWith(const RunStatus& status) const {
+  RunInfo run = run_;
+  run.status = status;
+  return text_.text(run);
+}
+
+void JsonFileReporter::save() const { writeFileAtomically(path_, text_.text(run_)); }
 
 void writeJsonAtomically(const std::string& path, const nlohmann::json& doc) {
   writeFileAtomically(path, doc.dump(2) + "\n");
@@ -284,6 +301,10 @@ RunInfo readRun(const Field& f) {
   if (f.has("status")) {
     run.status.state = f["status"]["state"].str();
     run.status.message = f["status"]["message"].str();
+  }
+  if (f.has("notes")) {
+    Field notes = f["notes"];
+    for (std::size_t i = 0; i < notes.size(); ++i) run.notes.push_back(notes.at(i).str());
   }
   return run;
 }

@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "results/measurement.h"
+#include "results/reporter.h"
 
 namespace collbench {
 
@@ -29,9 +31,28 @@ class ResultText {
   std::string measurements_;  // "    {...},\n    {...}"
 };
 
-// Writes `text` to `path` atomically: a temporary file in the same folder, then rename, so a
-// reader (or a run that dies) never sees a half-written file. Throws std::runtime_error.
-void writeFileAtomically(const std::string& path, const std::string& text);
+// The JSON result file as a Reporter: rewritten atomically after every row, so a run that dies
+// leaves a valid file holding every size that completed, with `run.status.state` "running";
+// notes are kept in `run.notes`.
+class JsonFileReporter : public Reporter {
+ public:
+  explicit JsonFileReporter(std::string path) : path_(std::move(path)) {}
+  void begin(const RunInfo& run) override;
+  void add(const Measurement* out_of_place, const Measurement* in_place) override;
+  void note(const std::string& line) override;
+  void finish(const RunStatus& status, std::int64_t total_wrong) override;
+  // The document as it would read if the run ended now with `status` (the text a terminated
+  // rank leaves behind); nothing is written.
+  std::string textWith(const RunStatus& status) const;
+
+ private:
+  void save() const;
+  std::string path_;
+  RunInfo run_;
+  ResultText text_;
+};
+
+// writeFileAtomically (results/reporter.h) with the document indented by two spaces.
 void writeJsonAtomically(const std::string& path, const nlohmann::json& doc);
 
 // A result file that is not what collbench writes; what() names the file and the field.

@@ -103,6 +103,7 @@ struct RunInfo {
   std::map<std::string, std::string> environment;  // FI_*, NCCL_*, OMPI_*, ...
   std::map<std::string, std::string> options;      // effective settings of this run
   RunStatus status;
+  std::vector<std::string> notes;  // the run's commentary: skipped algorithms, rounded sizes
 };
 
 // bytes / seconds in units of 10^9 bytes per second.

@@ -1,5 +1,9 @@
-// The result file round trip, its reader's complaints, the CSV writer and fabric profiles.
+// The result file round trip, its reader's complaints, the CSV writer, the file reporters and
+// fabric profiles.
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
 
 #include "results/csv.h"
 #include "results/fabrics.h"
@@ -151,6 +155,54 @@ TEST(Csv, HeaderAndOneRowPerMeasurement) {
   EXPECT_NE(a.find(",0.0768,1.5,0.006144,0,2,21.5,0,18.5,3,1,"), std::string::npos)
       << a;  // util, wrong, skew, hosts, inter-host bytes unknown
   EXPECT_NE(b.find(",,,2,21.5,"), std::string::npos) << b;  // unknown utilisation, unchecked
+}
+
+std::string fileText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The JSON file is valid after every call: "running" with the rows so far, then the final
+// status; notes are kept in run.notes and read back.
+TEST(FileReporters, JsonIsWholeAfterEveryCall) {
+  const std::string path = testing::TempDir() + "reporter.json";
+  JsonFileReporter json(path);
+  RunInfo run = sampleRun();
+  run.status = RunStatus{};
+  json.begin(run);
+  EXPECT_EQ(readResultFile(path).measurements.size(), 0u);
+  Measurement in_place = sample();
+  in_place.in_place = true;
+  json.add(nullptr, &in_place);
+  json.note("all_gather mpi: not supported here; skipped");
+  ResultFile mid = readResultFile(path);
+  EXPECT_EQ(mid.run.status.state, "running");
+  ASSERT_EQ(mid.measurements.size(), 1u);
+  EXPECT_TRUE(mid.measurements[0].in_place);
+  EXPECT_EQ(mid.run.notes, std::vector<std::string>{"all_gather mpi: not supported here; skipped"});
+  RunStatus failed{"failed", 3, "node7", "all_reduce ring 1 MiB", "timed out"};
+  EXPECT_EQ(parseResultFile(json.textWith(failed), "x").run.status.state, "failed");
+  EXPECT_EQ(readResultFile(path).run.status.state, "running");  // textWith writes nothing
+  json.add(&in_place, nullptr);
+  json.finish(RunStatus{"complete", -1, "", "", ""}, 0);
+  ResultFile done = readResultFile(path);
+  EXPECT_EQ(done.run.status.state, "complete");
+  EXPECT_EQ(done.measurements.size(), 2u);
+}
+
+TEST(FileReporters, CsvHoldsTheHeaderAndEveryRowSoFar) {
+  const std::string path = testing::TempDir() + "reporter.csv";
+  CsvFileReporter csv(path);
+  RunInfo run = sampleRun();
+  csv.begin(run);
+  EXPECT_EQ(fileText(path), csvHeader());
+  Measurement in_place = sample();
+  in_place.in_place = true;
+  csv.add(&in_place, nullptr);
+  csv.add(nullptr, nullptr);
+  csv.note("ignored: the CSV file holds measurements only");
+  csv.add(&in_place, &in_place);
+  EXPECT_EQ(fileText(path), csvDocument(run.label, {in_place, in_place, in_place}));
 }
 
 TEST(Fabrics, ProfilesCarryNumbersAndSources) {
