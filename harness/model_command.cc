@@ -7,6 +7,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "collectives/api/collective.h"
+#include "collectives/registry.h"
 #include "harness/options.h"
 #include "results/fabrics.h"
 #include "results/json.h"
@@ -44,13 +46,13 @@ std::vector<Measurement> readAll(const std::vector<std::string>& files) {
 }
 
 void printModels(const std::vector<CostModel>& models) {
-  std::cout << "#transport  algorithm   form        alpha_us  beta_GB/s  alpha_intra_us  "
-               "beta_intra_GB/s  points     r2  rms_rel  max_rel  ranks\n";
+  std::cout << "#transport  collective      algorithm    form         alpha_us  beta_GB/s  "
+               "alpha_intra_us  beta_intra_GB/s  points     r2  rms_rel  max_rel  ranks\n";
   for (const auto& m : models) {
     std::string ranks;
     for (int r : m.ranks) ranks += (ranks.empty() ? "" : ",") + std::to_string(r);
-    std::printf(" %-10s  %-10s  %-10s  %8s  %9s  %14s  %15s  %6d  %5.3f  %7.3f  %7.3f  %s\n",
-                m.transport.c_str(), m.algorithm.c_str(), formName(m.form),
+    std::printf(" %-10s  %-14s  %-11s  %-11s  %8s  %9s  %14s  %15s  %6d  %5.3f  %7.3f  %7.3f  %s\n",
+                m.transport.c_str(), m.collective.c_str(), m.algorithm.c_str(), formName(m.form),
                 orDash(m, 0, 1, 2).c_str(), bandwidth(m, 1).c_str(), orDash(m, 2, 1, 2).c_str(),
                 bandwidth(m, 3).c_str(), m.fit.points, m.fit.r2, m.fit.rms_rel_error,
                 m.fit.max_rel_error, ranks.c_str());
@@ -71,7 +73,7 @@ int fit(const std::vector<std::string>& files, const std::string& out, const std
   const auto models = fitModels(all, dtype, op);
   if (models.empty()) {
     std::cerr << "collbench model fit: error: no out-of-place, correct " << dtype << " " << op
-              << " all-reduce measurements to fit in the given files\n";
+              << " measurements to fit in the given files\n";
     return kExitUsage;
   }
   printModels(models);
@@ -79,15 +81,17 @@ int fit(const std::vector<std::string>& files, const std::string& out, const std
   return 0;
 }
 
-const CostModel* findModel(const std::vector<CostModel>& models, const std::string& algo) {
+const CostModel* findModel(const std::vector<CostModel>& models, const std::string& collective,
+                           const std::string& algo) {
   for (const auto& m : models) {
-    if (m.algorithm == algo) return &m;
+    if (m.collective == collective && m.algorithm == algo) return &m;
   }
   return nullptr;
 }
 
 struct PredictArgs {
   std::string model_path, fabric, ranks = "2,4,8,16", bytes = "8,1K,64K,1M,16M,256M";
+  std::string collective = "all_reduce";
   std::string algos = "ring,tree";
   int ranks_per_host = 0;  // 0: every rank on one host
 };
@@ -100,6 +104,19 @@ std::vector<CostModel> loadModels(const std::string& path) {
   return parseModelFile(text.str(), path);
 }
 
+// The cost form of one of our algorithms (or a vendor baseline), as the algorithm declares it.
+ModelForm fabricForm(const std::string& collective, const std::string& algo) {
+  const auto algorithm = makeAlgorithm(collective, algo);
+  if (!algorithm) {
+    throw UsageError("--algo: unknown " + collective + " algorithm '" + algo +
+                     "'; available: " + algorithmNames(collective));
+  }
+  const std::string form = algorithm->costForm();
+  const auto named = formNamed(form);
+  if (!named) throw std::logic_error(collective + " " + algo + ": unknown cost form " + form);
+  return *named;
+}
+
 // The models predict() uses, one per algorithm asked for, in the order asked.
 std::vector<CostModel> modelsFor(const PredictArgs& a, const std::vector<std::string>& algos) {
   std::vector<CostModel> chosen;
@@ -110,11 +127,15 @@ std::vector<CostModel> modelsFor(const PredictArgs& a, const std::vector<std::st
     throw UsageError("--fabric: unknown fabric '" + a.fabric + "'; available: " + fabricNames());
   for (const auto& algo : algos) {
     if (fabric) {
-      chosen.push_back(fabricModel(algo, fabric->latency_us, fabric->link_gbps));
+      chosen.push_back(fabricModel(a.collective, algo, fabricForm(a.collective, algo),
+                                   fabric->latency_us, fabric->link_gbps));
       continue;
     }
-    const CostModel* m = findModel(loaded, algo);
-    if (!m) throw UsageError("--algo: " + a.model_path + " has no model of '" + algo + "'");
+    const CostModel* m = findModel(loaded, a.collective, algo);
+    if (!m) {
+      throw UsageError("--algo: " + a.model_path + " has no model of " + a.collective + " '" +
+                       algo + "'");
+    }
     chosen.push_back(*m);
   }
   return chosen;
@@ -154,7 +175,10 @@ void printCrossovers(const std::vector<CostModel>& models, int n, int hosts) {
           predictMicroseconds(x, n, hosts, 0) <= predictMicroseconds(y, n, hosts, 0);
       const std::string small = x_first ? x.algorithm : y.algorithm;
       const std::string large = x_first ? y.algorithm : x.algorithm;
-      if (s < 0) {
+      if (s < 0 && predictMicroseconds(x, n, hosts, 1) == predictMicroseconds(y, n, hosts, 1)) {
+        std::cout << "# ranks " << n << ": " << x.algorithm << " and " << y.algorithm
+                  << " cost the same at every size\n";
+      } else if (s < 0) {
         std::cout << "# ranks " << n << ": " << small << " is faster than " << large
                   << " at every size\n";
       } else {
@@ -165,11 +189,19 @@ void printCrossovers(const std::vector<CostModel>& models, int n, int hosts) {
   }
 }
 
-int predict(const PredictArgs& a) {
+int predict(PredictArgs a) {
+  try {
+    a.collective = describeCollective(a.collective).name;
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--collective: ") + e.what());
+  }
+  const CollectiveDescriptor& coll = describeCollective(a.collective);
   const auto algos = splitNames(a.algos);
   const auto models = modelsFor(a, algos);
   const auto sizes = parseBytes(a.bytes);
   const auto counts = rankCounts(a.ranks, 1 << 24);
+  std::cout << "# " << coll.name << ": busbw = algbw * its factor (" << coll.bus_factor_formula
+            << ")\n";
   std::cout << "#algo        ranks  hosts          bytes      time_us   algbw_GB/s   busbw_GB/s\n";
   for (int n : counts) {
     const int hosts = a.ranks_per_host > 0 ? (n + a.ranks_per_host - 1) / a.ranks_per_host : 1;
@@ -178,8 +210,7 @@ int predict(const PredictArgs& a) {
         const double t = predictMicroseconds(m, n, hosts, static_cast<double>(s));
         const double algbw = t > 0 ? static_cast<double>(s) / t / 1e3 : 0;
         std::printf(" %-10s  %6d  %5d  %13llu  %11.2f  %11.3f  %11.3f\n", m.algorithm.c_str(), n,
-                    hosts, static_cast<unsigned long long>(s), t, algbw,
-                    n > 1 ? algbw * 2.0 * (n - 1) / n : 0.0);
+                    hosts, static_cast<unsigned long long>(s), t, algbw, algbw * coll.busFactor(n));
       }
     }
     printCrossovers(models, n, hosts);
@@ -190,17 +221,18 @@ int predict(const PredictArgs& a) {
 // Predicted against measured for every out-of-place measurement a model covers.
 int compare(const std::string& model_path, const std::vector<std::string>& files) {
   const std::vector<CostModel> models = loadModels(model_path);
-  std::cout << "#algo        ranks  hosts          bytes  measured_us  predicted_us  error\n";
+  std::cout << "#collective      algo        ranks  hosts          bytes  measured_us  "
+               "predicted_us  error\n";
   double worst = 0;
   for (const auto& m : readAll(files)) {
-    const CostModel* model = findModel(models, m.algorithm);
-    if (!model || m.in_place || m.collective != "all_reduce" || m.bytes == 0) continue;
+    const CostModel* model = findModel(models, m.collective, m.algorithm);
+    if (!model || m.in_place || m.bytes == 0) continue;
     const double pred = predictMicroseconds(*model, m.ranks, m.hosts, static_cast<double>(m.bytes));
     const double err = (pred - m.time_us.p50) / m.time_us.p50;
     worst = std::max(worst, std::abs(err));
-    std::printf(" %-10s  %6d  %5d  %13llu  %11.2f  %12.2f  %+6.1f%%\n", m.algorithm.c_str(),
-                m.ranks, m.hosts, static_cast<unsigned long long>(m.bytes), m.time_us.p50, pred,
-                err * 100);
+    std::printf(" %-15s  %-10s  %6d  %5d  %13llu  %11.2f  %12.2f  %+6.1f%%\n", m.collective.c_str(),
+                m.algorithm.c_str(), m.ranks, m.hosts, static_cast<unsigned long long>(m.bytes),
+                m.time_us.p50, pred, err * 100);
   }
   std::printf("# largest error %.1f%%\n", worst * 100);
   return 0;
@@ -219,7 +251,8 @@ int runModelCommand(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<std::string> files;
   std::string out, dtype = "float32", op = "sum", fit_ranks;
-  auto* fit_cmd = app.add_subcommand("fit", "Fit one model per transport and algorithm");
+  auto* fit_cmd =
+      app.add_subcommand("fit", "Fit one model per transport, collective and algorithm");
   fit_cmd->add_option("results", files, "Result files written by collbench -J")->required();
   fit_cmd->add_option("-o,--output", out, "Write the models to this JSON file");
   fit_cmd->add_option("--dtype", dtype, "Data type of the measurements to fit");
@@ -232,7 +265,9 @@ int runModelCommand(int argc, char** argv) {
   source->add_option("--fabric", pa.fabric, "Built-in fabric profile (--list-fabrics)");
   predict_cmd->add_option("--ranks", pa.ranks, "Rank counts (list or pow2 up to 2^24)");
   predict_cmd->add_option("--bytes", pa.bytes, "Message sizes (K/M/G = 1024^n)");
-  predict_cmd->add_option("--algo", pa.algos, "Algorithms: ring, tree, hier, hier-tree, ...");
+  predict_cmd->add_option("--collective", pa.collective,
+                          "Collective of the models (all_reduce, all_gather, ...)");
+  predict_cmd->add_option("--algo", pa.algos, "Algorithms of that collective: ring, tree, ...");
   predict_cmd
       ->add_option("--ranks-per-host", pa.ranks_per_host,
                    "Ranks on each host (hier); 0: all on one")

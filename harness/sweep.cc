@@ -141,6 +141,7 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   Measurement m;
   m.collective = coll.name;
   m.algorithm = algo.name();
+  m.cost_form = algo.costForm();
   // Vendor collectives record their library ("mpi", "gloo", "nccl") as the transport.
   m.transport = algo.usesTransport() ? o_.transport : algo.library();
   m.ranks = comm_.size();

@@ -1,5 +1,7 @@
 #include "results/json.h"
 
+#include "results/model.h"
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -66,6 +68,7 @@ nlohmann::json toJson(const Measurement& m) {
       {"algbw_gbps", m.algbw_gbps},
       {"busbw_gbps", m.busbw_gbps},
       {"bus_factor", m.bus_factor},
+      {"cost_form", m.cost_form},
       {"link_utilization", orNull(m.link_utilization, m.link_utilization >= 0)},
       {"skew", toJson(m.skew)},
   };
@@ -254,6 +257,11 @@ Measurement readMeasurement(const Field& f) {
     m.bus_factor = f["bus_factor"].number(0);
   } else if (m.algbw_gbps > 0) {
     m.bus_factor = m.busbw_gbps / m.algbw_gbps;
+  }
+  if (f.has("cost_form")) {
+    m.cost_form = f["cost_form"].str();
+    if (!m.cost_form.empty() && !formNamed(m.cost_form))
+      f["cost_form"].fail("unknown cost form '" + m.cost_form + "' (known: " + formNames() + ")");
   }
   if (f.has("root") && !f["root"].isNull()) m.root = static_cast<int>(f["root"].integer(0));
   if (m.collective == "allreduce") m.collective = "all_reduce";  // schema 1 and 2

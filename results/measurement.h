@@ -33,6 +33,7 @@ struct RankSkew {
 struct Measurement {
   std::string collective = "all_reduce";  // a name from collectives/api/collectives.json
   std::string algorithm;
+  std::string cost_form;  // its cost model (results/model.h); empty in files before schema 3
   std::string transport;
   int ranks = 0;
   int hosts = 1;  // distinct hosts among those ranks

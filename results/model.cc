@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <utility>
 
 namespace collbench {
@@ -17,12 +18,40 @@ double ceilLog2(int n) {
   return d;
 }
 
-// Terms of a ring (or, with `tree`, a double binary tree) all-reduce of `bytes` over n ranks.
-std::array<double, 2> flatTerms(bool tree, int n, double bytes) {
+// The coefficients of a and b of a form without levels, at n ranks and `bytes`.
+std::array<double, 2> flatTerms(ModelForm form, int n, double bytes) {
   if (n <= 1) return {0, 0};
-  if (tree) return {2 * ceilLog2(n), 2 * bytes};
-  return {2.0 * (n - 1), 2.0 * (n - 1) / n * bytes};
+  switch (form) {
+    case ModelForm::kTree:
+      return {2 * ceilLog2(n), 2 * bytes};
+    case ModelForm::kLinear:
+      return {n - 1.0, (n - 1.0) / n * bytes};
+    case ModelForm::kChain:
+      return {n - 1.0, bytes};
+    case ModelForm::kBinaryTree:
+      return {ceilLog2(n), (n >= 4 ? 2 : 1) * bytes};
+    case ModelForm::kPair:
+      return {1, bytes};
+    default:
+      return {2.0 * (n - 1), 2.0 * (n - 1) / n * bytes};
+  }
 }
+
+struct FormName {
+  ModelForm form;
+  const char* name;
+};
+
+constexpr FormName kForms[] = {
+    {ModelForm::kRing, "ring"},
+    {ModelForm::kTree, "tree"},
+    {ModelForm::kHierRing, "hier"},
+    {ModelForm::kHierTree, "hier-tree"},
+    {ModelForm::kLinear, "linear"},
+    {ModelForm::kChain, "chain"},
+    {ModelForm::kBinaryTree, "binary-tree"},
+    {ModelForm::kPair, "pair"},
+};
 
 using Row = std::array<double, 4>;
 
@@ -97,8 +126,8 @@ CostParams fitNonNegative(const std::vector<Row>& rows, const std::array<bool, 4
 }
 
 bool usable(const Measurement& m, const std::string& dtype, const std::string& op) {
-  return m.collective == "all_reduce" && !m.in_place && m.wrong <= 0 && m.dtype == dtype &&
-         m.op == op && m.bytes > 0 && m.time_us.p50 > 0;
+  return !m.in_place && m.wrong <= 0 && m.dtype == dtype && (m.op == op || m.op == "none") &&
+         m.bytes > 0 && m.time_us.p50 > 0;
 }
 
 void scoreFit(CostModel& model, const std::vector<const Measurement*>& points) {
@@ -120,12 +149,12 @@ void scoreFit(CostModel& model, const std::vector<const Measurement*>& points) {
   model.fit.max_rel_error = rel_max;
 }
 
-CostModel fitOne(const std::string& transport, const std::string& algorithm,
-                 const std::vector<const Measurement*>& points) {
+CostModel fitOne(const std::vector<const Measurement*>& points) {
   CostModel model;
-  model.transport = transport;
-  model.algorithm = algorithm;
-  model.form = formFor(algorithm);
+  model.transport = points.front()->transport;
+  model.collective = points.front()->collective;
+  model.algorithm = points.front()->algorithm;
+  model.form = formOf(*points.front());
   model.min_bytes = std::numeric_limits<std::uint64_t>::max();
   std::vector<Row> rows;
   for (const auto* m : points) {
@@ -148,35 +177,43 @@ CostModel fitOne(const std::string& transport, const std::string& algorithm,
 
 }  // namespace
 
-ModelForm formFor(const std::string& algorithm) {
-  if (algorithm == "tree") return ModelForm::kTree;
-  if (algorithm == "hier") return ModelForm::kHierRing;
-  if (algorithm == "hier-tree") return ModelForm::kHierTree;
-  return ModelForm::kRing;
+std::optional<ModelForm> formNamed(const std::string& name) {
+  for (const FormName& f : kForms) {
+    if (name == f.name) return f.form;
+  }
+  return std::nullopt;
 }
 
 const char* formName(ModelForm form) {
-  switch (form) {
-    case ModelForm::kTree:
-      return "tree";
-    case ModelForm::kHierRing:
-      return "hier";
-    case ModelForm::kHierTree:
-      return "hier-tree";
-    default:
-      return "ring";
+  for (const FormName& f : kForms) {
+    if (form == f.form) return f.name;
   }
+  return "ring";
+}
+
+std::string formNames() {
+  std::string names;
+  for (const FormName& f : kForms) names += (names.empty() ? "" : ", ") + std::string(f.name);
+  return names;
+}
+
+ModelForm formOf(const Measurement& m) {
+  if (const auto form = formNamed(m.cost_form)) return *form;
+  if (m.collective == "pingpong") return ModelForm::kPair;
+  const auto by_name = formNamed(m.algorithm);  // schema 1 and 2: all-reduce ring, tree, hier
+  return by_name ? *by_name : ModelForm::kRing;
 }
 
 std::array<double, 4> costTerms(ModelForm form, int ranks, int hosts, double bytes) {
-  if (form == ModelForm::kRing || form == ModelForm::kTree) {
-    const auto t = flatTerms(form == ModelForm::kTree, ranks, bytes);
+  if (form != ModelForm::kHierRing && form != ModelForm::kHierTree) {
+    const auto t = flatTerms(form, ranks, bytes);
     return {t[0], t[1], 0, 0};
   }
   const int h = std::max(1, hosts);
   const int local = (ranks + h - 1) / h;
-  const auto inside = flatTerms(false, local, bytes);
-  const auto across = flatTerms(form == ModelForm::kHierTree, h, bytes / local);
+  const auto inside = flatTerms(ModelForm::kRing, local, bytes);
+  const auto across = flatTerms(form == ModelForm::kHierTree ? ModelForm::kTree : ModelForm::kRing,
+                                h, bytes / local);
   return {across[0], across[1], inside[0], inside[1]};
 }
 
@@ -189,29 +226,32 @@ double predictMicroseconds(const CostModel& m, int ranks, int hosts, double byte
 
 std::vector<CostModel> fitModels(const std::vector<Measurement>& measurements,
                                  const std::string& dtype, const std::string& op) {
-  std::vector<std::pair<std::string, std::string>> keys;
+  using Key = std::tuple<std::string, std::string, std::string>;
+  std::vector<Key> keys;
   std::vector<std::vector<const Measurement*>> groups;
   for (const auto& m : measurements) {
     if (!usable(m, dtype, op)) continue;
-    const std::pair<std::string, std::string> key{m.transport, m.algorithm};
+    const Key key{m.transport, m.collective, m.algorithm};
     auto it = std::find(keys.begin(), keys.end(), key);
     if (it == keys.end()) it = keys.insert(keys.end(), key), groups.emplace_back();
     groups[static_cast<std::size_t>(it - keys.begin())].push_back(&m);
   }
   std::vector<CostModel> models;
-  for (std::size_t g = 0; g < keys.size(); ++g) {
-    CostModel model = fitOne(keys[g].first, keys[g].second, groups[g]);
+  for (const auto& group : groups) {
+    CostModel model = fitOne(group);
     const auto params = std::count(model.identified.begin(), model.identified.end(), true);
     if (model.fit.points >= params) models.push_back(std::move(model));
   }
   return models;
 }
 
-CostModel fabricModel(const std::string& algorithm, double latency_us, double link_gbps) {
+CostModel fabricModel(const std::string& collective, const std::string& algorithm, ModelForm form,
+                      double latency_us, double link_gbps) {
   CostModel m;
   m.transport = "fabric";
+  m.collective = collective;
   m.algorithm = algorithm;
-  m.form = formFor(algorithm);
+  m.form = form;
   const double beta = 8.0 / (link_gbps * 1000.0);  // us per byte at link_gbps 10^9 bit/s
   m.params = {latency_us, beta, latency_us, beta};
   m.identified = {true, true, true, true};
@@ -236,6 +276,7 @@ nlohmann::json modelDocument(const std::vector<CostModel>& models,
     for (int c = 0; c < 4; ++c)
       params[kParamNames[c]] = m.identified[c] ? nlohmann::json(m.params[c]) : nlohmann::json();
     list.push_back({{"transport", m.transport},
+                    {"collective", m.collective},
                     {"algorithm", m.algorithm},
                     {"form", formName(m.form)},
                     {"params", params},
@@ -265,9 +306,16 @@ CostModel parseModel(const nlohmann::json& j, const std::string& source, const s
   }
   m.transport = j["transport"].get<std::string>();
   m.algorithm = j["algorithm"].get<std::string>();
-  m.form = formFor(j["form"].get<std::string>());
-  if (formName(m.form) != j["form"].get<std::string>())
-    bad(source, where + ".form", "unknown form '" + j["form"].get<std::string>() + "'");
+  if (j.contains("collective")) {  // files before the collective family: all-reduce
+    if (!j["collective"].is_string()) bad(source, where + ".collective", "expected a string");
+    m.collective = j["collective"].get<std::string>();
+  }
+  const auto form = formNamed(j["form"].get<std::string>());
+  if (!form) {
+    bad(source, where + ".form",
+        "unknown form '" + j["form"].get<std::string>() + "' (known: " + formNames() + ")");
+  }
+  m.form = *form;
   if (!j.contains("params") || !j["params"].is_object())
     bad(source, where + ".params", "expected an object");
   for (int c = 0; c < 4; ++c) {

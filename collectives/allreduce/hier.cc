@@ -39,6 +39,7 @@ class HierAllreduce : public Algorithm {
  public:
   explicit HierAllreduce(std::unique_ptr<Algorithm> across) : across_(std::move(across)) {}
   std::string name() const override { return across_->name() == "ring" ? "hier" : "hier-tree"; }
+  std::string costForm() const override { return name(); }
   std::string collective() const override { return "all_reduce"; }
   std::string description() const override {
     return "ring reduce-scatter inside each host, " + across_->name() +

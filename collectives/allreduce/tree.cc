@@ -161,6 +161,7 @@ class TreeRun {
 class TreeAllreduce : public Algorithm {
  public:
   std::string name() const override { return "tree"; }
+  std::string costForm() const override { return "tree"; }
   std::string collective() const override { return "all_reduce"; }
   std::string description() const override {
     return "double binary tree (NCCL-style): reduce up and broadcast down two complementary "

@@ -59,6 +59,10 @@ class Algorithm {
   // Whether run() uses the communicator's workspace() (up to one buffer's worth of memory
   // beside the two message buffers), for the memory check before the run.
   virtual bool usesWorkspace() const { return false; }
+  // The name of its alpha-beta cost model (results/model.h, docs/MODELS.md), recorded with
+  // every measurement for `collbench model fit`. By default the collective's (collectives.json
+  // "cost_form"): vendor baselines and bandwidth-optimal algorithms keep it.
+  virtual std::string costForm() const;
   // Whether run() can handle these arguments on this communicator.
   virtual bool supports(const Communicator& comm, const CollArgs& args) const = 0;
   // Collective: every rank of comm calls it with the same counts, dtype, op and root. Blocks

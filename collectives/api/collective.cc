@@ -40,6 +40,7 @@ CollectiveDescriptor fromJson(const nlohmann::json& j) {
   d.uses_op = j.at("op").get<bool>();
   d.expected = parseExpected(j.at("result").get<std::string>());
   d.align_bytes = j.at("align_bytes").get<std::size_t>();
+  d.cost_form = j.at("cost_form").get<std::string>();
   d.busFactor(2);  // rejects an unknown formula at start-up
   return d;
 }
@@ -208,5 +209,11 @@ int pingpongPartner(int rank, int ranks) {
   const int partner = rank ^ 1;
   return partner < ranks ? partner : -1;
 }
+
+}  // namespace collbench
+
+namespace collbench {
+
+std::string Algorithm::costForm() const { return describeCollective(collective()).cost_form; }
 
 }  // namespace collbench

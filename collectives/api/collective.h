@@ -60,6 +60,7 @@ class CollectiveDescriptor {
   bool uses_op = false;  // false: the op is reported as "none"
   Expected expected = Expected::kReduced;
   std::size_t align_bytes = 0;  // each rank's part rounded down to a multiple of this
+  std::string cost_form;        // the cost model of its bandwidth-optimal algorithm ("ring", ...)
 
   // busbw = algbw * busFactor(ranks).
   double busFactor(int ranks) const;

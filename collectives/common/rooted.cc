@@ -123,21 +123,23 @@ class RootedPipeline {
 
 class RootedAlgorithm : public Algorithm {
  public:
-  RootedAlgorithm(std::string collective, std::string name, std::string description, RootedRun run,
-                  RootedShape shape)
+  RootedAlgorithm(std::string collective, std::string name, std::string cost_form,
+                  std::string description, RootedRun run, RootedShape shape)
       : collective_(std::move(collective)),
         name_(std::move(name)),
+        cost_form_(std::move(cost_form)),
         description_(std::move(description)),
         run_(run),
         shape_(shape) {}
   std::string name() const override { return name_; }
   std::string collective() const override { return collective_; }
   std::string description() const override { return description_; }
+  std::string costForm() const override { return cost_form_; }
   bool supports(const Communicator&, const CollArgs&) const override { return true; }
   void run(Communicator& comm, const CollArgs& args) override { run_(comm, args, shape_); }
 
  private:
-  std::string collective_, name_, description_;
+  std::string collective_, name_, cost_form_, description_;
   RootedRun run_;
   RootedShape shape_;
 };
@@ -145,10 +147,11 @@ class RootedAlgorithm : public Algorithm {
 }  // namespace
 
 std::unique_ptr<Algorithm> makeRootedAlgorithm(std::string collective, std::string name,
-                                               std::string description, RootedRun run,
-                                               RootedShape shape) {
+                                               std::string cost_form, std::string description,
+                                               RootedRun run, RootedShape shape) {
   return std::make_unique<RootedAlgorithm>(std::move(collective), std::move(name),
-                                           std::move(description), run, shape);
+                                           std::move(cost_form), std::move(description), run,
+                                           shape);
 }
 
 void rootedBroadcast(Communicator& comm, const CollArgs& args, RootedShape shape) {

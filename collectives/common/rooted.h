@@ -24,10 +24,11 @@ void rootedBroadcast(Communicator& comm, const CollArgs& args, RootedShape shape
 // parent. Collective.
 void rootedReduce(Communicator& comm, const CollArgs& args, RootedShape shape);
 
-// An algorithm of `collective` that runs `run` (one of the two above) over `shape`.
+// An algorithm of `collective` that runs `run` (one of the two above) over `shape`;
+// `cost_form` names its cost model (Algorithm::costForm).
 using RootedRun = void (*)(Communicator& comm, const CollArgs& args, RootedShape shape);
 std::unique_ptr<Algorithm> makeRootedAlgorithm(std::string collective, std::string name,
-                                               std::string description, RootedRun run,
-                                               RootedShape shape);
+                                               std::string cost_form, std::string description,
+                                               RootedRun run, RootedShape shape);
 
 }  // namespace collbench

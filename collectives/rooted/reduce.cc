@@ -6,14 +6,14 @@
 namespace collbench {
 
 std::unique_ptr<Algorithm> makeChainReduce() {
-  return makeRootedAlgorithm("reduce", "chain",
+  return makeRootedAlgorithm("reduce", "chain", "chain",
                              "pipelined chain ... -> root+1 -> root, reducing at every hop: "
                              "each link carries the buffer once (bandwidth-optimal)",
                              rootedReduce, rootedChain);
 }
 
 std::unique_ptr<Algorithm> makeTreeReduce() {
-  return makeRootedAlgorithm("reduce", "tree",
+  return makeRootedAlgorithm("reduce", "tree", "binary-tree",
                              "pipelined binary tree toward the root, reducing at every inner "
                              "rank: depth ~ log2(n)",
                              rootedReduce, rootedBinaryTree);

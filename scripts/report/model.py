@@ -13,21 +13,37 @@ class ModelError(Exception):
     pass
 
 
-def _flat(tree, n, size):
+def _ceil_log2(n):
+    return float(math.ceil(math.log2(n)))
+
+
+# The coefficients of alpha and beta of each form without levels, at n >= 2 ranks and size bytes.
+_FLAT = {
+    "ring": lambda n, size: (2.0 * (n - 1), 2.0 * (n - 1) / n * size),
+    "tree": lambda n, size: (2.0 * _ceil_log2(n), 2.0 * size),
+    "linear": lambda n, size: (n - 1.0, (n - 1.0) / n * size),
+    "chain": lambda n, size: (n - 1.0, float(size)),
+    "binary-tree": lambda n, size: (_ceil_log2(n), (2.0 if n >= 4 else 1.0) * size),
+    "pair": lambda n, size: (1.0, float(size)),
+}
+
+
+def _flat(form, n, size):
     if n <= 1:
         return 0.0, 0.0
-    if tree:
-        return 2.0 * math.ceil(math.log2(n)), 2.0 * size
-    return 2.0 * (n - 1), 2.0 * (n - 1) / n * size
+    return _FLAT[form](n, size)
 
 
 def cost_terms(form, ranks, hosts, size):
     """Coefficients of alpha, beta, alpha_intra, beta_intra in t(ranks, hosts, size)."""
-    if form in ("ring", "tree"):
-        return _flat(form == "tree", ranks, size) + (0.0, 0.0)
+    if form in _FLAT:
+        return _flat(form, ranks, size) + (0.0, 0.0)
+    if form not in ("hier", "hier-tree"):
+        raise ModelError(f"unknown model form '{form}'")
     h = max(1, hosts or 1)
     local = -(-ranks // h)
-    return _flat(form == "hier-tree", h, size / local) + _flat(False, local, size)
+    across = _flat("tree" if form == "hier-tree" else "ring", h, size / local)
+    return across + _flat("ring", local, size)
 
 
 def predict_us(model, ranks, hosts, size):
@@ -36,12 +52,14 @@ def predict_us(model, ranks, hosts, size):
 
 
 def load_models(path):
+    """The models of a model file by (collective, algorithm); files written before the
+    collective family hold all-reduce models without a collective."""
     try:
         with open(path) as f:
             doc = json.load(f)
         if doc.get("model_version") != 1:
             raise ModelError(f"{path}: model_version: expected 1 (a file written by collbench "
                              "model fit)")
-        return {m["algorithm"]: m for m in doc["models"]}
+        return {(m.get("collective", "all_reduce"), m["algorithm"]): m for m in doc["models"]}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise ModelError(f"{path}: not a collbench model file ({e})") from None

@@ -151,10 +151,11 @@ def plot_vs_ranks(records, path, value=lambda m: m.busbw_gbps,
 
 
 def model_points(records, models):
-    """(measurement, predicted us) for every out-of-place collbench all-reduce a model covers."""
-    return [(m, predict_us(models[m.algorithm], m.ranks, m.hosts, m.bytes)) for m in records
-            if m.tool == "collbench" and m.algorithm in models and not m.in_place and m.bytes > 0
-            and m.ranks and m.p50_us]
+    """(measurement, predicted us) for every out-of-place collbench measurement a model covers."""
+    return [(m, predict_us(models[(m.collective, m.algorithm)], m.ranks, m.hosts, m.bytes))
+            for m in records
+            if m.tool == "collbench" and (m.collective, m.algorithm) in models and not m.in_place
+            and m.bytes > 0 and m.ranks and m.p50_us]
 
 
 def plot_model(points, path):

@@ -24,6 +24,6 @@ for m in ms:
 print("ranks_sweep: every algorithm at 2, 3 and 4 ranks, all correct")
 PY
 "$collbench" model fit "$dir/r.json" -o "$dir/model.json" | tee "$dir/fit.txt"
-grep -Eq "^ tcp +ring +ring .* 2,3,4$" "$dir/fit.txt"
+grep -Eq "^ tcp +all_reduce +ring +ring .* 2,3,4$" "$dir/fit.txt"
 "$collbench" model compare --model "$dir/model.json" "$dir/r.json" | grep -q "^# largest error"
 echo "ranks_sweep: ok"

@@ -195,6 +195,32 @@ def test_model_predictions_match_collbench_model_predict(tmp_path):
         assert float(time_us) == pytest.approx(expect, abs=0.01)
 
 
+# One model of each flat form, as `collbench model fit` writes them for the other collectives.
+FAMILY = [("all_gather", "ring", "linear"), ("broadcast", "chain", "chain"),
+          ("broadcast", "tree", "binary-tree"), ("alltoall", "pairwise", "linear"),
+          ("sendrecv", "ring", "pair"), ("all_reduce", "tree", "tree")]
+
+
+def test_every_form_matches_collbench_model_predict(tmp_path):
+    exe = os.environ.get("COLLBENCH_EXE")
+    if not exe:
+        pytest.skip("COLLBENCH_EXE not set (ctest sets it)")
+    models = [{"transport": "tcp", "collective": c, "algorithm": a, "form": f,
+               "params": {"alpha_us": 7.0, "beta_us_per_byte": 0.003}} for c, a, f in FAMILY]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(dict(MODEL, models=models)))
+    loaded = model.load_models(str(path))
+    for collective, algo, _ in FAMILY:
+        out = subprocess.run([exe, "model", "predict", "--model", str(path), "--collective",
+                              collective, "--ranks", "2,3,5,8", "--bytes", "8,1000,1M", "--algo",
+                              algo], capture_output=True, text=True, check=True).stdout
+        rows = [line.split() for line in out.splitlines() if not line.startswith("#")]
+        assert len(rows) == 12
+        for _, ranks, hosts, size, time_us, *_ in rows:
+            expect = model.predict_us(loaded[(collective, algo)], int(ranks), int(hosts), int(size))
+            assert float(time_us) == pytest.approx(expect, abs=0.01), (collective, algo, ranks)
+
+
 def test_report_shows_model_against_measurements(tmp_path):
     path = tmp_path / "m.json"
     path.write_text(json.dumps(MODEL))

@@ -15,6 +15,7 @@ namespace {
 Measurement sample() {
   Measurement m;
   m.algorithm = "ring";
+  m.cost_form = "ring";
   m.transport = "tcp";
   m.ranks = 4;
   m.bytes = 1024;
@@ -110,6 +111,11 @@ TEST(ResultFile, NamesTheBadField) {
   doc = resultDocument(sampleRun(), {sample()});
   doc["measurements"][0]["ranks"] = 0;
   EXPECT_STREQ(readError(doc.dump()).what(), "r.json: measurements[0].ranks: value out of range");
+  doc["measurements"][0]["ranks"] = 4;
+  doc["measurements"][0]["cost_form"] = "star";
+  EXPECT_STREQ(readError(doc.dump()).what(),
+               "r.json: measurements[0].cost_form: unknown cost form 'star' (known: ring, tree, "
+               "hier, hier-tree, linear, chain, binary-tree, pair)");
   doc["schema_version"] = 99;
   EXPECT_STREQ(readError(doc.dump()).what(),
                "r.json: schema_version: unsupported version 99 (this collbench reads 1 to 3)");
@@ -142,9 +148,9 @@ TEST(Csv, HeaderAndOneRowPerMeasurement) {
   std::getline(lines, b);
   EXPECT_FALSE(std::getline(lines, extra));
   EXPECT_EQ(header.rfind("label,collective,algorithm,transport,ranks,bytes,count,", 0), 0u);
-  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 31);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 32);
   EXPECT_NE(header.find(",op,root,in_place,"), std::string::npos) << header;
-  EXPECT_NE(header.find(",busbw_gbps,bus_factor,"), std::string::npos) << header;
+  EXPECT_NE(header.find(",busbw_gbps,bus_factor,cost_form,"), std::string::npos) << header;
   EXPECT_NE(header.find(",rank_spread_us,hosts,inter_host_bytes"), std::string::npos) << header;
   EXPECT_EQ(
       a.rfind("\"p5, \"\"EFA\"\"\",all_reduce,ring,tcp,4,1024,256,float32,sum,,0,3,1,10,20,20,"
@@ -152,7 +158,7 @@ TEST(Csv, HeaderAndOneRowPerMeasurement) {
               0),
       0u)
       << a;
-  EXPECT_NE(a.find(",0.0768,1.5,0.006144,0,2,21.5,0,18.5,3,1,"), std::string::npos)
+  EXPECT_NE(a.find(",0.0768,1.5,ring,0.006144,0,2,21.5,0,18.5,3,1,"), std::string::npos)
       << a;  // util, wrong, skew, hosts, inter-host bytes unknown
   EXPECT_NE(b.find(",,,2,21.5,"), std::string::npos) << b;  // unknown utilisation, unchecked
 }

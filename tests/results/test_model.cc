@@ -31,6 +31,74 @@ TEST(Model, TermsFollowTheDocumentedForms) {
   EXPECT_EQ(costTerms(ModelForm::kRing, 1, 1, 1000), (std::array<double, 4>{0, 0, 0, 0}));
 }
 
+TEST(Model, TermsOfTheOtherCollectives) {
+  EXPECT_EQ(costTerms(ModelForm::kLinear, 4, 1, 1000), (std::array<double, 4>{3, 750, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kChain, 5, 1, 1000), (std::array<double, 4>{4, 1000, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kBinaryTree, 5, 1, 1000), (std::array<double, 4>{3, 2000, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kBinaryTree, 3, 1, 1000), (std::array<double, 4>{2, 1000, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kPair, 8, 1, 1000), (std::array<double, 4>{1, 1000, 0, 0}));
+  for (ModelForm f : {ModelForm::kLinear, ModelForm::kChain, ModelForm::kPair}) {
+    EXPECT_EQ(costTerms(f, 1, 1, 1000), (std::array<double, 4>{0, 0, 0, 0})) << formName(f);
+  }
+}
+
+// A measurement's form is the one its algorithm declared; files from before schema 3 imply it
+// by the algorithm's name.
+TEST(Model, FormOfAMeasurement) {
+  Measurement m = point("ring", 4, 1, 8, 1);
+  EXPECT_EQ(formOf(m), ModelForm::kRing);
+  m.collective = "all_gather";
+  m.cost_form = "linear";
+  EXPECT_EQ(formOf(m), ModelForm::kLinear);
+  EXPECT_EQ(formOf(point("hier-tree", 4, 1, 8, 1)), ModelForm::kHierTree);
+  Measurement pp = point("pingpong", 2, 1, 8, 1);
+  pp.collective = "pingpong";
+  EXPECT_EQ(formOf(pp), ModelForm::kPair);
+  EXPECT_EQ(formNamed("binary-tree"), ModelForm::kBinaryTree);
+  EXPECT_FALSE(formNamed("star"));
+}
+
+// Every form's parameters come back from exact times it generated, one model per
+// (collective, algorithm); collectives without an op (recorded "none") are fitted too.
+TEST(Model, FitRecoversEveryFlatForm) {
+  struct Case {
+    const char* collective;
+    const char* algorithm;
+    ModelForm form;
+    const char* op;
+  };
+  const Case cases[] = {{"all_gather", "ring", ModelForm::kLinear, "none"},
+                        {"reduce_scatter", "ring", ModelForm::kLinear, "sum"},
+                        {"broadcast", "chain", ModelForm::kChain, "none"},
+                        {"broadcast", "tree", ModelForm::kBinaryTree, "none"},
+                        {"reduce", "tree", ModelForm::kBinaryTree, "sum"},
+                        {"alltoall", "pairwise", ModelForm::kLinear, "none"},
+                        {"sendrecv", "ring", ModelForm::kPair, "none"}};
+  std::vector<Measurement> ms;
+  for (const Case& c : cases) {
+    const CostModel truth{"tcp", c.collective, c.algorithm, c.form, {25, 0.002, 0, 0},
+                          {},    {},           {},          0,      0};
+    for (int n : {2, 3, 4, 8}) {
+      for (std::uint64_t s : {8ull, 65536ull, 1ull << 24}) {
+        Measurement m = point(c.algorithm, n, 1, s, predictMicroseconds(truth, n, 1, s));
+        m.collective = c.collective;
+        m.cost_form = formName(c.form);
+        m.op = c.op;
+        ms.push_back(m);
+      }
+    }
+  }
+  const auto models = fitModels(ms, "float32", "sum");
+  ASSERT_EQ(models.size(), std::size(cases));
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    EXPECT_EQ(models[i].collective, cases[i].collective);
+    EXPECT_EQ(models[i].algorithm, cases[i].algorithm);
+    EXPECT_EQ(models[i].form, cases[i].form);
+    EXPECT_NEAR(models[i].params[0], 25, 1e-6) << i;
+    EXPECT_NEAR(models[i].params[1], 0.002, 1e-12) << i;
+  }
+}
+
 TEST(Model, FitRecoversRingAndTreeParameters) {
   std::vector<Measurement> ms;
   for (int n : {2, 4, 8}) {
@@ -59,9 +127,16 @@ TEST(Model, FitRecoversRingAndTreeParameters) {
 
 TEST(Model, HierSeparatesInsideFromAcrossHosts) {
   std::vector<Measurement> ms;
-  const CostModel truth{
-      "tcp", "hier", ModelForm::kHierRing, {50, 0.002, 5, 0.0002}, {true, true, true, true}, {}, {},
-      0,     0};
+  const CostModel truth{"tcp",
+                        "all_reduce",
+                        "hier",
+                        ModelForm::kHierRing,
+                        {50, 0.002, 5, 0.0002},
+                        {true, true, true, true},
+                        {},
+                        {},
+                        0,
+                        0};
   for (auto [n, h] : {std::pair{4, 1}, {4, 2}, {8, 2}, {8, 4}, {6, 3}}) {
     for (std::uint64_t s : {64ull, 1ull << 16, 1ull << 24}) {
       ms.push_back(
@@ -84,23 +159,35 @@ TEST(Model, NegativeParametersAreNotFitted) {
 }
 
 TEST(Model, CrossoverWhereTheLinesMeet) {
-  CostModel ring{"f", "ring", ModelForm::kRing, {10, 0.001, 0, 0}, {true, true}, {}, {}, 0, 0};
-  CostModel tree{"f", "tree", ModelForm::kTree, {10, 0.001, 0, 0}, {true, true}, {}, {}, 0, 0};
+  CostModel ring{
+      "f", "all_reduce", "ring", ModelForm::kRing, {10, 0.001, 0, 0}, {true, true}, {}, {}, 0, 0};
+  CostModel tree{
+      "f", "all_reduce", "tree", ModelForm::kTree, {10, 0.001, 0, 0}, {true, true}, {}, {}, 0, 0};
   // n = 16: ring 300 + 1.875e-3 S, tree 80 + 2e-3 S: equal at S = 220 / 1.25e-4 = 1.76e6.
   EXPECT_NEAR(crossoverBytes(ring, tree, 16, 1), 1.76e6, 1);
   EXPECT_EQ(crossoverBytes(ring, ring, 16, 1), -1);
 }
 
 TEST(Model, FabricProfileGivesLatencyAndLinkTime) {
-  CostModel m = fabricModel("ring", 15, 400);  // 400 Gb/s = 50 GB/s = 2e-5 us per byte
+  CostModel m = fabricModel("all_gather", "ring", ModelForm::kLinear, 15,
+                            400);  // 400 Gb/s = 50 GB/s = 2e-5 us per byte
   EXPECT_EQ(m.params[0], 15);
   EXPECT_NEAR(m.params[1], 2e-5, 1e-15);
+  EXPECT_EQ(m.collective, "all_gather");
+  EXPECT_EQ(predictMicroseconds(m, 4, 1, 1e6), 3 * 15 + 0.75e6 * 2e-5);
 }
 
 TEST(Model, FileRoundTripsAndBadFilesAreNamed) {
-  CostModel m{
-      "tcp", "hier-tree", ModelForm::kHierTree, {1, 2, 3, 4}, {true, false, true, true}, {}, {2, 4},
-      8,     64};
+  CostModel m{"tcp",
+              "all_reduce",
+              "hier-tree",
+              ModelForm::kHierTree,
+              {1, 2, 3, 4},
+              {true, false, true, true},
+              {},
+              {2, 4},
+              8,
+              64};
   auto back = parseModelFile(modelDocument({m}, {"a.json"}).dump(), "m.json");
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].form, ModelForm::kHierTree);
@@ -119,7 +206,8 @@ TEST(Model, FileRoundTripsAndBadFilesAreNamed) {
             "m.json: model_version: expected 1 (a file written by collbench model fit)");
   EXPECT_EQ(message(R"({"model_version": 1, "models": [{"transport": "t", "algorithm": "ring",
             "form": "star", "params": {}}]})"),
-            "m.json: models[0].form: unknown form 'star'");
+            "m.json: models[0].form: unknown form 'star' (known: ring, tree, hier, hier-tree, "
+            "linear, chain, binary-tree, pair)");
   EXPECT_EQ(message(R"({"model_version": 1, "models": [{"transport": "t", "algorithm": "ring",
             "form": "ring", "params": {"alpha_us": -1}}]})"),
             "m.json: models[0].params.alpha_us: expected a number >= 0 or null");

@@ -4,8 +4,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "collectives/registry.h"
 #include "results/console.h"
 #include "results/json.h"
+#include "results/model.h"
 
 namespace collbench {
 namespace {
@@ -99,6 +101,28 @@ TEST(Json, AtomicWriteReplacesTheFileWhole) {
   EXPECT_FALSE(std::ifstream(path + ".tmp").good());
   std::remove(path.c_str());
   EXPECT_THROW(writeJsonAtomically("/nonexistent-dir/x.json", {}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace collbench
+
+namespace collbench {
+namespace {
+
+// Every algorithm, ours and the vendors', names a cost form that `collbench model` knows, and
+// the ones whose form differs from their collective's say so.
+TEST(CostForms, EveryAlgorithmDeclaresAKnownForm) {
+  for (const AlgorithmInfo& info : listAlgorithms()) {
+    const std::string form = makeAlgorithm(info.collective, info.name)->costForm();
+    EXPECT_TRUE(formNamed(form)) << info.collective << " " << info.name << ": " << form;
+  }
+  EXPECT_EQ(makeAlgorithm("all_reduce", "tree")->costForm(), "tree");
+  EXPECT_EQ(makeAlgorithm("all_reduce", "hier-tree")->costForm(), "hier-tree");
+  EXPECT_EQ(makeAlgorithm("all_gather", "ring")->costForm(), "linear");
+  EXPECT_EQ(makeAlgorithm("broadcast", "chain")->costForm(), "chain");
+  EXPECT_EQ(makeAlgorithm("reduce", "tree")->costForm(), "binary-tree");
+  EXPECT_EQ(makeAlgorithm("alltoall", "mpi")->costForm(), "linear");
+  EXPECT_EQ(makeAlgorithm("sendrecv", "ring")->costForm(), "pair");
 }
 
 }  // namespace
