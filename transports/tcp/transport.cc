@@ -72,11 +72,44 @@ struct Inbound {
   std::shared_ptr<RequestState> req;  // null while unexpected
   std::byte* dst = nullptr;
   std::size_t capacity = 0;
-  std::vector<std::byte> buffer;  // holds the data of an unexpected message
+  std::vector<std::byte> buffer;  // holds the data of an unexpected message (size >= total)
   bool buffered = false;
   std::size_t total = 0;
   std::size_t received = 0;
   bool header_seen = false;
+};
+
+// Buffers for unexpected messages, kept for reuse. A fresh one per message costs an mmap, its
+// page faults and a zero fill, at every segment of a ring or sendrecv whose sender runs ahead
+// of the receives: measured as 7% of a rank's time in page faults at 64 MiB sendrecv.
+class StagingPool {
+ public:
+  // A buffer of at least `bytes` bytes (its size may be larger).
+  std::vector<std::byte> take(std::size_t bytes) {
+    for (auto it = spare_.begin(); it != spare_.end(); ++it) {
+      if (it->size() < bytes) continue;
+      std::vector<std::byte> buf = std::move(*it);
+      kept_bytes_ -= buf.size();
+      spare_.erase(it);
+      return buf;
+    }
+    return std::vector<std::byte>(bytes);
+  }
+  // Keeps `buf` for reuse, within kKeptBytes in all (the oldest go first).
+  void give(std::vector<std::byte> buf) {
+    if (buf.empty() || buf.size() > kKeptBytes) return;
+    while (kept_bytes_ + buf.size() > kKeptBytes) {
+      kept_bytes_ -= spare_.front().size();
+      spare_.erase(spare_.begin());
+    }
+    kept_bytes_ += buf.size();
+    spare_.push_back(std::move(buf));
+  }
+
+ private:
+  static constexpr std::size_t kKeptBytes = std::size_t{64} << 20;
+  std::vector<std::vector<std::byte>> spare_;
+  std::size_t kept_bytes_ = 0;
 };
 
 // epoll's user data points at one of these.
@@ -156,6 +189,7 @@ struct TcpTransport::Impl {
   tcp::Fd epoll;
   std::vector<Peer> peers;
   std::vector<std::unique_ptr<Handshake>> handshakes;
+  StagingPool staging;
   std::size_t rejected = 0;
 };
 
@@ -407,7 +441,7 @@ void TcpTransport::Impl::startPayload(Stream& s) {
     in.total = h.total;
     if (!in.req) {  // nobody asked yet: keep it until a receive is posted
       in.buffered = true;
-      in.buffer.resize(h.total);
+      in.buffer = staging.take(h.total);
     } else if (h.total > in.capacity) {
       in.req->fail("message of " + std::to_string(h.total) + " bytes does not fit the " +
                    std::to_string(in.capacity) + "-byte receive");
@@ -439,6 +473,7 @@ void TcpTransport::Impl::completeInbound(Peer& peer, const Key& key, Inbound& in
     if (in.buffered && in.total > 0) std::memcpy(in.dst, in.buffer.data(), in.total);
     in.req->complete();
   }
+  staging.give(std::move(in.buffer));
   peer.inbound.erase(key);
 }
 
