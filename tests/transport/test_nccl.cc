@@ -84,6 +84,28 @@ TEST(NcclTransport, ReceivesPostedAheadDoNotBlockTheStream) {
   });
 }
 
+// Both ranks post two receives from each other on one lane, then send the first segment and
+// wait for it with the first receive (sendrecv's pattern). Waiting for a send must not issue
+// the second receive, which the peer's send matches only after this wait.
+TEST(NcclTransport, WaitingForASendLeavesLaterReceivesQueued) {
+  testing::runWorld("nccl:sim", 2, [](Transport& tr, Bootstrap& boot) {
+    const int me = tr.rank(), peer = 1 - me;
+    std::vector<int> buf{10 * me, 10 * me + 1, -1, -1};
+    auto region = tr.registerMemory(buf.data(), sizeof(int) * buf.size(), MemoryKind::kHost);
+    const auto deadline = Clock::now() + 5s;
+    Request recvs[2] = {tr.postRecv(peer, 0x101, *region, 2 * sizeof(int), sizeof(int)),
+                        tr.postRecv(peer, 0x101, *region, 3 * sizeof(int), sizeof(int))};
+    for (int k = 0; k < 2; ++k) {
+      Request pair[2] = {std::move(recvs[k]),
+                         tr.postSend(peer, 0x101, *region, k * sizeof(int), sizeof(int))};
+      tr.wait(pair, 2, deadline);
+    }
+    EXPECT_EQ(buf[2], 10 * peer);
+    EXPECT_EQ(buf[3], 10 * peer + 1);
+    boot.barrier();
+  });
+}
+
 TEST(NcclTransport, RejectsMemoryItCannotMove) {
   auto fabric = makeSimulatedNcclFabric(1);
   NcclTransport tr(makeSimulatedNcclBackend(fabric, 0), 0, 1);

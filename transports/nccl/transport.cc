@@ -82,6 +82,9 @@ void NcclTransport::flush(const Request* reqs, std::size_t n) {
     if (!reqs[r].valid()) continue;
     for (std::size_t i = queued_.size(); i-- > 0;) {
       if (queued_[i].state.get() != &reqs[r].state()) continue;
+      // A waited send is issued with every send; receives posted ahead of it stay queued
+      // (pairing is per direction, so a send never needs an earlier receive).
+      if (queued_[i].kind != OpKind::kRecv) break;
       for (std::size_t j = 0; j <= i; ++j) {
         now[j] = now[j] || (queued_[j].lane == queued_[i].lane &&
                             queued_[j].peer == queued_[i].peer && queued_[j].kind == OpKind::kRecv);
