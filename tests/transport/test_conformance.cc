@@ -123,6 +123,37 @@ TEST_P(Conformance, SendBeforeReceiveIsPosted) {
   });
 }
 
+// Rounds of messages that all arrive before their receives, larger then smaller, so that a
+// transport reusing the buffers of unexpected messages hands each round a used one.
+TEST_P(Conformance, UnexpectedMessagesOfChangingSizesArriveIntact) {
+  const std::size_t sizes[] = {50000, 100, 20000, 1};
+  run(2, [&](Transport& tr, Bootstrap& boot) {
+    for (int round = 0; round < 3; ++round) {
+      std::vector<std::vector<std::uint8_t>> bufs;
+      std::vector<std::unique_ptr<MemoryRegion>> regions;
+      std::vector<Request> reqs;
+      for (std::size_t i = 0; i < std::size(sizes); ++i) {
+        const int salt = round * 10 + static_cast<int>(i);
+        bufs.push_back(tr.rank() == 0 ? pattern(sizes[i], salt)
+                                      : std::vector<std::uint8_t>(sizes[i]));
+        regions.push_back(tr.registerMemory(bufs[i].data(), sizes[i], MemoryKind::kHost));
+        if (tr.rank() == 0) reqs.push_back(tr.postSend(1, 20 + i, *regions[i], 0, sizes[i]));
+      }
+      boot.barrier();
+      if (tr.rank() == 1) {
+        std::this_thread::sleep_for(20ms);  // every message is in before its receive
+        for (std::size_t i = 0; i < std::size(sizes); ++i)
+          reqs.push_back(tr.postRecv(0, 20 + i, *regions[i], 0, sizes[i]));
+      }
+      tr.wait(reqs.data(), reqs.size(), soon());
+      for (std::size_t i = 0; tr.rank() == 1 && i < std::size(sizes); ++i) {
+        EXPECT_EQ(bufs[i], pattern(sizes[i], round * 10 + static_cast<int>(i))) << round << i;
+      }
+      boot.barrier();
+    }
+  });
+}
+
 // Every rank exchanges a distinct message with every other, at 2, 3 and 4 ranks.
 TEST_P(Conformance, EveryPairExchangesAtTwoThreeAndFourRanks) {
   for (int ranks : {2, 3, 4}) {
