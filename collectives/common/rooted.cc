@@ -35,9 +35,11 @@ class RootedPipeline {
         out_(comm.buffer(args.recv, args.recvBytes())),
         tag_(comm.nextTagBase()) {}
 
+  // The root sends each segment from its input and only then copies it to its output, so
+  // that the copy overlaps the segment's flight instead of delaying every send.
   void broadcast() {
     const bool root = node_.parent < 0;
-    if (root && !args_.inPlace()) ops_.copy(args_.recv, args_.send, args_.recvBytes());
+    const RegisteredBuffer& source = root ? in_ : out_;
     std::deque<Request> ahead;
     for (std::size_t k = 0, posted = 0; k < segments_; ++k) {
       for (; !root && posted < std::min(segments_, k + slots_); ++posted) {
@@ -49,7 +51,8 @@ class RootedPipeline {
         waitFor(ahead.front(), "broadcast from parent rank", node_.parent, k);
         ahead.pop_front();
       }
-      for (int child : node_.children) sendTo(child, kBroadcastChannel, out_, range(k));
+      for (int child : node_.children) sendTo(child, kBroadcastChannel, source, range(k));
+      if (root && !args_.inPlace()) copySegment(range(k));
     }
     tr_.wait(sends_, comm_.deadline());
   }
@@ -84,6 +87,10 @@ class RootedPipeline {
   std::size_t bytesOf(Range r) const { return r.size() * esize_; }
   std::size_t slotOffset(std::size_t child, std::size_t k) const {
     return (child * slots_ + k % slots_) * seg_ * esize_;
+  }
+
+  void copySegment(Range r) {
+    ops_.copy(out_.data() + r.begin * esize_, in_.data() + r.begin * esize_, bytesOf(r));
   }
 
   // Passes the reduced segment up, or at the root puts it in place and finishes an average.
