@@ -408,6 +408,9 @@ int runJob(Options o, int argc, char** argv) {
   describeTransport(run, *transport, buffers);
   describeLink(run, o, *transport);
   sink.begin(run);
+  const TransportProps& props = transport->props();
+  if (!props.limitations.empty())
+    sink.note(props.name + " " + props.provider + ": " + props.limitations);
   Job job{o, boot, world, buffers, sink, watchdog};
   const int status = runSweeps(job, rank_hosts);
   world.releaseRegions();
@@ -456,6 +459,11 @@ int main(int argc, char** argv) {
       "start-up (MPI_Init waits for every rank; a rank that prints nothing here "
       "never started)");
   start_up.arm("MPI_Init");
+  // --fi-provider wins over FI_PROVIDER. libfabric reads the variable once, and Open MPI's own
+  // libfabric components may do that inside MPI_Init, so it goes before.
+  if (options.transport == "libfabric" && options.transport_options.libfabric.override_env) {
+    ::unsetenv("FI_PROVIDER");
+  }
   MPI_Init(&argc, &argv);
   const std::string missing = awaitAllRanks(options.comm.timeout);
   if (!missing.empty()) {

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "collectives/api/collective.h"
@@ -64,6 +65,7 @@ struct RawOptions {
   std::string collectives = "all_reduce", algorithms, in_place = "both", segment = "256K";
   std::string chunk = "512K";
   std::string sockbuf = "4M";
+  std::string fi_provider;  // empty: not given
   double timeout_s = 300;
   int spin_us = -1;   // auto
   int yield_us = -1;  // auto
@@ -118,10 +120,10 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--tcp-yield-us", raw.yield_us,
                  "Microseconds to poll yielding the core (sched_yield) after the spin, before "
                  "blocking (default: 0, or 5000 when this host runs more ranks than it has cores)");
-  auto& fi = o.transport_options.libfabric;
-  app.add_option("--fi-provider", fi.provider,
-                 "libfabric provider: efa, tcp, shm, sockets, verbs, psm3, cxi, opx, or auto (efa "
-                 "where an EFA device exists, else tcp)");
+  app.add_option(
+      "--fi-provider", raw.fi_provider,
+      "libfabric provider as fi_info names it (efa, tcp, shm, udp;ofi_rxd, ...) or "
+      "auto (efa where an EFA device exists, else tcp); default: FI_PROVIDER, else auto");
   app.add_option("--progress", o.progress,
                  "libfabric progress: poll, block (sleep on the completion queue), or auto (block "
                  "when this host runs more ranks than it has cores)");
@@ -203,14 +205,40 @@ void validateAlgorithms(Options& o, const RawOptions& raw) {
   checkRange("--peers-in-flight", o.comm.peers_in_flight, 1, 1 << 16);
 }
 
-void validateLibfabric(const Options& o) {
-  static const std::vector<std::string> providers = {"auto",  "efa",  "tcp", "shm", "sockets",
-                                                     "verbs", "psm3", "cxi", "opx"};
-  const std::string& p = o.transport_options.libfabric.provider;
-  if (std::find(providers.begin(), providers.end(), p) == providers.end()) {
-    throw UsageError("--fi-provider: unknown provider '" + p +
-                     "'; allowed: efa, tcp, shm, sockets, verbs, psm3, cxi, opx, auto");
+// A provider name as fi_info prints it: letters, digits, '_', '-', '.', and ';' between the
+// layers of a utility-provider chain ("udp;ofi_rxd").
+bool isProviderName(const std::string& name) {
+  if (name.empty() || name.front() == ';' || name.back() == ';') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+           c == ';';
+  });
+}
+
+// --fi-provider wins over FI_PROVIDER, which wins over auto. FI_PROVIDER may also be a list or
+// an exclusion ("efa,tcp", "^psm2"): then libfabric's own filter chooses (provider "").
+void resolveProvider(Options& o, const RawOptions& raw) {
+  const char* env = std::getenv("FI_PROVIDER");
+  const std::string from_env = env ? env : "";
+  std::string& provider = o.transport_options.libfabric.provider;
+  if (!raw.fi_provider.empty()) {
+    provider = raw.fi_provider;
+    o.transport_options.libfabric.override_env = true;
+    o.fi_provider_source = "--fi-provider";
+    if (!from_env.empty()) o.fi_provider_source += " (over FI_PROVIDER=" + from_env + ")";
+    if (!isProviderName(provider)) {
+      throw UsageError("--fi-provider: '" + provider +
+                       "' is not a provider name: fi_info names them with letters, digits, "
+                       "'_', '-' and '.', the layers of a chain joined by ';' (udp;ofi_rxd)");
+    }
+  } else if (!from_env.empty()) {
+    provider = isProviderName(from_env) ? from_env : "";
+    o.fi_provider_source = "FI_PROVIDER=" + from_env;
   }
+}
+
+void validateLibfabric(Options& o, const RawOptions& raw) {
+  resolveProvider(o, raw);
   if (o.progress != "poll" && o.progress != "block" && o.progress != "auto") {
     throw UsageError("--progress: '" + o.progress + "' is not one of poll, block, auto");
   }
@@ -288,7 +316,7 @@ void validate(Options& o, const RawOptions& raw) {
   validateMemory(o);  // --memory first: it picks the default algorithms
   validateAlgorithms(o, raw);
   validateAlgorithmMemory(o);
-  validateLibfabric(o);
+  validateLibfabric(o, raw);
   if (raw.in_place == "yes")
     o.in_place = InPlaceMode::kYes;
   else if (raw.in_place == "no")
@@ -401,6 +429,7 @@ std::map<std::string, std::string> Options::canonical() const {
   m["root"] = std::to_string(root);
   m["peers_in_flight"] = std::to_string(comm.peers_in_flight);
   m["fi_provider"] = transport_options.libfabric.provider;
+  m["fi_provider_source"] = fi_provider_source;
   m["progress"] = progress;
   m["memory"] = memory;
   m["device"] = std::to_string(device);

@@ -57,9 +57,12 @@ struct Options {
   bool spin_given = false;         // --tcp-spin-us was on the command line
   bool yield_given = false;        // --tcp-yield-us was on the command line
   std::string progress = "auto";   // libfabric: poll, block, or auto (block when oversubscribed)
-  std::string memory = "host";     // --memory: host or cuda (the buffers of every call)
-  int device = -1;                 // --device: CUDA device of every rank; -1: the local rank's
-  std::string timer = "auto";      // --timer: host, cuda (events), or auto (cuda with cuda memory)
+  // Where transport_options.libfabric.provider came from: "--fi-provider", "FI_PROVIDER" or
+  // "default" (auto), for the result file.
+  std::string fi_provider_source = "default";
+  std::string memory = "host";  // --memory: host or cuda (the buffers of every call)
+  int device = -1;              // --device: CUDA device of every rank; -1: the local rank's
+  std::string timer = "auto";   // --timer: host, cuda (events), or auto (cuda with cuda memory)
   bool show_version = false;
   bool show_list = false;
   bool show_fabrics = false;

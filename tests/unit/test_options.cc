@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,70 @@ TEST(ParseOptions, CanonicalFormShowsEveryRunSetting) {
   EXPECT_EQ(c.at("algo"), "all_reduce:ring,all_reduce:mpi");
   EXPECT_EQ(c.at("datatype"), "float32");
   EXPECT_EQ(c.at("transport"), "tcp");
+}
+
+}  // namespace
+}  // namespace collbench
+
+namespace collbench {
+namespace {
+
+// FI_PROVIDER set for the length of one test, then restored.
+struct ProviderEnv {
+  explicit ProviderEnv(const char* value) {
+    if (const char* old = std::getenv("FI_PROVIDER")) saved = old, had = true;
+    if (value) {
+      ::setenv("FI_PROVIDER", value, 1);
+    } else {
+      ::unsetenv("FI_PROVIDER");
+    }
+  }
+  ~ProviderEnv() {
+    if (had) {
+      ::setenv("FI_PROVIDER", saved.c_str(), 1);
+    } else {
+      ::unsetenv("FI_PROVIDER");
+    }
+  }
+  std::string saved;
+  bool had = false;
+};
+
+// --fi-provider takes any name fi_info prints (utility chains included) and wins over
+// FI_PROVIDER, which wins over auto; the result file records which one chose.
+TEST(Options, ProviderFromFlagEnvironmentOrDefault) {
+  {
+    ProviderEnv env(nullptr);
+    Options o = parse({});
+    EXPECT_EQ(o.transport_options.libfabric.provider, "auto");
+    EXPECT_EQ(o.fi_provider_source, "default");
+  }
+  {
+    ProviderEnv env("shm");
+    Options o = parse({});
+    EXPECT_EQ(o.transport_options.libfabric.provider, "shm");
+    EXPECT_EQ(o.fi_provider_source, "FI_PROVIDER=shm");
+    EXPECT_FALSE(o.transport_options.libfabric.override_env);
+    EXPECT_EQ(o.canonical().at("fi_provider_source"), "FI_PROVIDER=shm");
+  }
+  {
+    ProviderEnv env("efa");
+    Options o = parse({"--fi-provider", "udp;ofi_rxd"});
+    EXPECT_EQ(o.transport_options.libfabric.provider, "udp;ofi_rxd");
+    EXPECT_EQ(o.fi_provider_source, "--fi-provider (over FI_PROVIDER=efa)");
+    EXPECT_TRUE(o.transport_options.libfabric.override_env);
+  }
+  {
+    ProviderEnv env("^psm2,psm3");  // a filter, not a name: libfabric's own filter chooses
+    Options o = parse({});
+    EXPECT_EQ(o.transport_options.libfabric.provider, "");
+    EXPECT_EQ(o.fi_provider_source, "FI_PROVIDER=^psm2,psm3");
+  }
+  EXPECT_EQ(parse({"--fi-provider", "vendor_x-2.1"}).transport_options.libfabric.provider,
+            "vendor_x-2.1");
+  EXPECT_EQ(usageError({"--fi-provider", "udp;"}),
+            "--fi-provider: 'udp;' is not a provider name: fi_info names them with letters, "
+            "digits, '_', '-' and '.', the layers of a chain joined by ';' (udp;ofi_rxd)");
 }
 
 }  // namespace

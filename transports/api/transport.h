@@ -28,6 +28,10 @@ struct TransportProps {
   std::string provider;  // e.g. libfabric provider; empty where it does not apply
   std::vector<MemoryKind> memory_kinds{MemoryKind::kHost};
   double link_gbps = 0;  // nominal link speed in 10^9 bit/s; 0 when unknown
+  // Where this transport falls short of the contract below, known from testing (for example
+  // a provider that truncates an oversized message without an error); empty when none. The
+  // harness prints it as a note of the run.
+  std::string limitations;
 };
 
 class Transport {

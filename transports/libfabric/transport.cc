@@ -10,9 +10,11 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -83,10 +85,15 @@ InfoPtr getInfo(const std::string& provider, bool hmem) {
   return InfoPtr(info);
 }
 
-// "tcp;ofi_rxm" is offered as provider "tcp" layered under the rxm utility provider.
-std::string coreProvider(const char* name) {
-  std::string s = name ? name : "";
-  return s.substr(0, s.find(';'));
+// What a provider lacks of the Transport contract, found by the conformance tests here
+// (docs/EFA.md lists the providers tried and what each lacks).
+std::string knownLimitations(const std::string& prov_name) {
+  if (prov_name.find("ofi_rxd") != std::string::npos) {
+    return "a message larger than its receive is cut short without an error (ofi_rxd does not "
+           "report FI_ETRUNC); collbench's algorithms post exact sizes and every element is "
+           "checked, so a cut shows as wrong elements";
+  }
+  return "";
 }
 
 // The info for one domain (NIC): the local_rank-th distinct domain, so that ranks sharing a
@@ -140,8 +147,7 @@ std::string libfabricVersion() {
 std::string libfabricProviders() {
   InfoPtr all = getInfo("", false);
   std::set<std::string> names;
-  for (fi_info* i = all.get(); i; i = i->next)
-    names.insert(coreProvider(i->fabric_attr->prov_name));
+  for (fi_info* i = all.get(); i; i = i->next) names.insert(i->fabric_attr->prov_name);
   std::string s;
   for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
   return s.empty() ? "none" : s;
@@ -187,21 +193,38 @@ struct LibfabricTransport::Impl {
   std::unordered_map<void*, std::unique_ptr<Piece>> inflight;
   std::deque<std::unique_ptr<Piece>> backlog;  // refused with -FI_EAGAIN, posted by progress()
   int wait_fd = -1;  // the completion queue's wait object (FI_WAIT_FD), when blocking
+
+  // Progress between calls. With FI_PROGRESS_MANUAL the provider moves data only inside our
+  // calls; a provider whose reliability is in software (udp;ofi_rxd) must still answer a
+  // peer's retransmission after our last receive completed, while this rank waits elsewhere
+  // (a barrier, the next size's MPI bookkeeping): else the peer's send never completes. A
+  // thread reads the completion queue every millisecond while no wait() runs, keeping what it
+  // reads for the next progress(). `mu` serialises every libfabric call (FI_THREAD_DOMAIN).
+  void startIdleProgress();
+  void idleProgress();
+  std::mutex mu;
+  std::vector<void*> stashed;  // contexts of completions the idle thread read
+  std::atomic<bool> in_wait{false}, stopping{false};
+  std::thread idle;
 };
 
 LibfabricTransport::Impl::Impl(Bootstrap& boot, LibfabricOptions o) : opts(std::move(o)) {
   rank = boot.rank();
   size = boot.size();
   hosts = allgatherStrings(boot, boot.hostname());
+  if (opts.override_env) ::unsetenv("FI_PROVIDER");
   std::string provider = opts.provider;
   if (provider == "auto") provider = getInfo("efa", opts.hmem) ? "efa" : "tcp";
   open(provider);
   exchangeAddresses(boot);
   send_seq.resize(size);
   recv_seq.resize(size);
+  startIdleProgress();
 }
 
 LibfabricTransport::Impl::~Impl() {
+  stopping = true;
+  if (idle.joinable()) idle.join();
   ep.reset();  // the endpoint goes first: it may still reference pieces' contexts
   inflight.clear();
 }
@@ -209,8 +232,10 @@ LibfabricTransport::Impl::~Impl() {
 void LibfabricTransport::Impl::open(const std::string& provider) {
   infos = getInfo(provider, opts.hmem);
   if (!infos) {
-    throw TransportError("libfabric: provider '" + provider +
-                         "' offers no reliable tagged endpoint (FI_EP_RDM, FI_TAGGED, "
+    const std::string which =
+        provider.empty() ? "no provider allowed by FI_PROVIDER" : "provider '" + provider + "'";
+    throw TransportError("libfabric: " + which +
+                         " offers no reliable tagged endpoint (FI_EP_RDM, FI_TAGGED, "
                          "FI_DIRECTED_RECV) on this host; providers present: " +
                          libfabricProviders());
   }
@@ -264,7 +289,8 @@ void LibfabricTransport::Impl::openEndpoint() {
 
 void LibfabricTransport::Impl::describeProvider() {
   props.name = "libfabric";
-  props.provider = coreProvider(info->fabric_attr->prov_name);
+  props.provider = info->fabric_attr->prov_name ? info->fabric_attr->prov_name : "";
+  props.limitations = knownLimitations(props.provider);
   if (opts.hmem && (info->caps & FI_HMEM)) props.memory_kinds.push_back(MemoryKind::kCuda);
   if (info->nic && info->nic->link_attr && info->nic->link_attr->speed) {
     props.link_gbps = static_cast<double>(info->nic->link_attr->speed) / 1e9;
@@ -337,27 +363,34 @@ bool LibfabricTransport::Impl::retryBacklog() {
   return posted;
 }
 
-// Splits one operation into pieces of at most max_msg_size bytes, each with its own sequence
-// number, and submits them.
+// Splits one operation into pieces of at most max_msg_size (or max_piece_bytes) bytes, each
+// with its own sequence number, and submits them.
 Request LibfabricTransport::Impl::post(OpKind kind, int peer, Tag tag, const MemoryRegion& region,
                                        std::size_t offset, std::size_t bytes) {
   checkPeer(peer, rank, size);
   auto req = std::make_shared<FabricRequest>(kind, peer, tag, bytes);
-  const std::size_t max_piece = std::max<std::size_t>(1, info->ep_attr->max_msg_size);
+  std::size_t max_piece = std::max<std::size_t>(1, info->ep_attr->max_msg_size);
+  if (opts.max_piece_bytes > 0) max_piece = std::min(max_piece, opts.max_piece_bytes);
   const std::size_t pieces = std::max<std::size_t>(1, (bytes + max_piece - 1) / max_piece);
   req->pieces_left = pieces;
   void* desc = static_cast<const FabricRegion&>(region).desc();
   auto& seqs = kind == OpKind::kSend ? send_seq[peer] : recv_seq[peer];
-  for (std::size_t p = 0; p < pieces && !req->done; ++p) {
+  std::vector<std::unique_ptr<Piece>> parts(pieces);
+  for (std::size_t p = 0; p < pieces; ++p) {
     const std::size_t off = p * max_piece;
-    auto piece = std::make_unique<Piece>();
-    piece->req = req;
-    piece->kind = kind;
-    piece->peer = peer;
-    piece->wire_tag = wireTag(seqs, tag);
-    piece->buf = region.data() + offset + off;
-    piece->len = std::min(max_piece, bytes - off);
-    piece->desc = desc;
+    parts[p] = std::make_unique<Piece>();
+    Piece& piece = *parts[p];
+    piece.req = req;
+    piece.kind = kind;
+    piece.peer = peer;
+    piece.wire_tag = wireTag(seqs, tag);
+    piece.buf = region.data() + offset + off;
+    piece.len = std::min(max_piece, bytes - off);
+    piece.desc = desc;
+  }
+  if (opts.reverse_pieces && kind == OpKind::kSend) std::reverse(parts.begin(), parts.end());
+  for (auto& piece : parts) {
+    if (req->done) break;  // failed: the rest would fail the same way
     submit(std::move(piece));
   }
   return Request(req);
@@ -393,7 +426,31 @@ void LibfabricTransport::Impl::fail(const fi_cq_err_entry& err) {
   inflight.erase(it);
 }
 
+void LibfabricTransport::Impl::startIdleProgress() {
+  if (!opts.idle_progress || info->domain_attr->data_progress != FI_PROGRESS_MANUAL) return;
+  idle = std::thread([this] { idleProgress(); });
+}
+
+void LibfabricTransport::Impl::idleProgress() {
+  while (!stopping) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (in_wait) continue;  // the waiting thread progresses itself
+    std::lock_guard<std::mutex> lock(mu);
+    fi_cq_tagged_entry entries[16];
+    ssize_t n;
+    while ((n = fi_cq_read(cq.get(), entries, 16)) > 0) {
+      for (ssize_t i = 0; i < n; ++i) stashed.push_back(entries[i].op_context);
+    }  // errors (-FI_EAVAIL) stay queued for progress(), which reports them
+  }
+}
+
 bool LibfabricTransport::Impl::progress() {
+  std::lock_guard<std::mutex> lock(mu);
+  if (!stashed.empty()) {
+    for (void* ctx : stashed) complete(ctx);
+    stashed.clear();
+    return true;
+  }
   const bool posted = !backlog.empty() && retryBacklog();
   fi_cq_tagged_entry entries[16];
   const ssize_t n = fi_cq_read(cq.get(), entries, 16);
@@ -419,7 +476,10 @@ void LibfabricTransport::Impl::waitForCompletion(Deadline deadline) {
     return;
   }
   fid* fids[] = {&cq->fid};
-  if (fi_trywait(fabric.get(), fids, 1) != FI_SUCCESS) return;  // events are pending: poll again
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (fi_trywait(fabric.get(), fids, 1) != FI_SUCCESS) return;  // events pending: poll again
+  }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   pollfd p{wait_fd, POLLIN, 0};
   ::poll(&p, 1, static_cast<int>(std::clamp<long long>(left.count() + 1, 1, 10)));
@@ -437,6 +497,7 @@ int LibfabricTransport::size() const { return impl_->size; }
 std::unique_ptr<MemoryRegion> LibfabricTransport::registerMemory(void* data, std::size_t bytes,
                                                                  MemoryKind kind) {
   Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.mu);
   const std::uint64_t mode = m.info->domain_attr->mr_mode;
   const bool device = kind == MemoryKind::kCuda;
   if (device && !(m.info->caps & FI_HMEM)) {
@@ -473,11 +534,13 @@ std::unique_ptr<MemoryRegion> LibfabricTransport::registerMemory(void* data, std
 
 Request LibfabricTransport::postSend(int peer, Tag tag, const MemoryRegion& region,
                                      std::size_t offset, std::size_t bytes) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->post(OpKind::kSend, peer, tag, region, offset, bytes);
 }
 
 Request LibfabricTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
                                      std::size_t bytes) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->post(OpKind::kRecv, peer, tag, region, offset, bytes);
 }
 
@@ -489,6 +552,11 @@ void LibfabricTransport::releaseTagsBelow(Tag bound) {
 
 void LibfabricTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
   Impl& m = *impl_;
+  m.in_wait = true;
+  struct Done {
+    std::atomic<bool>& flag;
+    ~Done() { flag = false; }
+  } done{m.in_wait};
   const auto spin_until = Clock::now() + m.opts.spin;
   for (;;) {
     auto* pending = std::find_if(reqs, reqs + n, [](const Request& r) { return !r.done(); });
@@ -497,9 +565,14 @@ void LibfabricTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
     const auto now = Clock::now();
     if (now >= deadline) {
       const RequestState& st = pending->state();
+      const std::string refused =
+          m.backlog.empty() ? ""
+                            : " (" + std::to_string(m.backlog.size()) +
+                                  " operations still refused by the provider with FI_EAGAIN)";
       throw TimeoutError("rank " + std::to_string(m.rank) + ": timed out waiting for " +
-                             describe(st) + " over libfabric " + m.props.provider + "; rank " +
-                             std::to_string(st.peer) + " runs on host " + m.hosts[st.peer],
+                             describe(st) + " over libfabric " + m.props.provider + refused +
+                             "; rank " + std::to_string(st.peer) + " runs on host " +
+                             m.hosts[st.peer],
                          st.peer, st.tag);
     }
     if (m.opts.blocking_progress && now >= spin_until) m.waitForCompletion(deadline);

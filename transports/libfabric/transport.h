@@ -24,11 +24,27 @@
 namespace collbench {
 
 struct LibfabricOptions {
-  std::string provider = "auto";  // efa, tcp, shm, sockets, ... or auto (efa if present, else tcp)
+  // A provider as fi_info names it ("efa", "tcp", "udp;ofi_rxd", or a core name such as "udp"
+  // that libfabric completes with its utility layer), "auto" (efa if present, else tcp), or ""
+  // (the first provider libfabric offers, under its FI_PROVIDER filter).
+  std::string provider = "auto";
+  // Set when the provider was named on the command line: FI_PROVIDER is removed from the
+  // environment before libfabric reads it, so that the flag wins over it.
+  bool override_env = false;
   bool blocking_progress = false;
   std::chrono::microseconds spin{50};  // with blocking progress: poll this long, then sleep
   int local_rank = 0;                  // picks one of several NICs (domains): local_rank % count
   bool hmem = false;                   // ask for FI_HMEM, to register CUDA memory (GPUDirect)
+  // A thread that progresses a FI_PROGRESS_MANUAL provider while no wait() runs (see
+  // transport.cc); needed by providers with reliability in software (udp;ofi_rxd).
+  bool idle_progress = true;
+  // Largest piece an operation is split into (0: the provider's max_msg_size). Tests make it
+  // small, so that one message travels as many pieces that may arrive in any order.
+  std::size_t max_piece_bytes = 0;
+  // Tests: send an operation's pieces last first, as a provider that reorders (EFA's SRD
+  // sprays packets over paths) may deliver them; each piece's sequence number in its tag must
+  // still put it in place.
+  bool reverse_pieces = false;
 };
 
 class LibfabricTransport : public Transport {
