@@ -33,6 +33,7 @@ std::vector<Registered> registered() {
   };
   add(makeRingAllreduce(), true);
   add(makeTreeAllreduce(), true);
+  add(makeRecursiveDoublingAllreduce(), true);
   add(makeHierAllreduce(makeRingAllreduce()), false);
   add(makeHierAllreduce(makeTreeAllreduce()), false);
   add(makeRingAllGather(), true);

@@ -32,6 +32,12 @@ std::array<double, 2> flatTerms(ModelForm form, int n, double bytes) {
       return {ceilLog2(n), (n >= 4 ? 2 : 1) * bytes};
     case ModelForm::kPair:
       return {1, bytes};
+    case ModelForm::kRecursiveDoubling: {
+      int log2p = 0;
+      while ((2 << log2p) <= n) ++log2p;
+      const double steps = log2p + ((1 << log2p) == n ? 0 : 2);
+      return {steps, steps * bytes};
+    }
     default:
       return {2.0 * (n - 1), 2.0 * (n - 1) / n * bytes};
   }
@@ -51,6 +57,7 @@ constexpr FormName kForms[] = {
     {ModelForm::kChain, "chain"},
     {ModelForm::kBinaryTree, "binary-tree"},
     {ModelForm::kPair, "pair"},
+    {ModelForm::kRecursiveDoubling, "recursive-doubling"},
 };
 
 using Row = std::array<double, 4>;

@@ -17,6 +17,8 @@
 //   binary-tree  ceil(log2 n) a + c S b             pipelined binary tree broadcast and reduce;
 //                                                   c = 2 inner ranks send to (n >= 4), else 1
 //   pair         a + S b                            sendrecv, pingpong (one message each way)
+//   recursive-doubling  k (a + S b), k = log2 p + 2 [n != p]   all-reduce for small messages;
+//                p the largest power of two <= n (the 2 are the fold and unfold)
 // a is the time of one step's message latency, b the time per byte (wire and reduction); a', b'
 // the same inside a host. Vendor collectives are fitted with their collective's form
 // (collectives.json "cost_form"), an approximation: the library picks its algorithm per size.
@@ -33,7 +35,17 @@
 
 namespace collbench {
 
-enum class ModelForm { kRing, kTree, kHierRing, kHierTree, kLinear, kChain, kBinaryTree, kPair };
+enum class ModelForm {
+  kRing,
+  kTree,
+  kHierRing,
+  kHierTree,
+  kLinear,
+  kChain,
+  kBinaryTree,
+  kPair,
+  kRecursiveDoubling
+};
 
 // Parameters in the order of costTerms(): a, b, a', b' (microseconds, microseconds per byte).
 using CostParams = std::array<double, 4>;

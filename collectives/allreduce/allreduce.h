@@ -9,6 +9,7 @@ namespace collbench {
 
 std::unique_ptr<Algorithm> makeRingAllreduce();
 std::unique_ptr<Algorithm> makeTreeAllreduce();
+std::unique_ptr<Algorithm> makeRecursiveDoublingAllreduce();
 std::unique_ptr<Algorithm> makeHierAllreduce(std::unique_ptr<Algorithm> across_hosts);
 
 // The two halves of the ring, for algorithms built from them. After ringReduceScatter, chunk

@@ -17,6 +17,12 @@ def _ceil_log2(n):
     return float(math.ceil(math.log2(n)))
 
 
+def _doubling_steps(n):
+    """log2 p exchanges, p the largest power of two <= n, plus a fold and an unfold."""
+    p = 1 << (n.bit_length() - 1)
+    return float((p.bit_length() - 1) + (0 if p == n else 2))
+
+
 # The coefficients of alpha and beta of each form without levels, at n >= 2 ranks and size bytes.
 _FLAT = {
     "ring": lambda n, size: (2.0 * (n - 1), 2.0 * (n - 1) / n * size),
@@ -25,6 +31,7 @@ _FLAT = {
     "chain": lambda n, size: (n - 1.0, float(size)),
     "binary-tree": lambda n, size: (_ceil_log2(n), (2.0 if n >= 4 else 1.0) * size),
     "pair": lambda n, size: (1.0, float(size)),
+    "recursive-doubling": lambda n, size: (_doubling_steps(n), _doubling_steps(n) * size),
 }
 
 

@@ -87,13 +87,14 @@ std::string paramName(const ::testing::TestParamInfo<Param>& info) {
   std::string name =
       transport + "_" + algo + "_" + std::to_string(ranks) + "ranks_" + std::to_string(count);
   std::replace(name.begin(), name.end(), ':', '_');
+  std::replace(name.begin(), name.end(), '-', '_');
   return name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Loopback, AllreduceTest,
                          ::testing::Combine(::testing::Values("loopback"),
-                                            ::testing::Values("ring", "tree"),
-                                            ::testing::Values(1, 2, 3, 4, 5, 7, 8),
+                                            ::testing::Values("ring", "tree", "recursive-doubling"),
+                                            ::testing::Values(1, 2, 3, 4, 5, 6, 7, 8),
                                             ::testing::Values(0, 1, 2, 3, 7, 1000, 1048579)),
                          paramName);
 
@@ -106,7 +107,7 @@ std::vector<std::string> networkTransports() {
 
 INSTANTIATE_TEST_SUITE_P(Network, AllreduceTest,
                          ::testing::Combine(::testing::ValuesIn(networkTransports()),
-                                            ::testing::Values("ring", "tree"),
+                                            ::testing::Values("ring", "tree", "recursive-doubling"),
                                             ::testing::Values(2, 3, 4),
                                             ::testing::Values(0, 1, 7, 1000, 1048579)),
                          paramName);

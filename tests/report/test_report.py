@@ -198,7 +198,8 @@ def test_model_predictions_match_collbench_model_predict(tmp_path):
 # One model of each flat form, as `collbench model fit` writes them for the other collectives.
 FAMILY = [("all_gather", "ring", "linear"), ("broadcast", "chain", "chain"),
           ("broadcast", "tree", "binary-tree"), ("alltoall", "pairwise", "linear"),
-          ("sendrecv", "ring", "pair"), ("all_reduce", "tree", "tree")]
+          ("sendrecv", "ring", "pair"), ("all_reduce", "tree", "tree"),
+          ("all_reduce", "recursive-doubling", "recursive-doubling")]
 
 
 def test_every_form_matches_collbench_model_predict(tmp_path):

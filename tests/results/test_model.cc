@@ -37,6 +37,10 @@ TEST(Model, TermsOfTheOtherCollectives) {
   EXPECT_EQ(costTerms(ModelForm::kBinaryTree, 5, 1, 1000), (std::array<double, 4>{3, 2000, 0, 0}));
   EXPECT_EQ(costTerms(ModelForm::kBinaryTree, 3, 1, 1000), (std::array<double, 4>{2, 1000, 0, 0}));
   EXPECT_EQ(costTerms(ModelForm::kPair, 8, 1, 1000), (std::array<double, 4>{1, 1000, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kRecursiveDoubling, 8, 1, 10),
+            (std::array<double, 4>{3, 30, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kRecursiveDoubling, 6, 1, 10),  // 2 steps, fold, unfold
+            (std::array<double, 4>{4, 40, 0, 0}));
   for (ModelForm f : {ModelForm::kLinear, ModelForm::kChain, ModelForm::kPair}) {
     EXPECT_EQ(costTerms(f, 1, 1, 1000), (std::array<double, 4>{0, 0, 0, 0})) << formName(f);
   }
@@ -73,7 +77,8 @@ TEST(Model, FitRecoversEveryFlatForm) {
                         {"broadcast", "tree", ModelForm::kBinaryTree, "none"},
                         {"reduce", "tree", ModelForm::kBinaryTree, "sum"},
                         {"alltoall", "pairwise", ModelForm::kLinear, "none"},
-                        {"sendrecv", "ring", ModelForm::kPair, "none"}};
+                        {"sendrecv", "ring", ModelForm::kPair, "none"},
+                        {"all_reduce", "recursive-doubling", ModelForm::kRecursiveDoubling, "sum"}};
   std::vector<Measurement> ms;
   for (const Case& c : cases) {
     const CostModel truth{"tcp", c.collective, c.algorithm, c.form, {25, 0.002, 0, 0},
@@ -207,7 +212,7 @@ TEST(Model, FileRoundTripsAndBadFilesAreNamed) {
   EXPECT_EQ(message(R"({"model_version": 1, "models": [{"transport": "t", "algorithm": "ring",
             "form": "star", "params": {}}]})"),
             "m.json: models[0].form: unknown form 'star' (known: ring, tree, hier, hier-tree, "
-            "linear, chain, binary-tree, pair)");
+            "linear, chain, binary-tree, pair, recursive-doubling)");
   EXPECT_EQ(message(R"({"model_version": 1, "models": [{"transport": "t", "algorithm": "ring",
             "form": "ring", "params": {"alpha_us": -1}}]})"),
             "m.json: models[0].params.alpha_us: expected a number >= 0 or null");

@@ -123,6 +123,7 @@ TEST(CostForms, EveryAlgorithmDeclaresAKnownForm) {
   EXPECT_EQ(makeAlgorithm("reduce", "tree")->costForm(), "binary-tree");
   EXPECT_EQ(makeAlgorithm("alltoall", "mpi")->costForm(), "linear");
   EXPECT_EQ(makeAlgorithm("sendrecv", "ring")->costForm(), "pair");
+  EXPECT_EQ(makeAlgorithm("all_reduce", "recursive-doubling")->costForm(), "recursive-doubling");
 }
 
 }  // namespace
