@@ -127,14 +127,22 @@ struct Piece {
   void* desc = nullptr;
 };
 
+// A registration, closed under the transport's mutex (the idle-progress thread may be in the
+// provider at the time); one with a provider registration must not outlive its transport.
 class FabricRegion : public MemoryRegion {
  public:
-  FabricRegion(void* data, std::size_t bytes, MemoryKind kind, FidPtr<fid_mr> mr)
-      : MemoryRegion(data, bytes, kind), mr_(std::move(mr)) {}
+  FabricRegion(void* data, std::size_t bytes, MemoryKind kind, FidPtr<fid_mr> mr, std::mutex& mu)
+      : MemoryRegion(data, bytes, kind), mr_(std::move(mr)), mu_(mu) {}
+  ~FabricRegion() override {
+    if (!mr_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    mr_.reset();
+  }
   void* desc() const { return mr_ ? fi_mr_desc(mr_.get()) : nullptr; }
 
  private:
   FidPtr<fid_mr> mr_;
+  std::mutex& mu_;
 };
 
 }  // namespace
@@ -505,7 +513,7 @@ std::unique_ptr<MemoryRegion> LibfabricTransport::registerMemory(void* data, std
                          " cannot register CUDA memory (no FI_HMEM)");
   }
   if (!(mode & FI_MR_LOCAL) && !device) {
-    return std::make_unique<FabricRegion>(data, bytes, kind, nullptr);
+    return std::make_unique<FabricRegion>(data, bytes, kind, nullptr, m.mu);
   }
   iovec iov{data, bytes};
   fi_mr_attr attr{};
@@ -529,7 +537,7 @@ std::unique_ptr<MemoryRegion> LibfabricTransport::registerMemory(void* data, std
     check(fi_mr_bind(mr, &m.ep->fid, 0), "fi_mr_bind");
     check(fi_mr_enable(mr), "fi_mr_enable");
   }
-  return std::make_unique<FabricRegion>(data, bytes, kind, std::move(owned));
+  return std::make_unique<FabricRegion>(data, bytes, kind, std::move(owned), m.mu);
 }
 
 Request LibfabricTransport::postSend(int peer, Tag tag, const MemoryRegion& region,
