@@ -105,12 +105,25 @@ std::vector<std::string> networkTransports() {
   return kinds;
 }
 
-INSTANTIATE_TEST_SUITE_P(Network, AllreduceTest,
-                         ::testing::Combine(::testing::ValuesIn(networkTransports()),
-                                            ::testing::Values("ring", "tree", "recursive-doubling"),
-                                            ::testing::Values(2, 3, 4),
-                                            ::testing::Values(0, 1, 7, 1000, 1048579)),
-                         paramName);
+// Every transport at 2-4 ranks; the 4 MiB count except over libfabric's udp;ofi_rxd, whose
+// software reliability (libfabric 1.17) lost packets it never recovered when such tests ran
+// side by side on two cores (docs/EFA.md); the mpirun tests carry it to 4 MiB one at a time.
+std::vector<Param> networkParams() {
+  std::vector<Param> out;
+  for (const auto& t : networkTransports()) {
+    for (const char* algo : {"ring", "tree", "recursive-doubling"}) {
+      for (int n : {2, 3, 4}) {
+        for (std::size_t c : {0, 1, 7, 1000, 1048579}) {
+          if (t == "libfabric:udp" && c > 1000) continue;
+          out.emplace_back(t, algo, n, c);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Network, AllreduceTest, ::testing::ValuesIn(networkParams()), paramName);
 
 // hier and hier-tree over host layouts: even, uneven (pieces cross chunk boundaries), ranks of
 // one host not adjacent, one rank per host, one host.
