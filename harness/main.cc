@@ -461,7 +461,7 @@ int main(int argc, char** argv) {
   start_up.arm("MPI_Init");
   // --fi-provider wins over FI_PROVIDER. libfabric reads the variable once, and Open MPI's own
   // libfabric components may do that inside MPI_Init, so it goes before.
-  if (options.transport == "libfabric" && options.transport_options.libfabric.override_env) {
+  if (options.transport == "libfabric" && options.fi_provider_flag) {
     ::unsetenv("FI_PROVIDER");
   }
   MPI_Init(&argc, &argv);

@@ -223,7 +223,7 @@ void resolveProvider(Options& o, const RawOptions& raw) {
   std::string& provider = o.transport_options.libfabric.provider;
   if (!raw.fi_provider.empty()) {
     provider = raw.fi_provider;
-    o.transport_options.libfabric.override_env = true;
+    o.fi_provider_flag = true;
     o.fi_provider_source = "--fi-provider";
     if (!from_env.empty()) o.fi_provider_source += " (over FI_PROVIDER=" + from_env + ")";
     if (!isProviderName(provider)) {

@@ -60,6 +60,8 @@ struct Options {
   // Where transport_options.libfabric.provider came from: "--fi-provider", "FI_PROVIDER" or
   // "default" (auto), for the result file.
   std::string fi_provider_source = "default";
+  // --fi-provider was given: main() removes FI_PROVIDER before libfabric can read it.
+  bool fi_provider_flag = false;
   std::string memory = "host";  // --memory: host or cuda (the buffers of every call)
   int device = -1;              // --device: CUDA device of every rank; -1: the local rank's
   std::string timer = "auto";   // --timer: host, cuda (events), or auto (cuda with cuda memory)

@@ -176,7 +176,7 @@ TEST(Options, ProviderFromFlagEnvironmentOrDefault) {
     Options o = parse({});
     EXPECT_EQ(o.transport_options.libfabric.provider, "shm");
     EXPECT_EQ(o.fi_provider_source, "FI_PROVIDER=shm");
-    EXPECT_FALSE(o.transport_options.libfabric.override_env);
+    EXPECT_FALSE(o.fi_provider_flag);
     EXPECT_EQ(o.canonical().at("fi_provider_source"), "FI_PROVIDER=shm");
   }
   {
@@ -184,7 +184,7 @@ TEST(Options, ProviderFromFlagEnvironmentOrDefault) {
     Options o = parse({"--fi-provider", "udp;ofi_rxd"});
     EXPECT_EQ(o.transport_options.libfabric.provider, "udp;ofi_rxd");
     EXPECT_EQ(o.fi_provider_source, "--fi-provider (over FI_PROVIDER=efa)");
-    EXPECT_TRUE(o.transport_options.libfabric.override_env);
+    EXPECT_TRUE(o.fi_provider_flag);
   }
   {
     ProviderEnv env("^psm2,psm3");  // a filter, not a name: libfabric's own filter chooses

@@ -220,7 +220,6 @@ LibfabricTransport::Impl::Impl(Bootstrap& boot, LibfabricOptions o) : opts(std::
   rank = boot.rank();
   size = boot.size();
   hosts = allgatherStrings(boot, boot.hostname());
-  if (opts.override_env) ::unsetenv("FI_PROVIDER");
   std::string provider = opts.provider;
   if (provider == "auto") provider = getInfo("efa", opts.hmem) ? "efa" : "tcp";
   open(provider);

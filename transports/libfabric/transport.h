@@ -28,9 +28,6 @@ struct LibfabricOptions {
   // that libfabric completes with its utility layer), "auto" (efa if present, else tcp), or ""
   // (the first provider libfabric offers, under its FI_PROVIDER filter).
   std::string provider = "auto";
-  // Set when the provider was named on the command line: FI_PROVIDER is removed from the
-  // environment before libfabric reads it, so that the flag wins over it.
-  bool override_env = false;
   bool blocking_progress = false;
   std::chrono::microseconds spin{50};  // with blocking progress: poll this long, then sleep
   int local_rank = 0;                  // picks one of several NICs (domains): local_rank % count
