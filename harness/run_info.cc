@@ -11,6 +11,7 @@
 #include "collectives/reduce/isa.h"
 #include "collectives/registry.h"
 #include "harness/build_info.h"
+#include "harness/launch.h"
 #include "harness/topology.h"
 #include "results/fabrics.h"
 
@@ -82,6 +83,7 @@ std::string versionText() {
       << COLLBENCH_BUILD_TYPE << ")\n"
       << "compiler: " << COLLBENCH_COMPILER << "\n"
       << "MPI: " << mpiLibraryVersion() << "\n"
+      << "launched by: " << describeLaunch(detectLaunch()) << "\n"
       << "transports: " << transportNames() << "\n"
       << algorithmLines() << "reduction kernels: " << reduceKernelsText() << "\n"
       << "optional dependencies:\n"
@@ -140,6 +142,7 @@ RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, const std::ve
   run.label = options.label;
   run.transport = options.transport;
   run.ranks = boot.size();
+  run.launch = detectLaunch();
   run.hosts = gatherHosts(boot, host_ids);
   run.libraries["mpi"] = mpiLibraryVersion();
   run.libraries["compiler"] = COLLBENCH_COMPILER;

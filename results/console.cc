@@ -8,6 +8,9 @@ namespace collbench {
 
 namespace {
 
+// Wide enough for the longest algorithm name ("recursive-doubling").
+constexpr int kAlgoWidth = 18;
+
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 std::string format(const char* fmt, ...) {
   char buf[512];
@@ -31,6 +34,7 @@ void ConsoleReporter::begin(const RunInfo& run) {
   out_ << "# collbench " << run.version << " (" << run.git_revision << ")  transport "
        << run.transport << "  ranks " << run.ranks << "  hosts " << run.hosts.size() << "\n";
   for (const auto& h : run.hosts) out_ << "#   host " << h.name << ": " << h.ranks << " ranks\n";
+  if (!run.launch.launcher.empty()) out_ << "# launched by: " << describeLaunch(run.launch) << "\n";
   if (!run.transport_provider.empty()) out_ << "# provider: " << run.transport_provider << "\n";
   out_ << format("# memory registration: %llu bytes in %.1f us, before any timed loop\n",
                  static_cast<unsigned long long>(run.registered_bytes), run.registration_us);
@@ -44,14 +48,14 @@ void ConsoleReporter::begin(const RunInfo& run) {
   out_ << "# time = mean of per-iteration times (max over ranks; pingpong: half the round trip);"
           " GB/s = 10^9 bytes/s;\n# busbw = algbw * the collective's factor (nccl-tests'), shown "
           "above each collective's rows\n";
-  out_ << format("#%-9s %-9s %12s %12s %8s %6s   %-33s   %-33s\n", "", "", "", "", "", "",
-                 "           out-of-place", "             in-place");
-  out_ << format("#%-9s %-9s %12s %12s %8s %6s  %9s %7s %7s %6s  %9s %7s %7s %6s\n", "algo",
-                 "transport", "size", "count", "type", "redop", "time", "algbw", "busbw", "#wrong",
-                 "time", "algbw", "busbw", "#wrong");
-  out_ << format("#%-9s %-9s %12s %12s %8s %6s  %9s %7s %7s %6s  %9s %7s %7s %6s\n", "", "", "(B)",
-                 "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)",
-                 "");
+  out_ << format("#%-*s %-9s %12s %12s %8s %6s   %-33s   %-33s\n", kAlgoWidth, "", "", "", "", "",
+                 "", "           out-of-place", "             in-place");
+  out_ << format("#%-*s %-9s %12s %12s %8s %6s  %9s %7s %7s %6s  %9s %7s %7s %6s\n", kAlgoWidth,
+                 "algo", "transport", "size", "count", "type", "redop", "time", "algbw", "busbw",
+                 "#wrong", "time", "algbw", "busbw", "#wrong");
+  out_ << format("#%-*s %-9s %12s %12s %8s %6s  %9s %7s %7s %6s  %9s %7s %7s %6s\n", kAlgoWidth, "",
+                 "", "(B)", "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)",
+                 "(GB/s)", "");
   out_.flush();
 }
 
@@ -66,8 +70,8 @@ void ConsoleReporter::add(const Measurement* oop, const Measurement* ip) {
                    any->root >= 0 ? (", root " + std::to_string(any->root)).c_str() : "",
                    any->bus_factor);
   }
-  out_ << format(" %-9s %-9s %12llu %12llu %8s %6s", any->algorithm.c_str(), any->transport.c_str(),
-                 static_cast<unsigned long long>(any->bytes),
+  out_ << format(" %-*s %-9s %12llu %12llu %8s %6s", kAlgoWidth, any->algorithm.c_str(),
+                 any->transport.c_str(), static_cast<unsigned long long>(any->bytes),
                  static_cast<unsigned long long>(any->count), any->dtype.c_str(), any->op.c_str())
        << half(oop) << half(ip) << "\n";
   out_.flush();

@@ -78,6 +78,17 @@ nlohmann::json toJson(const Measurement& m) {
   return j;
 }
 
+nlohmann::json stringOrNull(const std::string& s) {
+  return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
+
+nlohmann::json toJson(const LaunchInfo& l) {
+  return {{"launcher", l.launcher},
+          {"slurm_job_id", stringOrNull(l.slurm_job_id)},
+          {"slurm_step_id", stringOrNull(l.slurm_step_id)},
+          {"slurm_nodelist", stringOrNull(l.slurm_nodelist)}};
+}
+
 nlohmann::json toJson(const RunInfo& run) {
   nlohmann::json hosts = nlohmann::json::array();
   for (const auto& h : run.hosts) hosts.push_back(toJson(h));
@@ -93,6 +104,7 @@ nlohmann::json toJson(const RunInfo& run) {
       {"link_source", run.link_source},
       {"memory_registration", {{"bytes", run.registered_bytes}, {"time_us", run.registration_us}}},
       {"ranks", run.ranks},
+      {"launch", toJson(run.launch)},
       {"hosts", hosts},
       {"libraries", run.libraries},
       {"environment", run.environment},
@@ -289,6 +301,19 @@ HostInfo readHost(const Field& f) {
   return h;
 }
 
+std::string strOrEmpty(const Field& f, const char* key) {
+  return f.has(key) && !f[key].isNull() ? f[key].str() : "";
+}
+
+LaunchInfo readLaunch(const Field& f) {
+  LaunchInfo l;
+  l.launcher = f["launcher"].str();
+  l.slurm_job_id = strOrEmpty(f, "slurm_job_id");
+  l.slurm_step_id = strOrEmpty(f, "slurm_step_id");
+  l.slurm_nodelist = strOrEmpty(f, "slurm_nodelist");
+  return l;
+}
+
 RunInfo readRun(const Field& f) {
   RunInfo run;
   run.command_line = f["command_line"].str();
@@ -301,6 +326,7 @@ RunInfo readRun(const Field& f) {
   run.link_gbps = f["link_gbps"].numberOr(0);
   if (f.has("link_source")) run.link_source = f["link_source"].str();
   run.ranks = static_cast<int>(f["ranks"].integer(1));
+  if (f.has("launch")) run.launch = readLaunch(f["launch"]);
   Field hosts = f["hosts"];
   for (std::size_t i = 0; i < hosts.size(); ++i) run.hosts.push_back(readHost(hosts.at(i)));
   run.libraries = f["libraries"].strings();

@@ -66,4 +66,13 @@ std::uint64_t parseByteSize(const std::string& text) {
   return value << shift;
 }
 
+std::string describeLaunch(const LaunchInfo& l) {
+  std::string text = l.launcher;
+  if (l.slurm_job_id.empty()) return text;
+  text += ", Slurm job " + l.slurm_job_id;
+  if (!l.slurm_step_id.empty()) text += " (step " + l.slurm_step_id + ")";
+  if (!l.slurm_nodelist.empty()) text += " on " + l.slurm_nodelist;
+  return text;
+}
+
 }  // namespace collbench

@@ -86,6 +86,17 @@ struct RunStatus {
   std::string message;    // why it failed
 };
 
+// How the job was started (harness/launch.cc reads it from the launcher's environment).
+struct LaunchInfo {
+  std::string launcher;        // "mpirun (Open MPI)", "srun --mpi=pmix", ...
+  std::string slurm_job_id;    // "" outside Slurm
+  std::string slurm_step_id;   // "" when not started by srun
+  std::string slurm_nodelist;  // the job's nodes, in Slurm's notation ("node[1-4]")
+};
+
+// "srun --mpi=pmix, Slurm job 12 (step 0) on node[1-2]": one line for --version and consoles.
+std::string describeLaunch(const LaunchInfo& launch);
+
 struct RunInfo {
   std::string command_line;
   std::string version;
@@ -99,6 +110,7 @@ struct RunInfo {
   std::uint64_t registered_bytes = 0;  // message buffers registered with the transport
   double registration_us = 0;          // time that took, outside every timed loop
   int ranks = 0;
+  LaunchInfo launch;
   std::vector<HostInfo> hosts;
   std::map<std::string, std::string> libraries;    // name -> version
   std::map<std::string, std::string> environment;  // FI_*, NCCL_*, OMPI_*, ...

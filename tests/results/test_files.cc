@@ -45,6 +45,7 @@ RunInfo sampleRun() {
   run.link_gbps = 100;
   run.link_source = "--link-gbps";
   run.ranks = 4;
+  run.launch = {"srun --mpi=pmix", "12", "0", "n[1-4]"};
   run.hosts = {HostInfo{"n1", 4, "EPYC", 2, {{"eth0", 100}}, {}, {}, {}, {}}};
   run.libraries["mpi"] = "Open MPI";
   run.status.state = "failed";
@@ -69,6 +70,10 @@ TEST(ResultFile, RoundTrips) {
   EXPECT_EQ(f.run.link_source, "--link-gbps");
   EXPECT_EQ(f.run.hosts.at(0).cpu_model, "EPYC");
   EXPECT_EQ(f.run.status.state, "failed");
+  EXPECT_EQ(f.run.launch.launcher, "srun --mpi=pmix");
+  EXPECT_EQ(f.run.launch.slurm_job_id, "12");
+  EXPECT_EQ(f.run.launch.slurm_step_id, "0");
+  EXPECT_EQ(f.run.launch.slurm_nodelist, "n[1-4]");
   ASSERT_EQ(f.measurements.size(), 1u);
   const Measurement& m = f.measurements[0];
   EXPECT_EQ(m.bytes, 1024u);
