@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "collectives/api/collective.h"
+#include "harness/options.h"
 #include "results/json.h"
 #include "results/reporter.h"
 
@@ -51,6 +52,10 @@ int runCheckCommand(int argc, char** argv) {
     return 0;
   } catch (const CLI::ParseError& e) {
     std::cerr << "collbench check: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  if (const std::string problem = outputPathProblem("--junit", junit_path); !problem.empty()) {
+    std::cerr << "collbench check: error: " + problem + "\n";
     return kExitUsage;
   }
   try {

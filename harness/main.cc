@@ -22,6 +22,7 @@
 #include "harness/mpi_bootstrap.h"
 #include "harness/options.h"
 #include "harness/run_info.h"
+#include "harness/say.h"
 #include "harness/sweep.h"
 #include "harness/topology.h"
 #include "harness/watchdog.h"
@@ -178,8 +179,8 @@ std::unique_ptr<Transport> setUpTransport(const Options& o, MpiBootstrap& boot,
     watchdog.disarm();
     return transport;
   } catch (const std::exception& e) {
-    std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname()
-              << "): cannot set up transport " << o.transport << ": " << e.what() << "\n";
+    say("rank " + std::to_string(boot.rank()) + " (" + boot.hostname() +
+        "): cannot set up transport " + o.transport + ": " + e.what());
     return nullptr;
   }
 }
@@ -263,11 +264,10 @@ int runSweeps(Job& job, const std::vector<std::string>& rank_hosts) {
     std::uint64_t calls = job.world.calls();
     for (int k : rankCounts(o.ranks, boot.size())) wrong += runStage(job, k, calls);
   } catch (const SweepFailure& e) {
-    std::cerr << "collbench: rank " << boot.rank() << " (" << boot.hostname()
-              << "): FAILED: " << e.what() << "\n";
+    say("rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): FAILED: " + e.what());
     if (boot.rank() == 0 && !o.json_path.empty()) {
       job.sink.finish(failedStatus(e, boot, rank_hosts), wrong);
-      std::cerr << "collbench: measurements taken so far are in " << o.json_path << "\n";
+      say("measurements taken so far are in " + o.json_path);
     }
     MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
     return kExitRuntime;
@@ -378,11 +378,12 @@ int runJob(Options o, int argc, char** argv) {
   MpiBootstrap boot(MPI_COMM_WORLD);
   tuneForHost(o, boot);
   std::string problem = compareOptionsAcrossRanks(o, boot);
+  if (problem.empty()) problem = firstProblem(boot, boot.rank() == 0 ? outputPathsProblem(o) : "");
   if (problem.empty()) problem = checkRankCounts(o, boot.size());
   if (problem.empty()) problem = checkMemory(o, boot);
   if (problem.empty() && o.cudaMemory()) problem = firstProblem(boot, chooseDevice(o, boot));
   if (!problem.empty()) {
-    if (boot.rank() == 0) std::cerr << "collbench: error: " << problem << "\n";
+    if (boot.rank() == 0) say("error: " + problem);
     return kExitUsage;
   }
   // Backstop for hangs no transport deadline sees (MPI's own calls): print, save what the
@@ -430,8 +431,7 @@ int main(int argc, char** argv) {
     options = parseOptions(argc, argv, &help);
   } catch (const UsageError& e) {
     if (likelyRankZero()) {
-      std::cerr << "collbench: error: " << e.what() << "\n"
-                << "Run 'collbench --help' for the list of options.\n";
+      say(std::string("error: ") + e.what() + "\nRun 'collbench --help' for the list of options.");
     }
     return kExitUsage;
   }
@@ -467,7 +467,7 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   const std::string missing = awaitAllRanks(options.comm.timeout);
   if (!missing.empty()) {
-    std::cerr << "collbench: error: " << missing << "\n";
+    say("error: " + missing);
     MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
   }
   start_up.disarm();
@@ -475,7 +475,7 @@ int main(int argc, char** argv) {
   try {
     status = runJob(options, argc, argv);
   } catch (const std::exception& e) {
-    std::cerr << "collbench: error: " << e.what() << "\n";
+    say(std::string("error: ") + e.what());
     MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
   }
   MPI_Finalize();

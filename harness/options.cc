@@ -3,10 +3,15 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "collectives/api/collective.h"
 #include "collectives/reduce/isa.h"
@@ -38,6 +43,8 @@ std::vector<T> parseNames(const std::string& flag, const std::string& text, Pars
     auto v = parse(name);
     if (!v)
       throw UsageError(flag + ": unknown value '" + name + "'; allowed: " + allowed + ", all");
+    if (std::find(out.begin(), out.end(), *v) != out.end())
+      throw UsageError(flag + ": " + name + " is given twice");
     out.push_back(*v);
   }
   if (out.empty()) throw UsageError(flag + ": empty list");
@@ -395,6 +402,32 @@ std::vector<int> rankCounts(const std::string& spec, int world) {
 
 std::uint64_t parseSize(const std::string& text) { return parseByteSize(text); }
 
+std::string outputPathProblem(const std::string& flag, const std::string& path) {
+  if (path.empty()) return "";
+  const std::string cannot = flag + ": cannot write " + path + ": ";
+  const auto slash = path.find_last_of('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : path.substr(0, std::max<std::size_t>(slash, 1));
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return cannot + "directory " + dir + " does not exist";
+  if (!S_ISDIR(st.st_mode)) return cannot + dir + " is not a directory";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return cannot + "directory " + dir + " is not writable (" + std::strerror(errno) + ")";
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return cannot + "it is a directory";
+  return "";
+}
+
+std::string outputPathsProblem(const Options& o) {
+  for (const auto& [flag, path] :
+       {std::pair<const char*, const std::string&>{"-J/--json", o.json_path},
+        {"--csv", o.csv_path},
+        {"--junit", o.junit_path}}) {
+    const std::string problem = outputPathProblem(flag, path);
+    if (!problem.empty()) return problem;
+  }
+  return "";
+}
+
 std::vector<std::uint64_t> sweepSizes(const Options& o, DataType dtype) {
   const std::uint64_t es = dtypeSize(dtype);
   std::vector<std::uint64_t> sizes;
@@ -455,7 +488,10 @@ Options parseOptions(int argc, char** argv, std::string* help) {
   RawOptions raw;
   CLI::App app{"collbench: collective-communication benchmark. Launch with mpirun."};
   app.set_help_flag("-h,--help", "Print this help and exit");
-  app.option_defaults()->always_capture_default();
+  // A flag given twice takes its last value, as getopt tools do: a job script's defaults can
+  // then be overridden by the flags passed to it.
+  app.option_defaults()->always_capture_default()->multi_option_policy(
+      CLI::MultiOptionPolicy::TakeLast);
   addFlags(app, o, raw);
   try {
     app.parse(argc, argv);

@@ -97,6 +97,15 @@ std::uint64_t parseSize(const std::string& text);
 // Throws UsageError for a malformed list, a count below 1, or one above `world`.
 std::vector<int> rankCounts(const std::string& spec, int world);
 
+// "" when the file `path` (given with `flag`) can be written: its directory exists and is
+// writable (files are replaced by renaming a temporary file
+// there), and the path is not a directory. Else a message naming the flag and the reason.
+// Only the rank that writes asks: other hosts need not see that directory.
+std::string outputPathProblem(const std::string& flag, const std::string& path);
+
+// The first problem of -J, --csv and --junit, or "".
+std::string outputPathsProblem(const Options& o);
+
 // The message sizes of the sweep, in bytes, each a whole number of elements of `dtype`
 // (at least one element), without repeats.
 std::vector<std::uint64_t> sweepSizes(const Options& o, DataType dtype);

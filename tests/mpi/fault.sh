@@ -16,6 +16,9 @@ trap 'rm -f "$out" "$log"' EXIT
 status=$?
 cat "$log"
 [ "$status" -ne 0 ] || { echo "fault.sh: run succeeded despite the fault" >&2; exit 1; }
+# Every rank's message is written in one piece: a line holds at most one "collbench:", at its
+# start (ranks share mpirun's stderr; a message printed in pieces interleaves mid-line).
+if grep -n '.collbench: ' "$log"; then echo "fault.sh: messages interleave mid-line" >&2; exit 1; fi
 grep -Eq -- "$pattern" "$log" || { echo "fault.sh: no message matches: $pattern" >&2; exit 1; }
 grep -Eq -- "FAILED: all_reduce ring 256 KiB float32 sum out-of-place" "$log" ||
   { echo "fault.sh: the failed operation is not named" >&2; exit 1; }

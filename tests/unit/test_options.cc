@@ -82,6 +82,31 @@ TEST(ParseOptions, NcclTestsLettersAndLongNames) {
   EXPECT_EQ(parse({"-o", "all"}).ops.size(), 5u);
 }
 
+// A job script's defaults come first and the user's flags after them: the last one wins.
+TEST(ParseOptions, RepeatedFlagTakesTheLastValue) {
+  const Options o =
+      parse({"-b", "8", "-e", "1G", "-b", "1K", "-e", "4K", "--label", "a", "--label", "b"});
+  EXPECT_EQ(o.min_bytes, 1024u);
+  EXPECT_EQ(o.max_bytes, 4096u);
+  EXPECT_EQ(o.label, "b");
+}
+
+TEST(OutputPaths, UnwritablePlacesAreNamed) {
+  EXPECT_EQ(outputPathProblem("-J/--json", ""), "");
+  EXPECT_EQ(outputPathProblem("-J/--json", "/tmp/collbench-test.json"), "");
+  EXPECT_EQ(outputPathProblem("--csv", "/nonexistent/r.csv"),
+            "--csv: cannot write /nonexistent/r.csv: directory /nonexistent does not exist");
+  EXPECT_EQ(outputPathProblem("--csv", "/tmp"), "--csv: cannot write /tmp: it is a directory");
+  EXPECT_EQ(outputPathProblem("--junit", "/etc/hostname/j.xml"),
+            "--junit: cannot write /etc/hostname/j.xml: /etc/hostname is not a directory");
+  Options o;
+  o.csv_path = "/nonexistent/r.csv";
+  EXPECT_EQ(outputPathsProblem(o),
+            "--csv: cannot write /nonexistent/r.csv: directory /nonexistent does not exist");
+  o.json_path = "/nonexistent/r.json";
+  EXPECT_EQ(outputPathsProblem(o).rfind("-J/--json: ", 0), 0u);
+}
+
 TEST(ParseOptions, BadValuesNameTheFlag) {
   EXPECT_EQ(usageError({"--transport", "udp"}),
             "--transport: unknown transport 'udp'; available: " + transportNames());
