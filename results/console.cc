@@ -33,7 +33,8 @@ std::string half(const Measurement* m) {
 void ConsoleReporter::begin(const RunInfo& run) {
   out_ << "# collbench " << run.version << " (" << run.git_revision << ")  transport "
        << run.transport << "  ranks " << run.ranks << "  hosts " << run.hosts.size() << "\n";
-  for (const auto& h : run.hosts) out_ << "#   host " << h.name << ": " << h.ranks << " ranks\n";
+  for (const auto& h : run.hosts)
+    out_ << "#   host " << h.name << ": " << h.ranks << (h.ranks == 1 ? " rank\n" : " ranks\n");
   if (!run.launch.launcher.empty()) out_ << "# launched by: " << describeLaunch(run.launch) << "\n";
   if (!run.transport_provider.empty()) out_ << "# provider: " << run.transport_provider << "\n";
   out_ << format("# memory registration: %llu bytes in %.1f us, before any timed loop\n",
@@ -66,7 +67,8 @@ void ConsoleReporter::add(const Measurement* oop, const Measurement* ip) {
       any->collective + " " + std::to_string(any->ranks) + " " + std::to_string(any->root);
   if (section != section_) {
     section_ = section;
-    out_ << format("# %s, %d ranks%s: busbw = algbw * %g\n", any->collective.c_str(), any->ranks,
+    out_ << format("# %s, %d %s%s: busbw = algbw * %g\n", any->collective.c_str(), any->ranks,
+                   any->ranks == 1 ? "rank" : "ranks",
                    any->root >= 0 ? (", root " + std::to_string(any->root)).c_str() : "",
                    any->bus_factor);
   }

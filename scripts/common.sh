@@ -10,9 +10,13 @@ PACKAGES=(g++ cmake make pkg-config libopenmpi-dev openmpi-bin libcli11-dev nloh
           python3-pytest clang libclang-rt-14-dev iproute2 procps bc
           libbenchmark-dev libfabric-dev libfabric-bin libgloo-dev)
 
+# What only the tests need: a one-node Slurm cluster (tests/slurm/sbatch.sh).
+TEST_PACKAGES=(slurmctld slurmd slurm-client munge)
+
+# install_packages [EXTRA...]: PACKAGES and the extra packages named, those not installed yet.
 install_packages() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -14,7 +14,7 @@ phase() {
   echo "collbench: [$((SECONDS - phase_start)) s] $1"
   phase_start=$SECONDS
 }
-install_packages
+install_packages "${TEST_PACKAGES[@]}"
 phase "packages checked; building"
 build
 phase "built; running the tests"

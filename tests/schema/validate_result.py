@@ -69,12 +69,19 @@ def semantic_problems(doc, args):
             problems.append(f"{where}: ranks {n}, expected {args.ranks}")
         if m["wrong"] not in (0, None):
             problems.append(f"{where}: {m['wrong']} wrong elements")
+        if args.checked and m["wrong"] is None:
+            problems.append(f"{where}: elements not checked")
     if args.algos:
         missing = set(args.algos.split(",")) - seen_algos
         if missing:
             problems.append(f"no measurements for {sorted(missing)}")
     if args.state and doc["run"]["status"]["state"] != args.state:
         problems.append(f"run state {doc['run']['status']['state']!r}, expected {args.state!r}")
+    launch = doc["run"].get("launch") or {}
+    if args.launcher and launch.get("launcher") != args.launcher:
+        problems.append(f"launcher {launch.get('launcher')!r}, expected {args.launcher!r}")
+    if args.slurm_job and launch.get("slurm_job_id") != args.slurm_job:
+        problems.append(f"Slurm job {launch.get('slurm_job_id')!r}, expected {args.slurm_job!r}")
     if args.sizes and len({m["bytes"] for m in doc["measurements"]}) != args.sizes:
         problems.append(f"expected {args.sizes} distinct sizes")
     return problems
@@ -109,6 +116,10 @@ def main():
     parser.add_argument("--ranks", type=int)
     parser.add_argument("--sizes", type=int)
     parser.add_argument("--state", choices=["running", "complete", "failed"])
+    parser.add_argument("--checked", action="store_true",
+                        help="every measurement's elements were checked (wrong is 0, not null)")
+    parser.add_argument("--launcher", help="run.launch.launcher must be this")
+    parser.add_argument("--slurm-job", help="run.launch.slurm_job_id must be this")
     parser.add_argument("--csv", help="a CSV file that must hold the same measurements")
     args = parser.parse_args()
     with open(args.schema) as f:
