@@ -10,14 +10,18 @@
 #   -r RANKS_PER_HOST  ranks on each (default 2); rank r runs on host r / RANKS_PER_HOST
 #   --rate RATE        per-link limit in each direction, in tc's units (e.g. 200mbit, 1gbit)
 #   --keep             leave the namespaces and bridge up afterwards (remove with --down)
-#   --down             remove what an earlier --keep left, and exit
+#   --down             remove whatever an earlier run left (namespaces, veth pairs, the bridge,
+#                      processes still inside), and exit; fails naming what it could not remove
 # Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN). Exits 77 ("skipped" for ctest) with a message
 # when namespaces, veth pairs or bridges cannot be created here.
 #
 # Hosts are cbh0, cbh1, ... at 10.77.0.1, .2, ...; the bridge cbbr0 is 10.77.0.254 in the
 # calling namespace. Ranks find mpirun's PMIx server over the bridge (PMIx listens there, not on
-# loopback, which is per namespace); MPI itself talks over shared memory, which namespaces
-# share. Inside each host the interface is cb0, so every rank gets the same --tcp-addr cb0.
+# loopback, which is per namespace). Inside each host the interface is cb0, so every rank gets
+# the same --tcp-addr cb0. The vendor baselines cross the emulated links too: Open MPI is held
+# to its TCP BTL on cb0 (its shared-memory BTL would join ranks of different namespaces, which
+# share the machine's memory, and bypass the links), and Gloo binds to cb0
+# (GLOO_SOCKET_IFNAME).
 set -euo pipefail
 
 PREFIX=cbh
@@ -42,12 +46,28 @@ if [ "${1:-}" = "--as-rank" ]; then
     'hostname "$0" && exec "$@"' "host$host" "$@"
 fi
 
+# Removes everything this script makes, whatever state a run left it in: processes still
+# inside a host's namespace (a rank that outlived a cut link keeps the namespace, and with it
+# the veth pair, alive after `ip netns del`), the namespaces, the veth ends in this namespace,
+# and the bridge. Safe to run twice.
 teardown() {
-  local h
-  for h in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$PREFIX[0-9]+$" || true); do
-    ip netns del "$h" 2>/dev/null || true
+  local ns link
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$PREFIX([0-9]+|probe)$" || true); do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
+    grep -E "^cbv[0-9]+$" || true); do
+    ip link del "$link" 2>/dev/null || true
   done
   ip link del "$BRIDGE" 2>/dev/null || true
+}
+
+# What is left of an earlier run: namespaces, veth ends and the bridge, one per line.
+leftovers() {
+  ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$PREFIX([0-9]+|probe)$" || true
+  ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
+    grep -E "^(cbv[0-9]+|$BRIDGE)$" || true
 }
 
 hosts=2 per_host=2 rate="" keep=0
@@ -59,7 +79,12 @@ while [ $# -gt 0 ]; do
     -r) per_host=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    --down) teardown; exit 0 ;;
+    --down)
+      teardown
+      left=$(leftovers)
+      [ -z "$left" ] || die "could not remove: $(echo "$left" | tr '\n' ' ')"
+      exit 0
+      ;;
     --collbench) collbench=$2; shift 2 ;;
     --mpirun-arg) mpirun_args+=("$2"); shift 2 ;;
     --) shift; break ;;
@@ -104,10 +129,16 @@ setup() {
 
 ip netns add "${PREFIX}probe" 2>/dev/null || skip "cannot create network namespaces here"
 ip netns del "${PREFIX}probe"
-setup
+# Torn down on every way out unless --keep: a normal exit, a failed run, and Ctrl-C or kill
+# (a signal ends the script through `exit`, which runs the EXIT trap).
 [ "$keep" -eq 1 ] || trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+setup
 echo "netns-hosts: $hosts hosts x $per_host ranks, link ${rate:-unlimited}" >&2
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export PMIX_MCA_ptl_tcp_remote_connections=1 PMIX_MCA_ptl_tcp_if_include=$BRIDGE
-mpirun -np $((hosts * per_host)) --oversubscribe --mca btl self,vader --mca mtl ^psm,psm2,ofi \
+export GLOO_SOCKET_IFNAME=cb0
+mpirun -np $((hosts * per_host)) --oversubscribe --mca btl self,tcp --mca btl_tcp_if_include cb0 \
+  --mca pml ob1 --mca mtl ^psm,psm2,ofi \
   "${mpirun_args[@]}" "$0" --as-rank "$per_host" -- "$collbench" --tcp-addr cb0 "$@"

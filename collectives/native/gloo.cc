@@ -9,6 +9,7 @@
 #include <gloo/rendezvous/store.h>
 #include <gloo/transport/tcp/device.h>
 #include <mpi.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -78,6 +79,21 @@ class MpiStore : public gloo::rendezvous::Store {
   std::map<std::string, std::vector<char>> table_;
 };
 
+// Gloo's CreateDevice dereferences a null address list when the host name does not resolve
+// (a crash, not an error), so the name is resolved here first.
+void requireResolvable(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (found) freeaddrinfo(found);
+  if (rc != 0 || !found) {
+    throw std::runtime_error("gloo: this host's name '" + host + "' does not resolve (" +
+                             gai_strerror(rc) +
+                             "); set GLOO_SOCKET_IFNAME to the interface Gloo should use");
+  }
+}
+
 std::shared_ptr<gloo::transport::Device> makeDevice() {
   gloo::transport::tcp::attr attr;
   if (const char* iface = std::getenv("GLOO_SOCKET_IFNAME"); iface && *iface) {
@@ -85,6 +101,7 @@ std::shared_ptr<gloo::transport::Device> makeDevice() {
   } else {
     char host[256] = {};
     gethostname(host, sizeof host - 1);
+    requireResolvable(host);
     attr.hostname = host;
   }
   return gloo::transport::tcp::CreateDevice(attr);
