@@ -310,6 +310,32 @@ def detect(text):
                       "content)")
 
 
+def file_notes(path):
+    """What a reader of the report must know about a file beyond its measurements: a collbench
+    run that failed or never finished (its measurements are those taken before). [] for other
+    formats and for complete runs."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    try:
+        if detect(text) != "collbench-json":
+            return []
+        doc = json.loads(text)
+        status = doc["run"].get("status") or {}
+        count = len(doc["measurements"])
+    except (FormatError, KeyError, TypeError, ValueError):
+        return []  # load() names what is wrong with the file
+    state = status.get("state", "complete")
+    if state == "failed":
+        where = f" at rank {status['failed_rank']}" if status.get("failed_rank") is not None else ""
+        op = f" during {status['operation']}" if status.get("operation") else ""
+        return [f"{path}: the run failed{where}{op}: {status.get('message', '')}; its {count} "
+                f"measurements are those taken before the failure"]
+    if state == "running":
+        return [f"{path}: the run did not finish (state 'running': killed, or still going); its "
+                f"{count} measurements are those taken so far"]
+    return []
+
+
 def load(path, osu_ranks=None, nccom_collective=None, nccom_ranks=None):
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()

@@ -12,14 +12,35 @@ import os
 import sys
 from collections import defaultdict
 
-import matplotlib
+try:
+    import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+except ImportError:  # said in main(), with the fixes, rather than as a traceback
+    matplotlib = None
 
-from importers import FormatError, load  # noqa: E402
+from importers import FormatError, file_notes, load  # noqa: E402
 from model import ModelError, load_models, predict_us  # noqa: E402
+
+
+NO_MATPLOTLIB = """collbench-report: error: this Python ({exe}) lacks matplotlib.
+Either run the script directly, `scripts/collbench-report ...`: its first line picks
+/usr/bin/python3, where Debian's python3-matplotlib installs; or install matplotlib for this
+Python: `apt-get install python3-matplotlib` (Debian's python3) or `{exe} -m pip install
+matplotlib` (a pyenv, conda or virtualenv Python)."""
+
+
+class Omitted:
+    """A plot or table the report leaves out, and the sentence that says why: the one path
+    for "nothing to show", so that no report holds an empty plot or a table without rows."""
+
+    def __init__(self, title, why):
+        self.title, self.why = title, why
+
+    def sentence(self):
+        return f"{self.title}: not shown: {self.why}."
 
 
 def size_text(n):
@@ -110,7 +131,7 @@ def _finish(fig, ax, path):
 def plot_vs_size(records, value, ylabel, title, path, logy=False):
     points = [m for m in records if value(m) is not None]
     if not points:
-        return None
+        return Omitted(title, "no measurement has this value")
     fig, ax = _new_plot(title)
     colour, style = styles(points)
     for (key, ranks), ms in sorted(group(points, lambda m: (series_key(m), m.ranks)).items(),
@@ -128,22 +149,25 @@ def plot_vs_size(records, value, ylabel, title, path, logy=False):
 
 def plot_vs_ranks(records, path, value=lambda m: m.busbw_gbps,
                   ylabel="busbw (GB/s = 10^9 bytes/s)", title="Bus bandwidth vs rank count"):
-    """A value against rank count at each series' largest size measured at every rank count."""
-    by_series = group([m for m in records if m.ranks and value(m) is not None], series_key)
-    if len({m.ranks for ms in by_series.values() for m in ms}) < 2:
-        return None
+    """A value against rank count: each series at its largest size measured at every rank count
+    it has (a line), or at its largest size when it has one rank count (a point)."""
+    points = [m for m in records if m.ranks and value(m) is not None]
+    counts = sorted({m.ranks for m in points})
+    if len(counts) < 2:
+        why = (f"every measurement is at {counts[0]} ranks" if counts
+               else "no measurement records its rank count")
+        return Omitted(title, why)
     fig, ax = _new_plot(title)
-    colour, _ = styles([m for ms in by_series.values() for m in ms])
-    for key, ms in sorted(by_series.items()):
-        counts = sorted({m.ranks for m in ms})
-        common = set.intersection(*({m.bytes for m in ms if m.ranks == r} for r in counts))
-        if len(counts) < 2 or not common:
-            continue
-        size = max(common)
+    colour, _ = styles(points)
+    for key, ms in sorted(group(points, series_key).items()):
+        mine = sorted({m.ranks for m in ms})
+        common = set.intersection(*({m.bytes for m in ms if m.ranks == r} for r in mine))
+        size = max(common) if common else max(m.bytes for m in ms)
         pts = sorted((m.ranks, value(m)) for m in ms if m.bytes == size)
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=colour[key],
                 label=f"{series_name(key)}, {size_text(size)}")
     ax.set_xscale("log", base=2)
+    ax.set_xticks(counts)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("ranks (log scale)")
     ax.set_ylabel(ylabel)
@@ -160,9 +184,10 @@ def model_points(records, models):
 
 def plot_model(points, path):
     """Measured median time (markers) and the model's prediction (lines) against size."""
+    title = "Cost model: predicted (lines) vs measured (markers)"
     if not points:
-        return None
-    fig, ax = _new_plot("Cost model: predicted (lines) vs measured (markers)")
+        return Omitted(title, "the model covers none of the out-of-place collbench measurements")
+    fig, ax = _new_plot(title)
     keys = sorted({(m.algorithm, m.ranks) for m, _ in points})
     for i, (algo, n) in enumerate(keys):
         pts = sorted((m.bytes, m.p50_us, p) for m, p in points if (m.algorithm, m.ranks) == (algo, n))
@@ -184,9 +209,12 @@ def model_rows(points):
 
 
 def make_plots(records, out_dir):
-    """The plots of each collective measured; file names carry the collective when there are
-    several (busbw_vs_size_all_gather.png), so that no plot mixes collectives."""
+    """The plots of each collective measured (paths, or Omitted); file names carry the
+    collective when there are several (busbw_vs_size_all_gather.png), so that no plot mixes
+    collectives."""
     by_collective = group(records, lambda m: m.collective)
+    if not by_collective:
+        return [Omitted("Plots", "the inputs hold no measurement")]
     plots = []
     for collective, ms in sorted(by_collective.items()):
         suffix = f"_{collective}" if len(by_collective) > 1 else ""
@@ -204,7 +232,7 @@ def collective_plots(records, out_dir, suffix, collective):
                      f"{collective}: time vs message size", path("time_vs_size"), logy=True),
         plot_vs_size(util, lambda m: 100 * m.link_utilization, "link utilisation (% of nominal)",
                      f"{collective}: link utilisation vs message size",
-                     path("link_utilization_vs_size")) if util else None,
+                     path("link_utilization_vs_size")) if util else None,  # no link: no note
         plot_vs_ranks(records, path("busbw_vs_ranks"),
                       title=f"{collective}: bus bandwidth vs rank count"),
         plot_vs_ranks(records, path("time_vs_ranks"), lambda m: m.time_us,
@@ -247,8 +275,11 @@ def best_per_size(records, label):
 
 def comparison_rows(records, a, b):
     """Size by size at each rank count both labels measured: each label's best busbw (and the
-    algorithm that reached it) and the ratio."""
+    algorithm that reached it) and the ratio; Omitted when the two share no (ranks, size)."""
     best_a, best_b = best_per_size(records, a), best_per_size(records, b)
+    if not set(best_a) & set(best_b):
+        return Omitted(f"Comparison: {a} vs {b}", f"{a} and {b} measured no size at the same rank "
+                       f"count ({a}: {shape(best_a)}; {b}: {shape(best_b)})")
     rows = []
     for key in sorted(set(best_a) & set(best_b)):
         ma, mb = best_a[key], best_b[key]
@@ -259,6 +290,16 @@ def comparison_rows(records, a, b):
     header = ["ranks", "size", f"{a} busbw GB/s", f"{b} busbw GB/s", f"ratio {a} / {b}",
               f"{a} time us", f"{b} time us"]
     return header, rows
+
+
+def shape(best):
+    """'2 ranks, 8 B to 4 MiB' for {(ranks, size): m}; 'nothing' when empty."""
+    parts = []
+    for ranks in sorted({r for r, _ in best}):
+        sizes = sorted(b for r, b in best if r == ranks)
+        span = size_text(sizes[0]) if len(sizes) == 1 else f"{size_text(sizes[0])} to {size_text(sizes[-1])}"
+        parts.append(f"{ranks or '?'} ranks, {span}")
+    return ", ".join(parts) or "nothing"
 
 
 def markdown_table(header, rows):
@@ -291,26 +332,40 @@ def sections(records, labels, compare):
     """A summary and a comparison per collective."""
     out = []
     by_collective = group(records, lambda m: m.collective)
+    if not by_collective:
+        return [Omitted("Summary", "the inputs hold no measurement")]
     for collective, ms in sorted(by_collective.items()):
         name = f" ({collective})" if len(by_collective) > 1 else ""
         out.append((f"Summary{name}", summary_rows(ms)))
         if compare:
             a, b = compare
-            out.append((f"Comparison{name}: {a} vs {b}", comparison_rows(ms, a, b)))
+            table = comparison_rows(ms, a, b)
+            if isinstance(table, Omitted):
+                table.title = f"Comparison{name}: {a} vs {b}"
+                out.append(table)
+            else:
+                out.append((f"Comparison{name}: {a} vs {b}", table))
     return out
 
 
-def write_markdown(path, inputs, tables, plots):
+def write_markdown(path, inputs, notes, tables, plots):
     parts = ["# collbench report", "", "Inputs: " + ", ".join(f"`{p}`" for p in inputs), "",
              "GB/s = 10^9 bytes/s; busbw as nccl-tests defines it; time = mean per operation.", ""]
-    for title, (header, rows) in tables:
+    parts += [f"**Note:** {n}" + "\n" for n in notes]
+    for t in tables:
+        if isinstance(t, Omitted):
+            parts += [f"## {t.title}", "", f"Not shown: {t.why}.", ""]
+            continue
+        title, (header, rows) = t
         parts += [f"## {title}", "", markdown_table(header, rows), ""]
-    parts += ["## Plots", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots]
+    parts += ["## Plots", ""]
+    parts += [p.sentence() + "\n" if isinstance(p, Omitted)
+              else f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in plots]
     with open(path, "w") as f:
         f.write("\n".join(parts) + "\n")
 
 
-def write_html(path, inputs, tables, plots):
+def write_html(path, inputs, notes, tables, plots):
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
              "table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
@@ -318,10 +373,18 @@ def write_html(path, inputs, tables, plots):
     body = [f"<h1>collbench report</h1><p>Inputs: {html.escape(', '.join(inputs))}</p>",
             "<p>GB/s = 10<sup>9</sup> bytes/s; busbw as nccl-tests defines it; "
             "time = mean per operation.</p>"]
-    for title, (header, rows) in tables:
+    body += [f"<p><b>Note:</b> {html.escape(n)}</p>" for n in notes]
+    for t in tables:
+        if isinstance(t, Omitted):
+            body.append(f"<h2>{html.escape(t.title)}</h2><p>Not shown: {html.escape(t.why)}.</p>")
+            continue
+        title, (header, rows) = t
         body.append(f"<h2>{html.escape(title)}</h2>" + html_table(header, rows))
     body.append("<h2>Plots</h2>")
     for p in plots:
+        if isinstance(p, Omitted):
+            body.append(f"<p>{html.escape(p.sentence())}</p>")
+            continue
         with open(p, "rb") as f:
             data = base64.b64encode(f.read()).decode()
         body.append(f'<p><img alt="{os.path.basename(p)}" src="data:image/png;base64,{data}"></p>')
@@ -362,10 +425,30 @@ def load_all(args):
     return records
 
 
+def output_problem(folder):
+    """Why the report cannot be written into `folder`, or None: checked before any reading."""
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"-o/--output: cannot write into {folder}: {existing} is not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"-o/--output: cannot write into {folder}: {existing} is not writable"
+    return None
+
+
 def main(argv=None):
+    if matplotlib is None:
+        print(NO_MATPLOTLIB.format(exe=sys.executable), file=sys.stderr)
+        return 1
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    problem = output_problem(args.output)
+    if problem:
+        print(f"collbench-report: error: {problem}", file=sys.stderr)
+        return 2
     try:
         records = load_all(args)
+        notes = [n for path in args.files for n in file_notes(path)]
         models = load_models(args.model) if args.model else None
     except (FormatError, ModelError, OSError) as e:
         print(f"collbench-report: error: {e}", file=sys.stderr)
@@ -382,13 +465,17 @@ def main(argv=None):
     tables = sections(chosen, labels, compare)
     if models is not None:
         points = model_points(records, models)
-        tables.append((f"Cost model {args.model}: predicted vs measured", model_rows(points)))
-        plots += [p for p in [plot_model(points, os.path.join(args.output, "model_vs_measured.png"))]
-                  if p]
+        title = f"Cost model {args.model}: predicted vs measured"
+        tables.append(Omitted(title, "the model covers none of the out-of-place collbench "
+                              "measurements") if not points else (title, model_rows(points)))
+        plots.append(plot_model(points, os.path.join(args.output, "model_vs_measured.png")))
     write_csv(records, os.path.join(args.output, "measurements.csv"))
-    write_markdown(os.path.join(args.output, "summary.md"), args.files, tables, plots)
-    write_html(os.path.join(args.output, "report.html"), args.files, tables, plots)
-    print(f"collbench-report: {len(records)} measurements from {len(args.files)} files; wrote "
+    write_markdown(os.path.join(args.output, "summary.md"), args.files, notes, tables, plots)
+    write_html(os.path.join(args.output, "report.html"), args.files, notes, tables, plots)
+    for n in notes + [x.sentence() for x in tables + plots if isinstance(x, Omitted)]:
+        print(f"collbench-report: note: {n}")
+    files = f"{len(args.files)} file" + ("" if len(args.files) == 1 else "s")
+    print(f"collbench-report: {len(records)} measurements from {files}; wrote "
           + ", ".join(sorted(os.listdir(args.output))) + f" into {args.output}")
     return 0
 

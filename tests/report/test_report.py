@@ -272,3 +272,113 @@ def test_osu_allgather_size_is_per_rank():
     assert collectives.canonical("Allgather") == "all_gather"
     assert collectives.bus_factor("osu_alltoall", 4) == 0.75
     assert collectives.bus_factor("allr", 4) == 1.5
+
+
+# --- Reports with little in them: every plot has something in it, or a sentence says why ----
+
+def variant(tmp_path, name, label, ranks=None, sizes=None, status=None):
+    """collbench_tcp.json relabelled, at another rank count, cut to some sizes, or failed."""
+    doc = json.load(open(sample("collbench_tcp.json")))
+    doc["run"]["label"] = label
+    ms = doc["measurements"]
+    if sizes is not None:
+        ms = [m for m in ms if m["bytes"] in sizes]
+    for m in ms:
+        m["ranks"] = ranks or m["ranks"]
+    doc["measurements"] = ms
+    if status:
+        doc["run"]["status"].update(status)
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def run_report(*args):
+    """The tool as a user runs it, with matplotlib's warning of an empty legend made an error."""
+    env = dict(os.environ, PYTHONWARNINGS="error:No artists with labels found:UserWarning")
+    return subprocess.run([TOOL, *args], capture_output=True, text=True, env=env)
+
+
+def test_two_labels_at_different_rank_counts(tmp_path):
+    a = variant(tmp_path, "a.json", "lo-a", ranks=2)
+    b = variant(tmp_path, "b.json", "lo-b", ranks=4)
+    out = tmp_path / "r"
+    result = run_report(a, b, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "busbw_vs_ranks.png" in os.listdir(out)  # each label a point at its rank count
+    summary = (out / "summary.md").read_text()
+    assert ("## Comparison: lo-a vs lo-b\n\nNot shown: lo-a and lo-b measured no size at the "
+            "same rank count (lo-a: 2 ranks, 1 KiB to 4 MiB; lo-b: 4 ranks, 1 KiB to 4 MiB).") \
+        in summary
+    assert "| ranks | size |" not in summary  # no table without rows
+
+
+def test_plot_vs_ranks_draws_single_points(tmp_path):
+    a = importers.load(variant(tmp_path, "a.json", "lo-a", ranks=2))
+    b = importers.load(variant(tmp_path, "b.json", "lo-b", ranks=4))
+    path = str(tmp_path / "p.png")
+    assert report.plot_vs_ranks(report.primary(a + b), path) == path
+    omitted = report.plot_vs_ranks(report.primary(a), path)
+    assert omitted.sentence() == ("Bus bandwidth vs rank count: not shown: every measurement is "
+                                  "at 2 ranks.")
+
+
+def test_one_label(tmp_path):
+    out = tmp_path / "r"
+    result = run_report(variant(tmp_path, "a.json", "lo-a"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "busbw_vs_ranks.png" not in os.listdir(out)
+    summary = (out / "summary.md").read_text()
+    assert "Comparison" not in summary
+    assert ("all_reduce: bus bandwidth vs rank count: not shown: every measurement is at 2 "
+            "ranks.") in summary
+    assert "busbw_vs_size.png" in summary
+
+
+def test_one_size(tmp_path):
+    out = tmp_path / "r"
+    result = run_report(variant(tmp_path, "a.json", "lo-a", sizes=[4194304]), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (out / "busbw_vs_size.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| lo-a: ring over tcp | 2 | collbench | 4 MiB:" in (out / "summary.md").read_text()
+
+
+def test_failed_run_is_said(tmp_path):
+    failed = variant(tmp_path, "f.json", "lo-a", sizes=[1024], status={
+        "state": "failed", "failed_rank": 1, "failed_host": "host1",
+        "operation": "all_reduce ring 16 KiB float32 sum out-of-place",
+        "message": "rank 0 (host0): timed out waiting for recv from rank 1"})
+    out = tmp_path / "r"
+    result = run_report(failed, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    said = (f"{failed}: the run failed at rank 1 during all_reduce ring 16 KiB float32 sum "
+            "out-of-place: rank 0 (host0): timed out waiting for recv from rank 1; its 2 "
+            "measurements are those taken before the failure")
+    assert said in result.stdout
+    assert said in (out / "summary.md").read_text()
+    empty = variant(tmp_path, "e.json", "lo-a", sizes=[], status={"state": "failed"})
+    result = run_report(empty, "-o", str(tmp_path / "e"))
+    assert result.returncode == 0, result.stderr
+    summary = (tmp_path / "e" / "summary.md").read_text()
+    assert "## Summary\n\nNot shown: the inputs hold no measurement." in summary
+    assert "Plots: not shown: the inputs hold no measurement." in summary
+
+
+def test_python_without_matplotlib_says_so(tmp_path):
+    code = ("import runpy, sys; sys.modules['matplotlib'] = None; "
+            f"sys.argv = ['collbench-report', {sample('collbench_tcp.json')!r}, '-o', "
+            f"{str(tmp_path / 'r')!r}]; runpy.run_path({TOOL!r}, run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"this Python ({sys.executable}) lacks matplotlib" in result.stderr
+    assert "scripts/collbench-report" in result.stderr
+    assert "apt-get install python3-matplotlib" in result.stderr
+    assert "-m pip install" in result.stderr
+
+
+def test_unwritable_output_folder_is_refused_first(tmp_path):
+    result = run_report(sample("collbench_tcp.json"), "-o", "/etc/hostname/report")
+    assert result.returncode == 2
+    assert ("-o/--output: cannot write into /etc/hostname/report: /etc/hostname is not a "
+            "directory") in result.stderr
