@@ -1,7 +1,7 @@
 # Shared by run.sh and test.sh: install what collbench needs from Debian's packages, then
 # configure and build. Source it; do not run it.
 
-COLLBENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+COLLBENCH_ROOT=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${COLLBENCH_BUILD_DIR:-$COLLBENCH_ROOT/build}
 
 # Required to build and run; then what the tests need; then optional transports/baselines.
