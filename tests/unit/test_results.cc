@@ -64,8 +64,8 @@ TEST(ConsoleReporter, RowReadsLikeNcclTests) {
   table.finish(RunStatus{"complete", -1, "", "", ""}, 3);
   EXPECT_EQ(out.str(),
             "# all_reduce, 4 ranks: busbw = algbw * 1.5\n"
-            " ring      tcp            1048576       262144  float32    sum     200.00   5.243   "
-            "7.864      0     200.00   5.243   7.864      3\n"
+            " ring               tcp            1048576       262144  float32    sum     200.00   "
+            "5.243   7.864      0     200.00   5.243   7.864      3\n"
             "# a note\n"
             "# Out of bounds values : 3 FAILED\n"
             "# Avg bus bandwidth    : 7.86432 GB/s\n");
