@@ -84,6 +84,9 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("-f,--stepfactor", o.step_factor, "Size multiplication factor between steps");
   app.add_option("-n,--iters", o.iters, "Timed iterations per size");
   app.add_option("-w,--warmup_iters", o.warmup, "Warm-up iterations per size");
+  app.add_option("--iter-time", o.iter_time_s,
+                 "Seconds of timed iterations per size, instead of -n: the count comes from "
+                 "the warm-up's median time (0: use -n)");
   app.add_option("-c,--check", o.check, "Check results (1) or not (0)");
   app.add_option("-o,--op", raw.ops, "Reduction: " + reduceOpNames() + " (comma list or all)");
   app.add_option("-d,--datatype", raw.dtypes, "Type: " + dataTypeNames() + " (comma list or all)");
@@ -312,6 +315,7 @@ void validate(Options& o, const RawOptions& raw) {
   checkRange("-f/--stepfactor", o.step_factor, 1.01, 1024);
   checkRange("-n/--iters", o.iters, 1, 1e7);
   checkRange("-w/--warmup_iters", o.warmup, 0, 1e7);
+  checkRange("--iter-time", o.iter_time_s, 0, 3600);
   checkRange("-c/--check", o.check, 0, 1);
   o.ops = parseNames<ReduceOp>("-o/--op", raw.ops, parseReduceOp, allReduceOps, reduceOpNames());
   o.dtypes = parseNames<DataType>("-d/--datatype", raw.dtypes, parseDataType, allDataTypes,
@@ -452,6 +456,7 @@ std::map<std::string, std::string> Options::canonical() const {
   m["stepfactor"] = std::to_string(step_factor);
   m["iters"] = std::to_string(iters);
   m["warmup_iters"] = std::to_string(warmup);
+  m["iter_time_s"] = std::to_string(iter_time_s);
   m["check"] = std::to_string(check);
   m["op"] = join(ops, opName);
   m["datatype"] = join(dtypes, dtypeName);
@@ -501,8 +506,16 @@ Options parseOptions(int argc, char** argv, std::string* help) {
   } catch (const CLI::ParseError& e) {
     throw UsageError(e.what());
   }
+  if (o.iter_time_s > 0 && app.count("--iters") > 0)
+    throw UsageError("--iter-time and -n/--iters both set the timed iterations; give one");
   validate(o, raw);
   return o;
+}
+
+int iterationsFor(double iter_time_s, double probe_us, int ranks) {
+  const double most = std::min(1e6, static_cast<double>(kMaxTimedSamples) / std::max(1, ranks));
+  const double wanted = probe_us > 0 ? iter_time_s * 1e6 / probe_us : most;
+  return static_cast<int>(std::clamp(std::ceil(wanted), double{kMinTimedIterations}, most));
 }
 
 }  // namespace collbench

@@ -1,6 +1,7 @@
 // Command-line options of collbench, parsed and validated before any traffic.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,6 +24,9 @@ struct Options {
   double step_factor = 2;
   int iters = 20;
   int warmup = 5;
+  double iter_time_s = 0;  // --iter-time: seconds of timed iterations per size; 0: -n counts
+  // Warm-up calls made: --iter-time needs two (the first, cold, is not its probe).
+  int warmupInForce() const { return iter_time_s > 0 ? std::max(warmup, 2) : warmup; }
   int check = 1;
   std::vector<ReduceOp> ops{ReduceOp::kSum};
   std::vector<DataType> dtypes{DataType::kFloat32};
@@ -105,6 +109,13 @@ std::string outputPathProblem(const std::string& flag, const std::string& path);
 
 // The first problem of -J, --csv and --junit, or "".
 std::string outputPathsProblem(const Options& o);
+
+// --iter-time: the timed iterations that fill `iter_time_s` seconds when one takes `probe_us`
+// (the slowest rank's median warm-up), at least kMinTimedIterations and at most what keeps
+// every rank's timings under kMaxTimedSamples in all (they are gathered on every rank).
+constexpr int kMinTimedIterations = 5;
+constexpr long long kMaxTimedSamples = 10'000'000;
+int iterationsFor(double iter_time_s, double probe_us, int ranks);
 
 // The message sizes of the sweep, in bytes, each a whole number of elements of `dtype`
 // (at least one element), without repeats.

@@ -152,8 +152,7 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   m.op = coll.uses_op ? opName(args.op) : "none";
   m.root = coll.has_root ? args.root : -1;
   m.in_place = args.inPlace();
-  m.iterations = o_.iters;
-  m.warmup_iterations = o_.warmup;
+  m.warmup_iterations = o_.warmupInForce();
   std::ostringstream what;
   what << coll.name << " " << algo.name() << " " << describeSize(m.bytes) << " " << m.dtype << " "
        << m.op << (coll.has_root ? " root " + std::to_string(args.root) : "")
@@ -161,7 +160,8 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   watchdog_.setTask(what.str());
   sink_.starting(what.str());
   if (o_.check) checkPass(algo, coll, shape, args, what.str(), m);
-  summarizeTimes(timedPass(algo, args, what.str()), coll.time_scale, m);
+  const std::vector<double> times = timedPass(algo, args, what.str(), m.iterations);
+  summarizeTimes(times, m.iterations, coll.time_scale, m);
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
   m.bus_factor = coll.busFactor(m.ranks);
   m.busbw_gbps = m.algbw_gbps * m.bus_factor;
@@ -170,8 +170,9 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
 }
 
 // An iteration takes as long as its slowest rank; skew compares the ranks' own means.
-void Sweep::summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const {
-  const int n = comm_.size(), iters = o_.iters;
+void Sweep::summarizeTimes(const std::vector<double>& all, int iters, double scale,
+                           Measurement& m) const {
+  const int n = comm_.size();
   std::vector<double> slowest(iters, 0.0);
   for (int r = 0; r < n; ++r) {
     double sum = 0;
@@ -284,25 +285,44 @@ double Sweep::timeOnDevice(CudaEventTimer& events, Algorithm& algo, const CollAr
   return events.elapsedMicroseconds();
 }
 
-std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args,
-                                     const std::string& what) {
-  step(what, "warm-up", [&] {
-    for (int i = 0; i < o_.warmup; ++i) {
-      watchdog_.arm("warm-up");  // the limit applies to each call
-      algo.run(comm_, args);
-    }
-  });
-  step(what, "barrier before the timed iterations", [&] { comm_.barrier(); });
-  std::vector<double> mine(o_.iters);
+double Sweep::timeOnce(CudaEventTimer* events, Algorithm& algo, const CollArgs& args) {
+  return events ? timeOnDevice(*events, algo, args) : timeOnHost(algo, args);
+}
+
+int Sweep::iterationsFromWarmup(std::vector<double> warmup_us, const std::string& what) {
+  std::sort(warmup_us.begin(), warmup_us.end());
+  double probe = warmup_us.empty() ? 0 : warmup_us[warmup_us.size() / 2];
+  std::vector<double> all(static_cast<std::size_t>(comm_.size()));
+  step(what, "agreeing on the iteration count",
+       [&] { boot_.allgather(&probe, sizeof probe, all.data()); });
+  return iterationsFor(o_.iter_time_s, *std::max_element(all.begin(), all.end()), comm_.size());
+}
+
+std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args, const std::string& what,
+                                     int& iters) {
   std::unique_ptr<CudaEventTimer> events;
   if (o_.timerInForce() == "cuda") events = std::make_unique<CudaEventTimer>();
-  step(what, "timed iterations", [&] {
-    for (int i = 0; i < o_.iters; ++i) {
-      watchdog_.arm("timed iterations");
-      mine[i] = events ? timeOnDevice(*events, algo, args) : timeOnHost(algo, args);
+  // --iter-time probes with the warm-up (one call at least; the first, cold, is left out).
+  const bool probe = o_.iter_time_s > 0;
+  const int warmup = o_.warmupInForce();
+  std::vector<double> warmup_us;
+  step(what, "warm-up", [&] {
+    for (int i = 0; i < warmup; ++i) {
+      watchdog_.arm("warm-up");  // the limit applies to each call
+      const double t = timeOnce(events.get(), algo, args);
+      if (i > 0) warmup_us.push_back(t);
     }
   });
-  std::vector<double> all(static_cast<std::size_t>(o_.iters) * comm_.size());
+  iters = probe ? iterationsFromWarmup(warmup_us, what) : o_.iters;
+  step(what, "barrier before the timed iterations", [&] { comm_.barrier(); });
+  std::vector<double> mine(static_cast<std::size_t>(iters));
+  step(what, "timed iterations", [&] {
+    for (int i = 0; i < iters; ++i) {
+      watchdog_.arm("timed iterations");
+      mine[i] = timeOnce(events.get(), algo, args);
+    }
+  });
+  std::vector<double> all(static_cast<std::size_t>(iters) * comm_.size());
   step(what, "gathering timings",
        [&] { boot_.allgather(mine.data(), mine.size() * sizeof(double), all.data()); });
   return all;

@@ -75,11 +75,17 @@ class Sweep {
   void checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const BufferShape& shape,
                  const CollArgs& args, const std::string& what, Measurement& m);
   std::int64_t bytesSentOffHost() const;
-  // Every rank's time of every timed iteration, rank-major.
-  std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what);
+  // Every rank's time of every timed iteration, rank-major; `iters` is their count per rank
+  // (-n, or what --iter-time chose from the warm-up).
+  std::vector<double> timedPass(Algorithm& algo, const CollArgs& args, const std::string& what,
+                                int& iters);
+  // Timed iterations for --iter-time: from the slowest rank's median warm-up time.
+  int iterationsFromWarmup(std::vector<double> warmup_us, const std::string& what);
+  double timeOnce(CudaEventTimer* events, Algorithm& algo, const CollArgs& args);
   double timeOnHost(Algorithm& algo, const CollArgs& args);
   double timeOnDevice(CudaEventTimer& events, Algorithm& algo, const CollArgs& args);
-  void summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const;
+  void summarizeTimes(const std::vector<double>& all, int iters, double scale,
+                      Measurement& m) const;
   // Runs one blocking step under the watchdog, adding `what` and `phase` to any failure.
   template <typename Fn>
   void step(const std::string& what, const char* phase, Fn fn);

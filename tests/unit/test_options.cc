@@ -91,6 +91,23 @@ TEST(ParseOptions, RepeatedFlagTakesTheLastValue) {
   EXPECT_EQ(o.label, "b");
 }
 
+TEST(IterTime, CountFillsTheTimeWithinBounds) {
+  EXPECT_EQ(iterationsFor(1.0, 10.0, 2), 100000);
+  EXPECT_EQ(iterationsFor(0.5, 3.0, 2), 166667);               // rounded up
+  EXPECT_EQ(iterationsFor(1.0, 1e6, 2), kMinTimedIterations);  // one call longer than the time
+  EXPECT_EQ(iterationsFor(100.0, 1.0, 2), 1000000);
+  EXPECT_EQ(iterationsFor(100.0, 1.0, 1024), 9765);  // 10^7 samples gathered in all
+  EXPECT_EQ(iterationsFor(1.0, 0.0, 4), 1000000);    // a call too fast for the clock
+  EXPECT_EQ(usageError({"--iter-time", "1", "-n", "50"}),
+            "--iter-time and -n/--iters both set the timed iterations; give one");
+  EXPECT_EQ(usageError({"--iter-time", "-1"}), "--iter-time: -1 is out of range [0, 3600]");
+  const Options o = parse({"--iter-time", "0.25"});
+  EXPECT_EQ(o.iter_time_s, 0.25);
+  EXPECT_EQ(o.warmupInForce(), 5);
+  EXPECT_EQ(parse({"--iter-time", "0.25", "-w", "0"}).warmupInForce(), 2);
+  EXPECT_EQ(parse({"-w", "0"}).warmupInForce(), 0);
+}
+
 TEST(OutputPaths, UnwritablePlacesAreNamed) {
   EXPECT_EQ(outputPathProblem("-J/--json", ""), "");
   EXPECT_EQ(outputPathProblem("-J/--json", "/tmp/collbench-test.json"), "");
