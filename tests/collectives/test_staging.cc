@@ -74,7 +74,9 @@ TEST_P(StagingTest, RingAndTreeOverTcpGiveEveryElement) {
       Request postRecv(int p, Tag g, MemoryRegion& r, std::size_t o, std::size_t b) override {
         return t.postRecv(p, g, r, o, b);
       }
-      void wait(Request* r, std::size_t n, Deadline d) override { t.wait(r, n, d); }
+      void progressUntil(Request* r, std::size_t n, WaitFor u, Deadline d) override {
+        t.progressUntil(r, n, u, d);
+      }
       Transport& t;
     };
     StagingTransport staged(std::make_unique<Borrowed>(tcp),

@@ -104,6 +104,47 @@ TEST_P(Conformance, SameTagInOrderAndTagsMatchIndependently) {
   });
 }
 
+// waitAny returns as soon as one request completes, naming it, while the other stays pending;
+// with nothing arriving it times out naming the first pending request.
+TEST_P(Conformance, WaitAnyReturnsTheRequestThatCompleted) {
+  if (GetParam().transport.rfind("nccl", 0) == 0) {
+    GTEST_SKIP() << "NCCL completes the operations of a group together "
+                    "(TransportProps::grouped_completion): the second message is sent only "
+                    "after the first receive completes, which NCCL would deadlock on";
+  }
+  run(2, [&](Transport& tr, Bootstrap& boot) {
+    auto first = pattern(3000, 1), second = pattern(5000, 2);
+    std::vector<std::uint8_t> a(3000), b(5000);
+    auto ra = tr.registerMemory(tr.rank() == 0 ? first.data() : a.data(), 3000, MemoryKind::kHost);
+    auto rb = tr.registerMemory(tr.rank() == 0 ? second.data() : b.data(), 5000, MemoryKind::kHost);
+    if (tr.rank() == 0) {
+      Request s = tr.postSend(1, 21, *rb, 0, 5000);  // the second receive's message first
+      tr.wait(s, soon());
+      boot.barrier();
+      s = tr.postSend(1, 20, *ra, 0, 3000);
+      tr.wait(s, soon());
+      return;
+    }
+    std::vector<Request> reqs = {tr.postRecv(0, 20, *ra, 0, 3000),
+                                 tr.postRecv(0, 21, *rb, 0, 5000)};
+    EXPECT_EQ(tr.waitAny(reqs, soon()), 1u);
+    EXPECT_EQ(b, second);
+    EXPECT_FALSE(reqs[0].done());             // its message is sent only after the barrier
+    EXPECT_EQ(tr.waitAny(reqs, soon()), 1u);  // still the lowest completed one
+    std::vector<Request> none = {reqs[0]};
+    try {
+      tr.waitAny(none, Clock::now() + 100ms);
+      ADD_FAILURE() << "waitAny returned with nothing complete";
+    } catch (const TimeoutError& e) {
+      EXPECT_NE(std::string(e.what()).find("recv from rank 0 tag 0x14"), std::string::npos)
+          << e.what();
+    }
+    boot.barrier();
+    tr.wait(reqs[0], soon());
+    EXPECT_EQ(a, first);
+  });
+}
+
 // A message that arrives before its receive is posted is kept and delivered later.
 TEST_P(Conformance, SendBeforeReceiveIsPosted) {
   run(2, [&](Transport& tr, Bootstrap& boot) {

@@ -32,6 +32,33 @@ void checkPeer(int peer, int my_rank, int size) {
   }
 }
 
+namespace {
+
+bool complete(const Request& r) { return !r.valid() || r.done(); }
+
+}  // namespace
+
+bool satisfied(const Request* reqs, std::size_t n, WaitFor until) {
+  if (until == WaitFor::kAll) return std::all_of(reqs, reqs + n, complete);
+  return n == 0 || std::any_of(reqs, reqs + n, complete);
+}
+
+const Request* firstPending(const Request* reqs, std::size_t n) {
+  const Request* p = std::find_if_not(reqs, reqs + n, complete);
+  return p == reqs + n ? nullptr : p;
+}
+
+void throwIfAnyFailed(const Request* reqs, std::size_t n, int my_rank) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (reqs[i].valid() && reqs[i].done()) throwIfFailed(reqs[i], my_rank);
+  }
+}
+
+std::size_t Transport::waitAny(Request* reqs, std::size_t n, Deadline deadline) {
+  progressUntil(reqs, n, WaitFor::kAny, deadline);
+  return static_cast<std::size_t>(std::find_if(reqs, reqs + n, complete) - reqs);
+}
+
 void throwIfFailed(const Request& req, int my_rank) {
   const RequestState& s = req.state();
   if (s.error.empty()) return;

@@ -47,8 +47,8 @@ class SubgroupTransport : public Transport {
                    std::size_t bytes) override;
   Request postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
                    std::size_t bytes) override;
-  void wait(Request* reqs, std::size_t n, Deadline deadline) override {
-    parent_.wait(reqs, n, deadline);
+  void progressUntil(Request* reqs, std::size_t n, WaitFor until, Deadline deadline) override {
+    parent_.progressUntil(reqs, n, until, deadline);
   }
   void releaseTagsBelow(Tag bound) override;
 

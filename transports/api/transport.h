@@ -32,7 +32,16 @@ struct TransportProps {
   // a provider that truncates an oversized message without an error); empty when none. The
   // harness prints it as a note of the run.
   std::string limitations;
+  // Operations flushed by one wait complete together, in order with the next flush (NCCL's
+  // groups on a stream): waitAny answers no earlier than wait, and an algorithm must not post an
+  // operation that depends on a later one of its peer's. Event-driven schedules (the tree) then
+  // fall back to a fixed order.
+  bool grouped_completion = false;
 };
+
+// What wait() waits for: every request, or the first to complete (event-driven algorithms
+// such as the tree, which act on whichever message arrives first).
+enum class WaitFor { kAll, kAny };
 
 class Transport {
  public:
@@ -57,17 +66,28 @@ class Transport {
   virtual Request postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
                            std::size_t bytes) = 0;
 
-  // Drives progress until every request in [reqs, reqs + n) is complete. Blocks. Throws
-  // TimeoutError naming the first pending peer and tag if `deadline` passes, PeerError if a
-  // peer went away, TransportError for any other failure of one of these requests.
-  virtual void wait(Request* reqs, std::size_t n, Deadline deadline) = 0;
+  // Drives progress until every request in [reqs, reqs + n) is complete (kAll), or at least
+  // one (kAny; see TransportProps::grouped_completion). Blocks. Throws TimeoutError naming the
+  // first pending peer and tag if `deadline` passes, PeerError if a peer went away, TransportError
+  // for any other failure of a completed request. Invalid (default-constructed) requests count as
+  // complete.
+  virtual void progressUntil(Request* reqs, std::size_t n, WaitFor until, Deadline deadline) = 0;
 
   // A promise from the caller: tags below `bound` will not be used again with any peer, and
   // every operation posted with them has completed. Transports that keep per-tag state (message
   // sequence numbers) drop it here, so that it does not grow with the number of calls.
   virtual void releaseTagsBelow(Tag bound) {}
 
+  void wait(Request* reqs, std::size_t n, Deadline deadline) {
+    progressUntil(reqs, n, WaitFor::kAll, deadline);
+  }
   void wait(Request& req, Deadline deadline) { wait(&req, 1, deadline); }
+  // Blocks until one of the n >= 1 requests completes; returns the index of a completed one
+  // (the lowest). Throws as progressUntil does.
+  std::size_t waitAny(Request* reqs, std::size_t n, Deadline deadline);
+  std::size_t waitAny(std::vector<Request>& reqs, Deadline deadline) {
+    return waitAny(reqs.data(), reqs.size(), deadline);
+  }
   void wait(std::vector<Request>& reqs, Deadline deadline) {
     wait(reqs.data(), reqs.size(), deadline);
   }
@@ -79,6 +99,12 @@ void checkPeer(int peer, int my_rank, int size);
 
 // Shared helper for wait(): throws the error recorded on a failed request, if any.
 void throwIfFailed(const Request& req, int my_rank);
+
+// Shared helpers for progressUntil(): whether the requests satisfy `until`; the first request
+// still pending (nullptr when none); the error of any completed request that failed.
+bool satisfied(const Request* reqs, std::size_t n, WaitFor until);
+const Request* firstPending(const Request* reqs, std::size_t n);
+void throwIfAnyFailed(const Request* reqs, std::size_t n, int my_rank);
 
 // Text such as "recv from rank 3 tag 0x1002" for messages.
 std::string describe(const RequestState& state);

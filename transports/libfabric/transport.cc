@@ -557,7 +557,8 @@ void LibfabricTransport::releaseTagsBelow(Tag bound) {
   }
 }
 
-void LibfabricTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
+void LibfabricTransport::progressUntil(Request* reqs, std::size_t n, WaitFor until,
+                                       Deadline deadline) {
   Impl& m = *impl_;
   m.in_wait = true;
   struct Done {
@@ -565,9 +566,8 @@ void LibfabricTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
     ~Done() { flag = false; }
   } done{m.in_wait};
   const auto spin_until = Clock::now() + m.opts.spin;
-  for (;;) {
-    auto* pending = std::find_if(reqs, reqs + n, [](const Request& r) { return !r.done(); });
-    if (pending == reqs + n) break;
+  while (!satisfied(reqs, n, until)) {
+    const Request* pending = firstPending(reqs, n);
     if (m.progress()) continue;
     const auto now = Clock::now();
     if (now >= deadline) {
@@ -584,7 +584,7 @@ void LibfabricTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
     }
     if (m.opts.blocking_progress && now >= spin_until) m.waitForCompletion(deadline);
   }
-  for (std::size_t i = 0; i < n; ++i) throwIfFailed(reqs[i], m.rank);
+  throwIfAnyFailed(reqs, n, m.rank);
 }
 
 }  // namespace collbench

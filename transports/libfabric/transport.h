@@ -62,7 +62,7 @@ class LibfabricTransport : public Transport {
                    std::size_t bytes) override;
   Request postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
                    std::size_t bytes) override;
-  void wait(Request* reqs, std::size_t n, Deadline deadline) override;
+  void progressUntil(Request* reqs, std::size_t n, WaitFor until, Deadline deadline) override;
   void releaseTagsBelow(Tag bound) override;
   using Transport::wait;
 

@@ -117,17 +117,17 @@ Request LoopbackTransport::post(OpKind kind, int peer, Tag tag, std::byte* data,
   return Request(state);
 }
 
-void LoopbackTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
+void LoopbackTransport::progressUntil(Request* reqs, std::size_t n, WaitFor until,
+                                      Deadline deadline) {
   std::unique_lock<std::mutex> lock(fabric_->mu_);
-  auto all_done = [&] { return std::all_of(reqs, reqs + n, [](auto& r) { return r.done(); }); };
-  if (!fabric_->cv_.wait_until(lock, deadline, all_done)) {
-    auto* pending = std::find_if(reqs, reqs + n, [](auto& r) { return !r.done(); });
+  if (!fabric_->cv_.wait_until(lock, deadline, [&] { return satisfied(reqs, n, until); })) {
+    const Request* pending = firstPending(reqs, n);
     throw TimeoutError("rank " + std::to_string(rank_) + ": timed out waiting for " +
                            describe(pending->state()) + " on host loopback",
                        pending->state().peer, pending->state().tag);
   }
   lock.unlock();
-  for (std::size_t i = 0; i < n; ++i) throwIfFailed(reqs[i], rank_);
+  throwIfAnyFailed(reqs, n, rank_);
 }
 
 }  // namespace collbench

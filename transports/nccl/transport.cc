@@ -27,6 +27,7 @@ struct NcclRequestState : RequestState {
 NcclTransport::NcclTransport(std::unique_ptr<NcclBackend> backend, int rank, int size)
     : backend_(std::move(backend)), rank_(rank), size_(size) {
   props_.name = "nccl";
+  props_.grouped_completion = true;
   props_.provider = backend_->provider();
   props_.memory_kinds = backend_->memoryKinds();
 }
@@ -122,27 +123,36 @@ void NcclTransport::issue(const std::vector<bool>& now) {
   queued_ = std::move(later);
 }
 
-void NcclTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
-  flush(reqs, n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!reqs[i].valid()) continue;
-    auto& state = static_cast<NcclRequestState&>(reqs[i].state());
-    for (unsigned spins = 0; !state.done; ++spins) {
-      try {
-        if (state.group->done()) state.complete();
-      } catch (const TransportError& e) {
-        state.fail(e.what());
-      }
-      if (state.done) break;
-      if (Clock::now() > deadline) {
-        throw TimeoutError("rank " + std::to_string(rank_) + ": timed out waiting for " +
-                               describe(state) + " (its NCCL group is still running)",
-                           state.peer, state.tag);
-      }
-      if (spins > 1000) std::this_thread::yield();
-    }
-    throwIfFailed(reqs[i], rank_);
+namespace {
+
+// Marks the request done once its NCCL group has finished (or failed).
+void poll(NcclRequestState& state) {
+  if (state.done) return;
+  try {
+    if (state.group->done()) state.complete();
+  } catch (const TransportError& e) {
+    state.fail(e.what());
   }
+}
+
+}  // namespace
+
+void NcclTransport::progressUntil(Request* reqs, std::size_t n, WaitFor until, Deadline deadline) {
+  flush(reqs, n);
+  for (unsigned spins = 0;; ++spins) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (reqs[i].valid()) poll(static_cast<NcclRequestState&>(reqs[i].state()));
+    }
+    if (satisfied(reqs, n, until)) break;
+    if (Clock::now() > deadline) {
+      const RequestState& state = firstPending(reqs, n)->state();
+      throw TimeoutError("rank " + std::to_string(rank_) + ": timed out waiting for " +
+                             describe(state) + " (its NCCL group is still running)",
+                         state.peer, state.tag);
+    }
+    if (spins > 1000) std::this_thread::yield();
+  }
+  throwIfAnyFailed(reqs, n, rank_);
 }
 
 }  // namespace collbench

@@ -61,10 +61,11 @@ Request StagingTransport::postRecv(int peer, Tag tag, MemoryRegion& region, std:
   return req;
 }
 
-void StagingTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
-  inner_->wait(reqs, n, deadline);
+void StagingTransport::progressUntil(Request* reqs, std::size_t n, WaitFor until,
+                                     Deadline deadline) {
+  inner_->progressUntil(reqs, n, until, deadline);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!reqs[i].valid()) continue;
+    if (!reqs[i].valid() || !reqs[i].done()) continue;
     auto it = copy_backs_.find(&reqs[i].state());
     if (it == copy_backs_.end()) continue;
     copier_->copy(it->second.device, it->second.host, it->second.bytes);

@@ -576,13 +576,12 @@ void TcpTransport::releaseTagsBelow(Tag bound) {
   }
 }
 
-void TcpTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
+void TcpTransport::progressUntil(Request* reqs, std::size_t n, WaitFor until, Deadline deadline) {
   Impl& m = *impl_;
   const auto spin_until = Clock::now() + m.opts.spin;
   const auto yield_until = spin_until + m.opts.yield;
-  for (;;) {
-    auto* pending = std::find_if(reqs, reqs + n, [](const Request& r) { return !r.done(); });
-    if (pending == reqs + n) break;
+  while (!satisfied(reqs, n, until)) {
+    const Request* pending = firstPending(reqs, n);
     const auto now = Clock::now();
     if (now >= deadline) {
       const RequestState& st = pending->state();
@@ -600,7 +599,7 @@ void TcpTransport::wait(Request* reqs, std::size_t n, Deadline deadline) {
     }
     m.progress(timeout_ms);
   }
-  for (std::size_t i = 0; i < n; ++i) throwIfFailed(reqs[i], m.rank);
+  throwIfAnyFailed(reqs, n, m.rank);
 }
 
 }  // namespace collbench
