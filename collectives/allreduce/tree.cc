@@ -2,10 +2,18 @@
 // one of the two complementary binary trees of patterns/tree.h and broadcast back down it.
 // Latency grows with the depth, about log2(n), instead of with n as in the ring.
 //
-// Both halves travel in segments. Children's segments are received into scratch slots posted
-// `segments_in_flight` ahead; a rank reduces segment k and passes it up, and broadcasts
-// segment k - lag down, so that the up and down halves of the pipeline run at the same time.
-// lag covers the round trip to the root and back, about twice the depth.
+// Both halves travel in segments, and the rank acts on whichever message arrives first
+// (Transport::waitAny): a child's segment is reduced and passed up as soon as every child has
+// sent it, a parent's result is passed down as soon as it lands. Each rank is an inner node of
+// one tree and a leaf of the other, so a rank that blocked on one tree would stall the other
+// (measured: on 200 Mbit/s emulated links a schedule that waited on a fixed lag reached
+// 37-50% of the ring's busbw at 4 and 8 hosts).
+//
+// Children's segments land in scratch slots, `segments_in_flight` per child and tree, reused
+// once reduced. A rank posts the receive of a segment's result once its send of that segment's
+// partial sum has completed: the result lands in the buffer the partial sum leaves from.
+// Transports that complete operations in groups (NCCL: TransportProps::grouped_completion) get
+// the fixed-order schedule below instead, which waits on one request at a time.
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -25,15 +33,10 @@ constexpr Tag kDownChannel = 3;  // + tree index: results toward the leaves
 constexpr int kTrees = 2;
 constexpr int kMaxChildren = 2;
 
-int ceilLog2(int n) {
-  int d = 0;
-  while ((1 << d) < n) ++d;
-  return d;
-}
-
-class TreeRun {
- public:
-  TreeRun(Communicator& comm, const CollArgs& args)
+// What both schedules share: the two trees, the halves, the segments and the scratch slots.
+class TreeShape {
+ protected:
+  TreeShape(Communicator& comm, const CollArgs& args)
       : comm_(comm),
         tr_(comm.transport()),
         ops_(memoryOps(comm)),
@@ -49,93 +52,61 @@ class TreeRun {
     for (int t = 0; t < kTrees; ++t) {
       node_[t] = doubleBinaryTree(comm.rank(), n_, t);
       half_[t] = evenChunk(args.recv_count, kTrees, t);
-      chunks_ = std::max(chunks_, segmentCount(half_[t].size(), seg_));
-      up_sends_[t].resize(segmentCount(half_[t].size(), seg_));
+      chunks_[t] = segmentCount(half_[t].size(), seg_);
     }
-    lag_ = std::min<std::size_t>(chunks_, 2 * ceilLog2(n_) + 1);
   }
 
-  void run() {
-    for (std::size_t k = 0; k < chunks_ + lag_; ++k) {
-      for (int t = 0; t < kTrees; ++t) {
-        if (k < chunks_) reduceUp(t, k);
-        if (k >= lag_) broadcastDown(t, k - lag_);
-      }
-    }
-    tr_.wait(down_sends_, comm_.deadline());
-  }
-
- private:
   Range chunk(int t, std::size_t k) const { return segmentOf(half_[t], seg_, k); }
   std::size_t bytesOf(Range r) const { return r.size() * esize_; }
+  std::size_t offset(Range r) const { return r.begin * esize_; }
   std::size_t slotOffset(int t, std::size_t c, std::size_t k) const {
     return ((static_cast<std::size_t>(t) * kMaxChildren + c) * slots_ + k % slots_) * seg_ * esize_;
   }
-
-  // Keeps child receives posted up to `slots_` chunks ahead of chunk k.
-  void postChildRecvs(int t, std::size_t k) {
-    const std::size_t until = std::min(chunks_, k + slots_);
-    for (; posted_[t] < until; ++posted_[t]) {
-      const Range r = chunk(t, posted_[t]);
-      for (std::size_t c = 0; c < node_[t].children.size(); ++c) {
-        if (r.empty()) continue;
-        child_recvs_[t][c].push_back(tr_.postRecv(node_[t].children[c],
-                                                  withChannel(tag_, kUpChannel + t), scratch_,
-                                                  slotOffset(t, c, posted_[t]), bytesOf(r)));
-      }
-    }
-  }
-
-  std::string where(int t, const char* what, int peer, std::size_t k) const {
-    return "tree " + std::to_string(t) + " " + what + " " + std::to_string(peer) + ", chunk " +
-           std::to_string(k);
-  }
-
-  void reduceUp(int t, std::size_t k) {
-    postChildRecvs(t, k);
-    const Range r = chunk(t, k);
-    if (r.empty()) return;
+  std::string where(int t, int child, std::size_t k) const {
     const TreeNode& node = node_[t];
-    const RegisteredBuffer* partial = &in_;  // a leaf passes its input up as it is
-    for (std::size_t c = 0; c < node.children.size(); ++c) {
-      Request req = child_recvs_[t][c].front();
-      child_recvs_[t][c].pop_front();
-      waitAt([&] { tr_.wait(req, comm_.deadline()); },
-             [&] { return where(t, "reduce from child rank", node.children[c], k); });
-      std::byte* dst = out_.data() + r.begin * esize_;
-      ops_.reduce(args_.dtype, args_.op, dst, partial->data() + r.begin * esize_,
+    const std::string what =
+        child < 0 ? " broadcast from parent rank " + std::to_string(node.parent)
+                  : " reduce from child rank " + std::to_string(node.children[child]);
+    return "tree " + std::to_string(t) + what + ", chunk " + std::to_string(k);
+  }
+  // Reduces the children's chunk k (in their slots) with this rank's input into the output;
+  // returns where the partial sum is (the input itself on a leaf).
+  const RegisteredBuffer& reduceChildren(int t, std::size_t k) {
+    const Range r = chunk(t, k);
+    const RegisteredBuffer* partial = &in_;
+    for (std::size_t c = 0; c < node_[t].children.size(); ++c) {
+      ops_.reduce(args_.dtype, args_.op, out_.data() + offset(r), partial->data() + offset(r),
                   scratch_.data() + slotOffset(t, c, k), r.size());
       partial = &out_;
     }
-    if (node.parent >= 0) {
-      up_sends_[t][k] = tr_.postSend(node.parent, withChannel(tag_, kUpChannel + t),
-                                     partial->region, partial->base + r.begin * esize_, bytesOf(r));
-      return;
-    }
-    if (partial != &out_) {  // a root without children (only when n == 1, handled earlier)
-      ops_.copy(out_.data() + r.begin * esize_, in_.data() + r.begin * esize_, bytesOf(r));
-    }
-    if (args_.op == ReduceOp::kAvg) {
-      ops_.finishAverage(args_.dtype, out_.data() + r.begin * esize_, r.size(), n_);
+    return *partial;
+  }
+  // The root's last touch on chunk k, whose sum is complete: avg divides it.
+  void finishAtRoot(int t, std::size_t k) {
+    const Range r = chunk(t, k);
+    if (args_.op == ReduceOp::kAvg)
+      ops_.finishAverage(args_.dtype, out_.data() + offset(r), r.size(), n_);
+  }
+  void sendDown(int t, std::size_t k) {
+    const Range r = chunk(t, k);
+    for (int child : node_[t].children) {
+      sends_.push_back(tr_.postSend(child, withChannel(tag_, kDownChannel + t), out_.region,
+                                    out_.base + offset(r), bytesOf(r)));
     }
   }
-
-  void broadcastDown(int t, std::size_t k) {
+  Request postChildRecv(int t, std::size_t c, std::size_t k) {
+    return tr_.postRecv(node_[t].children[c], withChannel(tag_, kUpChannel + t), scratch_,
+                        slotOffset(t, c, k), bytesOf(chunk(t, k)));
+  }
+  Request postUp(int t, std::size_t k, const RegisteredBuffer& partial) {
     const Range r = chunk(t, k);
-    if (r.empty()) return;
-    const TreeNode& node = node_[t];
-    if (node.parent >= 0) {
-      // The result overwrites out_, which the up-send of this chunk may still be reading.
-      tr_.wait(up_sends_[t][k], comm_.deadline());
-      Request down = tr_.postRecv(node.parent, withChannel(tag_, kDownChannel + t), out_.region,
-                                  out_.base + r.begin * esize_, bytesOf(r));
-      waitAt([&] { tr_.wait(down, comm_.deadline()); },
-             [&] { return where(t, "broadcast from parent rank", node.parent, k); });
-    }
-    for (int child : node.children) {
-      down_sends_.push_back(tr_.postSend(child, withChannel(tag_, kDownChannel + t), out_.region,
-                                         out_.base + r.begin * esize_, bytesOf(r)));
-    }
+    return tr_.postSend(node_[t].parent, withChannel(tag_, kUpChannel + t), partial.region,
+                        partial.base + offset(r), bytesOf(r));
+  }
+  Request postResultRecv(int t, std::size_t k) {
+    const Range r = chunk(t, k);
+    return tr_.postRecv(node_[t].parent, withChannel(tag_, kDownChannel + t), out_.region,
+                        out_.base + offset(r), bytesOf(r));
   }
 
   Communicator& comm_;
@@ -150,12 +121,195 @@ class TreeRun {
   const Tag tag_;
   std::array<TreeNode, kTrees> node_;
   std::array<Range, kTrees> half_;
-  std::size_t chunks_ = 0;
+  std::array<std::size_t, kTrees> chunks_{};
+  std::vector<Request> sends_;
+};
+
+// The event-driven schedule (see the top of the file).
+class TreeEvents : TreeShape {
+ public:
+  TreeEvents(Communicator& comm, const CollArgs& args) : TreeShape(comm, args) {
+    for (int t = 0; t < kTrees; ++t) {
+      arrived_[t].assign(chunks_[t], 0);
+      sent_up_[t].assign(chunks_[t], false);
+      have_result_[t].assign(chunks_[t], false);
+    }
+  }
+
+  void run() {
+    for (int t = 0; t < kTrees; ++t) reduceReady(t);  // a leaf passes its input up at once
+    while (!finished()) {
+      std::size_t i = 0;
+      waitAt([&] { i = tr_.waitAny(pending_, comm_.deadline()); },
+             [&] { return describe(events_.front()); });
+      const Event e = events_[i];
+      pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+      events_.erase(events_.begin() + static_cast<std::ptrdiff_t>(i));
+      if (e.child == kUpSent) {
+        sent_up_[e.t][e.k] = true;
+        postResultRecvs(e.t);
+        reduceReady(e.t);
+      } else if (e.child == kResult) {
+        resultArrived(e.t, e.k);
+      } else {
+        ++arrived_[e.t][e.k];
+        reduceReady(e.t);
+      }
+    }
+    tr_.wait(sends_, comm_.deadline());
+  }
+
+ private:
+  static constexpr int kResult = -1;  // Event::child: the parent's result arrived
+  static constexpr int kUpSent = -2;  // Event::child: the partial sum has left
+  struct Event {
+    int t;
+    int child;  // index among the children, or kResult, or kUpSent
+    std::size_t k;
+  };
+
+  bool finished() const {
+    for (int t = 0; t < kTrees; ++t) {
+      if (done_[t] < chunks_[t]) return false;
+    }
+    return true;
+  }
+  std::string describe(const Event& e) const {
+    if (e.child == kUpSent) return where(e.t, kResult, e.k) + " (sending its partial sum up)";
+    return where(e.t, e.child, e.k);
+  }
+  void expect(Request req, const Event& e) {
+    pending_.push_back(req);
+    events_.push_back(e);
+  }
+
+  // Keeps the children's receives posted up to `slots_` chunks past the next to reduce.
+  void postChildRecvs(int t) {
+    const std::size_t until = std::min(chunks_[t], reduced_[t] + slots_);
+    for (; posted_[t] < until; ++posted_[t]) {
+      for (std::size_t c = 0; c < node_[t].children.size(); ++c)
+        expect(postChildRecv(t, c, posted_[t]), {t, static_cast<int>(c), posted_[t]});
+    }
+  }
+
+  // Reduces, in order, every chunk whose children have all arrived, and passes it on: up (the
+  // receive of its result is posted once the partial sum has left the buffer the result lands
+  // in); or, at the root, down.
+  void reduceReady(int t) {
+    const std::size_t children = node_[t].children.size();
+    for (; reduced_[t] < chunks_[t] && arrived_[t][reduced_[t]] == children && mayPassUp(t);
+         ++reduced_[t]) {
+      const std::size_t k = reduced_[t];
+      const RegisteredBuffer& partial = reduceChildren(t, k);
+      if (node_[t].parent >= 0) {
+        expect(postUp(t, k, partial), {t, kUpSent, k});
+        continue;
+      }
+      finishAtRoot(t, k);
+      resultArrived(t, k);
+    }
+    postChildRecvs(t);
+  }
+
+  // At most `slots_` partial sums in flight up each tree: the parent posts its receives no
+  // further ahead, and a transport given every chunk at once (a leaf's whole input) can run out
+  // of send resources and hold back the receives posted after them (libfabric's rxm did).
+  bool mayPassUp(int t) const { return node_[t].parent < 0 || reduced_[t] < awaited_[t] + slots_; }
+
+  // Posts the result receives, in chunk order (results match them in the order the parent
+  // sends, which is chunk order), of the chunks whose partial sums have left.
+  void postResultRecvs(int t) {
+    for (; awaited_[t] < chunks_[t] && sent_up_[t][awaited_[t]]; ++awaited_[t])
+      expect(postResultRecv(t, awaited_[t]), {t, kResult, awaited_[t]});
+  }
+
+  // Chunk k of tree t holds its result. Results go on to the children in chunk order, the
+  // order of their receives: a transport may report later ones first.
+  void resultArrived(int t, std::size_t k) {
+    have_result_[t][k] = true;
+    for (; done_[t] < chunks_[t] && have_result_[t][done_[t]]; ++done_[t]) sendDown(t, done_[t]);
+  }
+
+  std::array<std::vector<std::size_t>, kTrees> arrived_;  // children's segments in, per chunk
+  std::array<std::size_t, kTrees> posted_{};              // chunks whose child receives are posted
+  std::array<std::size_t, kTrees> reduced_{};             // chunks reduced and passed on, in order
+  std::array<std::vector<bool>, kTrees> sent_up_;         // partial sums that have left, per chunk
+  std::array<std::size_t, kTrees> awaited_{};             // chunks whose result receive is posted
+  std::array<std::vector<bool>, kTrees> have_result_;     // results here, per chunk
+  std::array<std::size_t, kTrees> done_{};                // chunks whose result is here, in order
+  std::vector<Request> pending_;                          // receives not yet complete, with
+  std::vector<Event> events_;                             // what each one is
+};
+
+// The fixed-order schedule, for transports whose operations complete in groups (NCCL): chunk k
+// is reduced up both trees and chunk k - lag broadcast down them, lag covering the round trip
+// to the root and back (about twice the depth), each wait on one request in turn.
+class TreeLagged : TreeShape {
+ public:
+  TreeLagged(Communicator& comm, const CollArgs& args) : TreeShape(comm, args) {
+    for (int t = 0; t < kTrees; ++t) {
+      rounds_ = std::max(rounds_, chunks_[t]);
+      up_sends_[t].resize(chunks_[t]);
+    }
+    lag_ = std::min<std::size_t>(rounds_, 2 * ceilLog2(n_) + 1);
+  }
+
+  void run() {
+    for (std::size_t k = 0; k < rounds_ + lag_; ++k) {
+      for (int t = 0; t < kTrees; ++t) {
+        if (k < chunks_[t]) reduceUp(t, k);
+        if (k >= lag_ && k - lag_ < chunks_[t]) broadcastDown(t, k - lag_);
+      }
+    }
+    tr_.wait(sends_, comm_.deadline());
+  }
+
+ private:
+  static std::size_t ceilLog2(int n) {
+    std::size_t d = 0;
+    while ((1 << d) < n) ++d;
+    return d;
+  }
+
+  // Keeps child receives posted up to `slots_` chunks ahead of chunk k.
+  void postChildRecvs(int t, std::size_t k) {
+    for (; posted_[t] < std::min(chunks_[t], k + slots_); ++posted_[t]) {
+      for (std::size_t c = 0; c < node_[t].children.size(); ++c)
+        child_recvs_[t][c].push_back(postChildRecv(t, c, posted_[t]));
+    }
+  }
+
+  void reduceUp(int t, std::size_t k) {
+    postChildRecvs(t, k);
+    for (std::size_t c = 0; c < node_[t].children.size(); ++c) {
+      Request req = child_recvs_[t][c].front();
+      child_recvs_[t][c].pop_front();
+      waitAt([&] { tr_.wait(req, comm_.deadline()); },
+             [&] { return where(t, static_cast<int>(c), k); });
+    }
+    const RegisteredBuffer& partial = reduceChildren(t, k);
+    if (node_[t].parent >= 0) {
+      up_sends_[t][k] = postUp(t, k, partial);
+    } else {
+      finishAtRoot(t, k);
+    }
+  }
+
+  void broadcastDown(int t, std::size_t k) {
+    if (node_[t].parent >= 0) {
+      // The result overwrites out_, which the up-send of this chunk may still be reading.
+      tr_.wait(up_sends_[t][k], comm_.deadline());
+      Request down = postResultRecv(t, k);
+      waitAt([&] { tr_.wait(down, comm_.deadline()); }, [&] { return where(t, -1, k); });
+    }
+    sendDown(t, k);
+  }
+
+  std::size_t rounds_ = 0;
   std::size_t lag_ = 0;
   std::array<std::size_t, kTrees> posted_{};
   std::array<std::array<std::deque<Request>, kMaxChildren>, kTrees> child_recvs_;
   std::array<std::vector<Request>, kTrees> up_sends_;
-  std::vector<Request> down_sends_;
 };
 
 class TreeAllreduce : public Algorithm {
@@ -170,7 +324,11 @@ class TreeAllreduce : public Algorithm {
   bool supports(const Communicator&, const CollArgs&) const override { return true; }
   void run(Communicator& comm, const CollArgs& args) override {
     if (allreduceTrivially(comm, args)) return;
-    TreeRun(comm, args).run();
+    if (comm.transport().props().grouped_completion) {
+      TreeLagged(comm, args).run();
+    } else {
+      TreeEvents(comm, args).run();
+    }
   }
 };
 
