@@ -175,8 +175,9 @@ class TreeEvents : TreeShape {
     return true;
   }
   std::string describe(const Event& e) const {
-    if (e.child == kUpSent) return where(e.t, kResult, e.k) + " (sending its partial sum up)";
-    return where(e.t, e.child, e.k);
+    if (e.child != kUpSent) return where(e.t, e.child, e.k);
+    return "tree " + std::to_string(e.t) + " partial sum up to parent rank " +
+           std::to_string(node_[e.t].parent) + ", chunk " + std::to_string(e.k);
   }
   void expect(Request req, const Event& e) {
     pending_.push_back(req);
