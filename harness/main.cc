@@ -294,6 +294,14 @@ std::string gib(std::uint64_t bytes) {
   return s.str();
 }
 
+// Every rank's problem, the first one found; collective.
+std::string firstProblem(MpiBootstrap& boot, const std::string& mine) {
+  for (const auto& problem : allgatherStrings(boot, mine)) {
+    if (!problem.empty()) return problem;
+  }
+  return "";
+}
+
 // Sizes larger than the memory the host has free fail here, before any traffic, rather than
 // in the kernel's OOM killer halfway through a sweep. Collective over the bootstrap.
 std::string checkMemory(const Options& o, MpiBootstrap& boot) {
@@ -311,10 +319,7 @@ std::string checkMemory(const Options& o, MpiBootstrap& boot) {
            boot.hostname() + " (" + std::to_string(boot.localSize()) + " ranks x " +
            std::to_string(buffers) + " buffers), but only " + gib(have) + " is available";
   }
-  for (const auto& problem : allgatherStrings(boot, mine)) {
-    if (!problem.empty()) return problem;
-  }
-  return "";
+  return firstProblem(boot, mine);
 }
 
 // --memory cuda: one device per rank, --device or the local rank's, chosen before any traffic.
@@ -335,14 +340,6 @@ std::string chooseDevice(const Options& o, const MpiBootstrap& boot) {
     selectCudaDevice(device);
   } catch (const std::exception& e) {
     return "--memory cuda: " + where + ": " + e.what();
-  }
-  return "";
-}
-
-// Every rank's problem, the first one found; collective.
-std::string firstProblem(MpiBootstrap& boot, const std::string& mine) {
-  for (const auto& problem : allgatherStrings(boot, mine)) {
-    if (!problem.empty()) return problem;
   }
   return "";
 }

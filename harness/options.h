@@ -102,8 +102,8 @@ std::uint64_t parseSize(const std::string& text);
 std::vector<int> rankCounts(const std::string& spec, int world);
 
 // "" when the file `path` (given with `flag`) can be written: its directory exists and is
-// writable (files are replaced by renaming a temporary file
-// there), and the path is not a directory. Else a message naming the flag and the reason.
+// writable (files are replaced by renaming a temporary file there), and the path is not a
+// directory. Else a message naming the flag and the reason.
 // Only the rank that writes asks: other hosts need not see that directory.
 std::string outputPathProblem(const std::string& flag, const std::string& path);
 

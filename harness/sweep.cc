@@ -161,7 +161,7 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   sink_.starting(what.str());
   if (o_.check) checkPass(algo, coll, shape, args, what.str(), m);
   const std::vector<double> times = timedPass(algo, args, what.str(), m.iterations);
-  summarizeTimes(times, m.iterations, coll.time_scale, m);
+  summarizeTimes(times, coll.time_scale, m);
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
   m.bus_factor = coll.busFactor(m.ranks);
   m.busbw_gbps = m.algbw_gbps * m.bus_factor;
@@ -170,9 +170,8 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
 }
 
 // An iteration takes as long as its slowest rank; skew compares the ranks' own means.
-void Sweep::summarizeTimes(const std::vector<double>& all, int iters, double scale,
-                           Measurement& m) const {
-  const int n = comm_.size();
+void Sweep::summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const {
+  const int n = comm_.size(), iters = static_cast<int>(all.size()) / n;
   std::vector<double> slowest(iters, 0.0);
   for (int r = 0; r < n; ++r) {
     double sum = 0;
@@ -309,8 +308,11 @@ std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args, cons
   step(what, "warm-up", [&] {
     for (int i = 0; i < warmup; ++i) {
       watchdog_.arm("warm-up");  // the limit applies to each call
-      const double t = timeOnce(events.get(), algo, args);
-      if (i > 0) warmup_us.push_back(t);
+      if (!probe) {
+        algo.run(comm_, args);
+      } else if (const double t = timeOnce(events.get(), algo, args); i > 0) {
+        warmup_us.push_back(t);
+      }
     }
   });
   iters = probe ? iterationsFromWarmup(warmup_us, what) : o_.iters;
