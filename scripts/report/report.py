@@ -43,6 +43,9 @@ class Omitted:
         return f"{self.title}: not shown: {self.why}."
 
 
+NO_MODEL_POINTS = "the model covers none of the out-of-place collbench measurements"
+
+
 def size_text(n):
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if n < 1024 or n % 1024:
@@ -186,7 +189,7 @@ def plot_model(points, path):
     """Measured median time (markers) and the model's prediction (lines) against size."""
     title = "Cost model: predicted (lines) vs measured (markers)"
     if not points:
-        return Omitted(title, "the model covers none of the out-of-place collbench measurements")
+        return Omitted(title, NO_MODEL_POINTS)
     fig, ax = _new_plot(title)
     keys = sorted({(m.algorithm, m.ranks) for m, _ in points})
     for i, (algo, n) in enumerate(keys):
@@ -273,15 +276,17 @@ def best_per_size(records, label):
     return best
 
 
-def comparison_rows(records, a, b):
+def comparison_rows(records, a, b, title=None):
     """Size by size at each rank count both labels measured: each label's best busbw (and the
     algorithm that reached it) and the ratio; Omitted when the two share no (ranks, size)."""
     best_a, best_b = best_per_size(records, a), best_per_size(records, b)
-    if not set(best_a) & set(best_b):
-        return Omitted(f"Comparison: {a} vs {b}", f"{a} and {b} measured no size at the same rank "
-                       f"count ({a}: {shape(best_a)}; {b}: {shape(best_b)})")
+    both = sorted(set(best_a) & set(best_b))
+    if not both:
+        return Omitted(title or f"Comparison: {a} vs {b}",
+                       f"{a} and {b} measured no size at the same rank count "
+                       f"({a}: {shape(best_a)}; {b}: {shape(best_b)})")
     rows = []
-    for key in sorted(set(best_a) & set(best_b)):
+    for key in both:
         ma, mb = best_a[key], best_b[key]
         ratio = ma.busbw_gbps / mb.busbw_gbps if mb.busbw_gbps else None
         rows.append([str(key[0] or "?"), size_text(key[1]), f"{fmt(ma.busbw_gbps)} ({ma.algorithm})",
@@ -297,7 +302,9 @@ def shape(best):
     parts = []
     for ranks in sorted({r for r, _ in best}):
         sizes = sorted(b for r, b in best if r == ranks)
-        span = size_text(sizes[0]) if len(sizes) == 1 else f"{size_text(sizes[0])} to {size_text(sizes[-1])}"
+        span = size_text(sizes[0])
+        if len(sizes) > 1:
+            span += f" to {size_text(sizes[-1])}"
         parts.append(f"{ranks or '?'} ranks, {span}")
     return ", ".join(parts) or "nothing"
 
@@ -339,12 +346,9 @@ def sections(records, labels, compare):
         out.append((f"Summary{name}", summary_rows(ms)))
         if compare:
             a, b = compare
-            table = comparison_rows(ms, a, b)
-            if isinstance(table, Omitted):
-                table.title = f"Comparison{name}: {a} vs {b}"
-                out.append(table)
-            else:
-                out.append((f"Comparison{name}: {a} vs {b}", table))
+            title = f"Comparison{name}: {a} vs {b}"
+            table = comparison_rows(ms, a, b, title)
+            out.append(table if isinstance(table, Omitted) else (title, table))
     return out
 
 
@@ -466,8 +470,7 @@ def main(argv=None):
     if models is not None:
         points = model_points(records, models)
         title = f"Cost model {args.model}: predicted vs measured"
-        tables.append(Omitted(title, "the model covers none of the out-of-place collbench "
-                              "measurements") if not points else (title, model_rows(points)))
+        tables.append((title, model_rows(points)) if points else Omitted(title, NO_MODEL_POINTS))
         plots.append(plot_model(points, os.path.join(args.output, "model_vs_measured.png")))
     write_csv(records, os.path.join(args.output, "measurements.csv"))
     write_markdown(os.path.join(args.output, "summary.md"), args.files, notes, tables, plots)
