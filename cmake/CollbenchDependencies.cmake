@@ -1,7 +1,6 @@
 # Required and optional dependencies. Optional ones take COLLBENCH_WITH_<NAME>=AUTO|ON|OFF:
 # AUTO uses them when found, ON fails the configure when they are missing, OFF ignores them.
 
-find_package(MPI REQUIRED COMPONENTS CXX)
 find_package(CLI11 CONFIG QUIET)
 if(NOT CLI11_FOUND)
   find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
@@ -11,7 +10,7 @@ find_package(yaml-cpp REQUIRED)  # acceptance specs
 find_package(Threads REQUIRED)
 find_package(PkgConfig)
 
-set(COLLBENCH_OPTIONAL_NAMES LIBFABRIC NCCL GLOO)
+set(COLLBENCH_OPTIONAL_NAMES MPI LIBFABRIC NCCL GLOO)
 foreach(dep ${COLLBENCH_OPTIONAL_NAMES})
   set(COLLBENCH_WITH_${dep} AUTO CACHE STRING "Use ${dep}: AUTO, ON or OFF")
   set_property(CACHE COLLBENCH_WITH_${dep} PROPERTY STRINGS AUTO ON OFF)
@@ -29,6 +28,19 @@ function(collbench_resolve dep found version)
   set(COLLBENCH_HAVE_${dep} ${have} PARENT_SCOPE)
   set(COLLBENCH_${dep}_VERSION "${version}" PARENT_SCOPE)
 endfunction()
+
+# MPI: the mpi bootstrap and baselines. Without it collbench starts through the environment
+# (--bootstrap env, harness/env_bootstrap.h), as in a container image with no MPI.
+set(_found OFF)
+set(_version "")
+if(NOT COLLBENCH_WITH_MPI STREQUAL "OFF")
+  find_package(MPI COMPONENTS CXX)
+  if(MPI_CXX_FOUND)
+    set(_found ON)
+    set(_version "${MPI_CXX_VERSION}")
+  endif()
+endif()
+collbench_resolve(MPI ${_found} "${_version}")
 
 # libfabric
 set(_found OFF)
@@ -99,7 +111,6 @@ endif()
 
 function(collbench_print_summary)
   message(STATUS "collbench ${PROJECT_VERSION} (${COLLBENCH_GIT_REVISION}) configuration:")
-  message(STATUS "  MPI              ${MPI_CXX_VERSION} (required)")
   foreach(dep ${COLLBENCH_OPTIONAL_NAMES})
     if(COLLBENCH_HAVE_${dep})
       set(_state "found ${COLLBENCH_${dep}_VERSION}")

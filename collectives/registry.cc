@@ -6,10 +6,12 @@
 #include "collectives/allgather/allgather.h"
 #include "collectives/allreduce/allreduce.h"
 #include "collectives/alltoall/alltoall.h"
-#include "collectives/native/mpi.h"
 #include "collectives/p2p/p2p.h"
 #include "collectives/reducescatter/reducescatter.h"
 #include "collectives/rooted/rooted.h"
+#if COLLBENCH_HAVE_MPI
+#include "collectives/native/mpi.h"
+#endif
 #if COLLBENCH_HAVE_GLOO
 #include "collectives/native/gloo.h"
 #endif
@@ -46,7 +48,9 @@ std::vector<Registered> registered() {
   add(makeAllAtOnceAlltoall(), true);
   add(makeRingSendrecv(), true);
   add(makePingpong(), true);
+#if COLLBENCH_HAVE_MPI
   for (auto& algo : makeMpiCollectives()) add(std::move(algo), true);
+#endif
 #if COLLBENCH_HAVE_GLOO
   for (auto& algo : makeGlooCollectives()) add(std::move(algo), false);
 #endif

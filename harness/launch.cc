@@ -28,14 +28,35 @@ std::string launcherName(const EnvLookup& env) {
   }
   if (anySet(env, {"PMI_FD", "HYDI_CONTROL_FD"})) return "mpiexec (Hydra)";
   if (anySet(env, {"PMIX_RANK", "PMI_RANK"})) return "a PMI launcher";
+  if (env("TORCHELASTIC_RUN_ID")) return "torchrun";
+  if (env("RANK") && env("WORLD_SIZE")) return "environment (RANK, WORLD_SIZE)";
   return "none (a single process)";
+}
+
+EnvLookup orGetenv(const EnvLookup& lookup) {
+  if (lookup) return lookup;
+  return [](const char* n) -> const char* { return std::getenv(n); };
 }
 
 }  // namespace
 
+bool mpiLaunched(const EnvLookup& lookup) {
+  const EnvLookup env = orGetenv(lookup);
+  return anySet(env, {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "PMI_FD",
+                      "HYDI_CONTROL_FD", "MPI_LOCALNRANKS"});
+}
+
+std::string resolveBootstrap(const std::string& requested, bool mpi_built,
+                             const EnvLookup& lookup) {
+  const EnvLookup env = orGetenv(lookup);
+  if (requested == "mpi" || requested == "env") return requested;
+  if (mpi_built && mpiLaunched(env)) return "mpi";
+  if ((env("RANK") && env("WORLD_SIZE")) || env("SLURM_PROCID")) return "env";
+  return mpi_built ? "mpi" : "env";
+}
+
 LaunchInfo detectLaunch(const EnvLookup& lookup) {
-  const EnvLookup env =
-      lookup ? lookup : [](const char* n) -> const char* { return std::getenv(n); };
+  const EnvLookup env = orGetenv(lookup);
   LaunchInfo l;
   l.launcher = launcherName(env);
   l.slurm_job_id = value(env, "SLURM_JOB_ID");

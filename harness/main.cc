@@ -1,9 +1,9 @@
-// collbench: launched with mpirun, one process per rank.
+// collbench: one process per rank, started by mpirun, srun or any launcher that sets RANK and
+// WORLD_SIZE (--bootstrap, docs/LAUNCH.md).
 //
 // Exit status: 0 every check passed; 1 runtime failure (timeout, dead peer, I/O);
 // 2 usage error (bad flag, mismatched options across ranks, malformed spec or result file);
 // 3 wrong results; 4 an acceptance rule failed (--spec, or `collbench check`).
-#include <mpi.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -18,8 +18,8 @@
 #include "collectives/registry.h"
 #include "harness/check.h"
 #include "harness/gpu.h"
+#include "harness/job_bootstrap.h"
 #include "harness/model_command.h"
-#include "harness/mpi_bootstrap.h"
 #include "harness/options.h"
 #include "harness/run_info.h"
 #include "harness/say.h"
@@ -36,69 +36,16 @@ constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitWrong = 3;
 
-// Before MPI_Init the rank is unknown; the launcher's environment usually says.
+// Before the bootstrap the rank is unknown; the launcher's environment usually says.
 int launcherRank() {
-  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
+  for (const char* var :
+       {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID", "RANK"}) {
     if (const char* v = std::getenv(var)) return std::atoi(v);
   }
   return 0;
 }
 
 bool likelyRankZero() { return launcherRank() == 0; }
-
-// Polls `req` until it completes or `deadline` passes; returns whether it completed.
-bool testUntil(MPI_Request* req, std::chrono::steady_clock::time_point deadline) {
-  int done = 0;
-  while (MPI_Test(req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
-std::string missingRanks(std::vector<MPI_Request>& hellos) {
-  std::string missing;
-  for (std::size_t r = 1; r < hellos.size(); ++r) {
-    int done = 0;
-    MPI_Test(&hellos[r], &done, MPI_STATUS_IGNORE);
-    if (!done) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
-  }
-  return missing;
-}
-
-// Bounds start-up: every rank says hello to rank 0, which answers once all have. Returns ""
-// when the job is complete, else a message naming the ranks that never joined (rank 0) or
-// saying that rank 0 did not answer (the others, which wait a little longer so that rank 0's
-// message comes first). Uses point-to-point calls only: a collective would hang.
-std::string awaitAllRanks(std::chrono::milliseconds limit) {
-  constexpr int kTag = 0x6362;
-  int rank = 0, size = 1, one = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  const auto start = std::chrono::steady_clock::now();
-  std::ostringstream within;
-  within << " within " << static_cast<double>(limit.count()) / 1000 << " s";
-  if (rank != 0) {
-    MPI_Send(&one, 1, MPI_INT, 0, kTag, MPI_COMM_WORLD);
-    MPI_Request go;
-    MPI_Irecv(&one, 1, MPI_INT, 0, kTag, MPI_COMM_WORLD, &go);
-    if (testUntil(&go, start + limit + std::chrono::seconds(5))) return "";
-    return "rank 0 did not confirm that every rank joined" + within.str();
-  }
-  std::vector<int> flags(size);
-  std::vector<MPI_Request> hellos(size, MPI_REQUEST_NULL);
-  for (int r = 1; r < size; ++r) {
-    MPI_Irecv(&flags[r], 1, MPI_INT, r, kTag, MPI_COMM_WORLD, &hellos[r]);
-  }
-  for (int r = 1; r < size; ++r) {
-    if (!testUntil(&hellos[r], start + limit)) {
-      return "rank(s) " + missingRanks(hellos) + " did not join" + within.str() +
-             " (never reached MPI_Init, or hung before it)";
-    }
-  }
-  for (int r = 1; r < size; ++r) MPI_Send(&one, 1, MPI_INT, r, kTag, MPI_COMM_WORLD);
-  return "";
-}
 
 void printList() {
   std::cout << "transports:\n";
@@ -134,7 +81,7 @@ std::string compareOptionsAcrossRanks(const Options& o, Bootstrap& boot) {
   return "";
 }
 
-bool oversubscribed(const MpiBootstrap& boot) {
+bool oversubscribed(const JobBootstrap& boot) {
   const auto cores = static_cast<int>(std::thread::hardware_concurrency());
   return cores > 0 && boot.localSize() > cores;
 }
@@ -142,7 +89,7 @@ bool oversubscribed(const MpiBootstrap& boot) {
 // Busy-polling wins about 15 us per message on an idle core, and steals the core from the
 // very rank we wait for when a host runs more ranks than it has cores. The same reasoning
 // picks libfabric's progress mode under --progress auto.
-void tuneForHost(Options& o, const MpiBootstrap& boot) {
+void tuneForHost(Options& o, const JobBootstrap& boot) {
   o.transport_options.libfabric.hmem = o.cudaMemory();
   const bool crowded = oversubscribed(boot);
   if (!o.spin_given) o.transport_options.tcp.spin = std::chrono::microseconds(crowded ? 0 : 50);
@@ -170,7 +117,7 @@ std::unique_ptr<Transport> stageIfNeeded(const Options& o, std::unique_ptr<Trans
   return std::make_unique<StagingTransport>(std::move(transport), makeCudaStagingCopier());
 }
 
-std::unique_ptr<Transport> setUpTransport(const Options& o, MpiBootstrap& boot,
+std::unique_ptr<Transport> setUpTransport(const Options& o, JobBootstrap& boot,
                                           Watchdog& watchdog) {
   watchdog.setTask("setting up transport " + o.transport);
   watchdog.arm("exchanging endpoints");
@@ -203,7 +150,7 @@ void describeTransport(RunInfo& run, const Transport& transport, const SweepBuff
   run.registration_us = buffers.registrationMicroseconds();
 }
 
-RunStatus failedStatus(const SweepFailure& e, const MpiBootstrap& boot,
+RunStatus failedStatus(const SweepFailure& e, const JobBootstrap& boot,
                        const std::vector<std::string>& rank_hosts) {
   RunStatus st;
   st.state = "failed";
@@ -217,7 +164,7 @@ RunStatus failedStatus(const SweepFailure& e, const MpiBootstrap& boot,
 // Everything one launch measures, shared by its --ranks stages.
 struct Job {
   const Options& o;
-  MpiBootstrap& boot;
+  JobBootstrap& boot;
   Communicator& world;
   SweepBuffers& buffers;
   ResultSink& sink;
@@ -228,29 +175,23 @@ struct Job {
 // the others wait. `calls` carries the tag sequence from stage to stage (every rank leaves
 // with the largest). Returns the wrong elements the stage found (0 on ranks that waited).
 std::int64_t runStage(Job& job, int k, std::uint64_t& calls) {
-  const bool member = job.boot.rank() < k;
-  MPI_Comm sub = MPI_COMM_NULL;
-  MPI_Comm_split(MPI_COMM_WORLD, member ? 0 : MPI_UNDEFINED, job.boot.rank(), &sub);
+  std::unique_ptr<Bootstrap> boot = job.boot.firstRanks(k);
   std::int64_t wrong = 0;
-  if (member) {
+  if (boot) {
     std::vector<int> ranks(static_cast<std::size_t>(k));
     for (int r = 0; r < k; ++r) ranks[static_cast<std::size_t>(r)] = r;
-    MpiBootstrap boot(sub);
     Subgroup group(job.world, ranks, SubgroupTags::kShared, calls);
+    group.comm().setBootstrap(boot.get());
     if (job.o.ranks != "all") {
       const int hosts = group.comm().hostCount();
       job.sink.note("ranks " + std::to_string(k) + " of " + std::to_string(job.boot.size()) +
                     ", on " + std::to_string(hosts) + (hosts == 1 ? " host" : " hosts"));
     }
-    wrong = Sweep(job.o, boot, group, job.buffers, job.sink, job.watchdog).run();
+    wrong = Sweep(job.o, *boot, group, job.buffers, job.sink, job.watchdog).run();
     calls = group.comm().calls();
-    MPI_Comm_free(&sub);
   }
-  // Ranks outside the stage wait here for the whole of it, sleeping between tests so that they
-  // leave the cores to the ranks being measured (MPI's blocking calls spin).
-  MPI_Request done;
-  MPI_Iallreduce(MPI_IN_PLACE, &calls, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD, &done);
-  testUntil(&done, std::chrono::steady_clock::time_point::max());
+  // Ranks outside the stage wait here for the whole of it, leaving the cores to it.
+  calls = job.boot.maxOverRanks(calls);
   return wrong;
 }
 
@@ -258,7 +199,7 @@ std::int64_t runStage(Job& job, int k, std::uint64_t& calls) {
 // file (by rank 0, which then aborts the job; other ranks abort at once).
 int runSweeps(Job& job, const std::vector<std::string>& rank_hosts) {
   const Options& o = job.o;
-  MpiBootstrap& boot = job.boot;
+  JobBootstrap& boot = job.boot;
   std::int64_t wrong = 0;
   try {
     std::uint64_t calls = job.world.calls();
@@ -269,10 +210,9 @@ int runSweeps(Job& job, const std::vector<std::string>& rank_hosts) {
       job.sink.finish(failedStatus(e, boot, rank_hosts), wrong);
       say("measurements taken so far are in " + o.json_path);
     }
-    MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
-    return kExitRuntime;
+    boot.abort(kExitRuntime);
   }
-  MPI_Allreduce(MPI_IN_PLACE, &wrong, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+  wrong = static_cast<std::int64_t>(boot.maxOverRanks(static_cast<std::uint64_t>(wrong)));
   RunStatus done;
   done.state = "complete";
   job.sink.finish(done, wrong);
@@ -295,7 +235,7 @@ std::string gib(std::uint64_t bytes) {
 }
 
 // Every rank's problem, the first one found; collective.
-std::string firstProblem(MpiBootstrap& boot, const std::string& mine) {
+std::string firstProblem(JobBootstrap& boot, const std::string& mine) {
   for (const auto& problem : allgatherStrings(boot, mine)) {
     if (!problem.empty()) return problem;
   }
@@ -304,7 +244,7 @@ std::string firstProblem(MpiBootstrap& boot, const std::string& mine) {
 
 // Sizes larger than the memory the host has free fail here, before any traffic, rather than
 // in the kernel's OOM killer halfway through a sweep. Collective over the bootstrap.
-std::string checkMemory(const Options& o, MpiBootstrap& boot) {
+std::string checkMemory(const Options& o, JobBootstrap& boot) {
   bool workspace = false;
   for (const auto& p : o.plan)
     workspace = workspace || makeAlgorithm(p.collective, p.algorithm)->usesWorkspace();
@@ -324,7 +264,7 @@ std::string checkMemory(const Options& o, MpiBootstrap& boot) {
 
 // --memory cuda: one device per rank, --device or the local rank's, chosen before any traffic.
 // Returns this rank's problem, empty when the device is set.
-std::string chooseDevice(const Options& o, const MpiBootstrap& boot) {
+std::string chooseDevice(const Options& o, const JobBootstrap& boot) {
   std::string why;
   const int devices = cudaDevices(&why);
   const std::string where = "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")";
@@ -345,7 +285,7 @@ std::string chooseDevice(const Options& o, const MpiBootstrap& boot) {
 }
 
 // Each host's ranks' devices, in its rank_list order.
-void describeDevices(RunInfo& run, const Options& o, MpiBootstrap& boot) {
+void describeDevices(RunInfo& run, const Options& o, JobBootstrap& boot) {
   if (!o.cudaMemory()) return;
   const auto devices = allgatherStrings(boot, currentCudaDevice());
   for (HostInfo& h : run.hosts) {
@@ -353,7 +293,7 @@ void describeDevices(RunInfo& run, const Options& o, MpiBootstrap& boot) {
   }
 }
 
-// --ranks against the launch size, which only MPI knows.
+// --ranks against the launch size, which only the bootstrap knows.
 // --root must be a rank of the smallest stage when a rooted collective is measured.
 std::string checkRankCounts(const Options& o, int world) {
   std::vector<int> counts;
@@ -371,8 +311,33 @@ std::string checkRankCounts(const Options& o, int world) {
   return "";
 }
 
-int runJob(Options o, int argc, char** argv) {
-  MpiBootstrap boot(MPI_COMM_WORLD);
+// Starts --bootstrap, bounded by a watchdog: MPI_Init waits for every rank of the job, and one
+// that never starts would hang the rest there, where no MPI call can tell which rank is
+// missing (the env rendezvous has deadlines of its own, so the watchdog is only a backstop).
+// Returns null after saying why the ranks did not meet.
+std::unique_ptr<JobBootstrap> startBootstrap(const Options& o, int& argc, char**& argv) {
+  const bool mpi = o.bootstrap == "mpi";
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  Watchdog start_up(o.comm.timeout + std::chrono::seconds(mpi ? 0 : 10),
+                    "launcher rank " + std::to_string(launcherRank()) + " (" + host + ")",
+                    [] { std::_Exit(kExitRuntime); });
+  start_up.setTask(mpi ? "start-up (MPI_Init waits for every rank; a rank that prints nothing "
+                         "here never started)"
+                       : "start-up (the env rendezvous)");
+  start_up.arm(mpi ? "MPI_Init" : "rendezvous");
+  try {
+    return mpi ? startMpiBootstrap(o, argc, argv) : startEnvBootstrap(o);
+  } catch (const UsageError& e) {
+    say(std::string("error: ") + e.what());
+    std::_Exit(kExitUsage);
+  } catch (const std::exception& e) {
+    say(std::string("error: ") + e.what());
+  }
+  return nullptr;
+}
+
+int runJob(Options o, JobBootstrap& boot, double startup_s, int argc, char** argv) {
   tuneForHost(o, boot);
   std::string problem = compareOptionsAcrossRanks(o, boot);
   if (problem.empty()) problem = firstProblem(boot, boot.rank() == 0 ? outputPathsProblem(o) : "");
@@ -383,8 +348,9 @@ int runJob(Options o, int argc, char** argv) {
     if (boot.rank() == 0) say("error: " + problem);
     return kExitUsage;
   }
-  // Backstop for hangs no transport deadline sees (MPI's own calls): print, save what the
-  // result file should say, and exit; mpirun takes the rest of the job down.
+  // Backstop for hangs no transport deadline sees (the bootstrap's calls): print, save what the
+  // result file should say, and exit; mpirun takes the rest of the job down, and without it
+  // the others see this rank's connections close.
   Watchdog watchdog(watchdogLimit(o),
                     "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")", [] {
                       writeLastWords();
@@ -392,6 +358,7 @@ int runJob(Options o, int argc, char** argv) {
                     });
   const std::vector<int> host_ids = gatherHostIds(boot, boot.hostKey());
   RunInfo run = collectRunInfo(o, boot, host_ids, argc, argv);
+  run.launch.startup_s = startup_s;
   describeDevices(run, o, boot);
   const std::vector<std::string> rank_hosts = allgatherStrings(boot, boot.hostname());
   std::unique_ptr<Transport> transport = setUpTransport(o, boot, watchdog);
@@ -445,36 +412,21 @@ int main(int argc, char** argv) {
   if (options.inject_late_join_rank >= 0 && launcherRank() == options.inject_late_join_rank) {
     std::this_thread::sleep_for(std::chrono::hours(1));
   }
-  // Open MPI's MPI_Init waits for every rank of the job: one that never starts would hang the
-  // rest there, where no MPI call can tell which rank is missing.
-  char host[256] = "?";
-  gethostname(host, sizeof host - 1);
-  Watchdog start_up(options.comm.timeout,
-                    "launcher rank " + std::to_string(launcherRank()) + " (" + host + ")",
-                    [] { std::_Exit(kExitRuntime); });
-  start_up.setTask(
-      "start-up (MPI_Init waits for every rank; a rank that prints nothing here "
-      "never started)");
-  start_up.arm("MPI_Init");
+  const auto started = std::chrono::steady_clock::now();
   // --fi-provider wins over FI_PROVIDER. libfabric reads the variable once, and Open MPI's own
   // libfabric components may do that inside MPI_Init, so it goes before.
   if (options.transport == "libfabric" && options.fi_provider_flag) {
     ::unsetenv("FI_PROVIDER");
   }
-  MPI_Init(&argc, &argv);
-  const std::string missing = awaitAllRanks(options.comm.timeout);
-  if (!missing.empty()) {
-    say("error: " + missing);
-    MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
-  }
-  start_up.disarm();
+  std::unique_ptr<JobBootstrap> boot = startBootstrap(options, argc, argv);
+  if (!boot) return kExitRuntime;
+  const std::chrono::duration<double> startup = std::chrono::steady_clock::now() - started;
   int status = kExitRuntime;
   try {
-    status = runJob(options, argc, argv);
+    status = runJob(options, *boot, startup.count(), argc, argv);
   } catch (const std::exception& e) {
     say(std::string("error: ") + e.what());
-    MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
+    boot->abort(kExitRuntime);
   }
-  MPI_Finalize();
   return status;
 }

@@ -18,6 +18,8 @@
 #include "collectives/registry.h"
 #include "harness/check.h"
 #include "harness/gpu.h"
+#include "harness/job_bootstrap.h"
+#include "harness/launch.h"
 #include "results/fabrics.h"
 #include "results/measurement.h"
 
@@ -73,6 +75,7 @@ struct RawOptions {
   std::string chunk = "512K";
   std::string sockbuf = "4M";
   std::string fi_provider;  // empty: not given
+  std::string bootstrap = "auto";
   double timeout_s = 300;
   int spin_us = -1;   // auto
   int yield_us = -1;  // auto
@@ -100,6 +103,10 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
                  "Built-in fabric profile giving the link bandwidth: " + fabricNames() +
                      " (see --list-fabrics)");
   app.add_option("--transport", o.transport, "Transport: " + transportNames());
+  app.add_option("--bootstrap", raw.bootstrap,
+                 "How ranks find each other: mpi, env (RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT "
+                 "or Slurm's SLURM_PROCID/SLURM_NTASKS; docs/LAUNCH.md) or auto (MPI under an MPI "
+                 "launcher, else the environment)");
   app.add_option("--collective", raw.collectives,
                  "Collectives, comma list or all (the nccl-tests family): " + collectiveNameList() +
                      " (pingpong pairs ranks 0-1, 2-3, ...)");
@@ -189,6 +196,34 @@ std::vector<std::string> algorithmsFor(const std::string& collective,
   return out;
 }
 
+// The MPI baselines need MPI's communicators: under the env bootstrap they are left out of the
+// defaults and refused by name.
+void dropMpiBaselines(Options& o, bool named) {
+  if (o.bootstrap == "mpi") return;
+  auto is_mpi = [](const Options::Planned& p) {
+    return makeAlgorithm(p.collective, p.algorithm)->library() == "mpi";
+  };
+  auto it = std::find_if(o.plan.begin(), o.plan.end(), is_mpi);
+  if (named && it != o.plan.end()) {
+    throw UsageError("--algo " + it->algorithm +
+                     ": MPI's collectives need --bootstrap mpi (this launch uses the env "
+                     "bootstrap, so MPI is not initialised)");
+  }
+  o.plan.erase(std::remove_if(o.plan.begin(), o.plan.end(), is_mpi), o.plan.end());
+}
+
+void resolveBootstrapFlag(Options& o, const RawOptions& raw) {
+  if (raw.bootstrap != "mpi" && raw.bootstrap != "env" && raw.bootstrap != "auto") {
+    throw UsageError("--bootstrap: '" + raw.bootstrap + "' is not one of mpi, env, auto");
+  }
+  if (raw.bootstrap == "mpi" && !mpiBuiltIn()) {
+    throw UsageError(
+        "--bootstrap mpi: collbench was built without MPI (COLLBENCH_WITH_MPI=OFF); use "
+        "--bootstrap env");
+  }
+  o.bootstrap = resolveBootstrap(raw.bootstrap, mpiBuiltIn());
+}
+
 void validateAlgorithms(Options& o, const RawOptions& raw) {
   o.collectives = parseCollectives(raw.collectives);
   const std::vector<std::string> named = splitList(raw.algorithms);
@@ -211,6 +246,7 @@ void validateAlgorithms(Options& o, const RawOptions& raw) {
   for (const auto& c : o.collectives) {
     for (const auto& a : algorithmsFor(c, named, kind)) o.plan.push_back({c, a});
   }
+  dropMpiBaselines(o, !named.empty());
   checkRange("-r/--root", o.root, 0, 1 << 24);
   checkRange("--peers-in-flight", o.comm.peers_in_flight, 1, 1 << 16);
 }
@@ -324,6 +360,7 @@ void validate(Options& o, const RawOptions& raw) {
     throw UsageError("--transport: unknown transport '" + o.transport +
                      "'; available: " + transportNames());
   }
+  resolveBootstrapFlag(o, raw);
   validateMemory(o);  // --memory first: it picks the default algorithms
   validateAlgorithms(o, raw);
   validateAlgorithmMemory(o);
@@ -491,7 +528,9 @@ std::map<std::string, std::string> Options::canonical() const {
 Options parseOptions(int argc, char** argv, std::string* help) {
   Options o;
   RawOptions raw;
-  CLI::App app{"collbench: collective-communication benchmark. Launch with mpirun."};
+  CLI::App app{
+      "collbench: collective-communication benchmark. Launch with mpirun, srun or any launcher "
+      "that sets RANK and WORLD_SIZE (docs/LAUNCH.md)."};
   app.set_help_flag("-h,--help", "Print this help and exit");
   // A flag given twice takes its last value, as getopt tools do: a job script's defaults can
   // then be overridden by the flags passed to it.

@@ -38,6 +38,8 @@ struct Options {
   double link_gbps = 0;  // --link-gbps, 10^9 bit/s per rank; 0 when not given
   std::string fabric;    // --fabric NAME: a built-in profile supplies link_gbps
   std::string transport = "tcp";
+  // --bootstrap as resolved for this process: "mpi" or "env" (resolveBootstrap, launch.h).
+  std::string bootstrap = "mpi";
   // What to measure, in order: (collective, algorithm) pairs from --collective and --algo.
   struct Planned {
     std::string collective;  // canonical name (collectives.json)

@@ -2,8 +2,6 @@
 
 #include "transports/registry.h"
 
-#include <mpi.h>
-
 #include <ctime>
 #include <sstream>
 
@@ -48,15 +46,6 @@ std::string quoteArg(const std::string& a) {
 }
 
 }  // namespace
-
-std::string mpiLibraryVersion() {
-  char text[MPI_MAX_LIBRARY_VERSION_STRING];
-  int len = 0;
-  MPI_Get_library_version(text, &len);
-  std::string s(text, len);
-  auto nl = s.find_first_of("\n,");
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
 
 namespace {
 
@@ -132,7 +121,7 @@ std::map<std::string, std::string> relevantEnvironment() {
   return env;
 }
 
-RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, const std::vector<int>& host_ids,
+RunInfo collectRunInfo(const Options& options, JobBootstrap& boot, const std::vector<int>& host_ids,
                        int argc, char** argv) {
   RunInfo run;
   for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + quoteArg(argv[i]);
@@ -143,6 +132,8 @@ RunInfo collectRunInfo(const Options& options, MpiBootstrap& boot, const std::ve
   run.transport = options.transport;
   run.ranks = boot.size();
   run.launch = detectLaunch();
+  run.launch.bootstrap = boot.kind();
+  run.launch.bootstrap_detail = boot.detail();
   run.hosts = gatherHosts(boot, host_ids);
   run.libraries["mpi"] = mpiLibraryVersion();
   run.libraries["compiler"] = COLLBENCH_COMPILER;

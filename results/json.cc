@@ -86,7 +86,10 @@ nlohmann::json toJson(const LaunchInfo& l) {
   return {{"launcher", l.launcher},
           {"slurm_job_id", stringOrNull(l.slurm_job_id)},
           {"slurm_step_id", stringOrNull(l.slurm_step_id)},
-          {"slurm_nodelist", stringOrNull(l.slurm_nodelist)}};
+          {"slurm_nodelist", stringOrNull(l.slurm_nodelist)},
+          {"bootstrap", l.bootstrap},
+          {"bootstrap_detail", l.bootstrap_detail},
+          {"startup_s", l.startup_s}};
 }
 
 nlohmann::json toJson(const RunInfo& run) {
@@ -311,6 +314,9 @@ LaunchInfo readLaunch(const Field& f) {
   l.slurm_job_id = strOrEmpty(f, "slurm_job_id");
   l.slurm_step_id = strOrEmpty(f, "slurm_step_id");
   l.slurm_nodelist = strOrEmpty(f, "slurm_nodelist");
+  l.bootstrap = strOrEmpty(f, "bootstrap");  // files before the env bootstrap have none
+  l.bootstrap_detail = strOrEmpty(f, "bootstrap_detail");
+  if (f.has("startup_s")) l.startup_s = f["startup_s"].number();
   return l;
 }
 

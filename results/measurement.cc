@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -68,11 +69,17 @@ std::uint64_t parseByteSize(const std::string& text) {
 
 std::string describeLaunch(const LaunchInfo& l) {
   std::string text = l.launcher;
-  if (l.slurm_job_id.empty()) return text;
-  text += ", Slurm job " + l.slurm_job_id;
-  if (!l.slurm_step_id.empty()) text += " (step " + l.slurm_step_id + ")";
-  if (!l.slurm_nodelist.empty()) text += " on " + l.slurm_nodelist;
-  return text;
+  if (!l.slurm_job_id.empty()) {
+    text += ", Slurm job " + l.slurm_job_id;
+    if (!l.slurm_step_id.empty()) text += " (step " + l.slurm_step_id + ")";
+    if (!l.slurm_nodelist.empty()) text += " on " + l.slurm_nodelist;
+  }
+  if (l.bootstrap.empty()) return text;
+  std::ostringstream s;
+  s.precision(3);
+  s << text << "; bootstrap " << l.bootstrap << " (" << l.bootstrap_detail << "), every rank in "
+    << l.startup_s << " s";
+  return s.str();
 }
 
 }  // namespace collbench

@@ -88,10 +88,13 @@ struct RunStatus {
 
 // How the job was started (harness/launch.cc reads it from the launcher's environment).
 struct LaunchInfo {
-  std::string launcher;        // "mpirun (Open MPI)", "srun --mpi=pmix", ...
-  std::string slurm_job_id;    // "" outside Slurm
-  std::string slurm_step_id;   // "" when not started by srun
-  std::string slurm_nodelist;  // the job's nodes, in Slurm's notation ("node[1-4]")
+  std::string launcher;          // "mpirun (Open MPI)", "srun --mpi=pmix", ...
+  std::string slurm_job_id;      // "" outside Slurm
+  std::string slurm_step_id;     // "" when not started by srun
+  std::string slurm_nodelist;    // the job's nodes, in Slurm's notation ("node[1-4]")
+  std::string bootstrap;         // "mpi" or "env" (--bootstrap)
+  std::string bootstrap_detail;  // how the ranks met: "MPI_Init", "rendezvous at node1:29500 ..."
+  double startup_s = 0;          // from the start of main() to every rank having joined
 };
 
 // "srun --mpi=pmix, Slurm job 12 (step 0) on node[1-2]": one line for --version and consoles.

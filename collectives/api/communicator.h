@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collectives/api/memory_ops.h"
+#include "transports/api/bootstrap.h"
 #include "transports/api/errors.h"
 #include "transports/api/subgroup.h"
 #include "transports/api/tag.h"
@@ -74,6 +75,13 @@ class Communicator {
   int hostOf(int rank) const { return hosts_.empty() ? 0 : hosts_[static_cast<std::size_t>(rank)]; }
   int hostCount() const;
 
+  // Out-of-band services over exactly this communicator's ranks, in its rank order: what the
+  // vendor baselines (Gloo, NCCL) make their own communicators with. Set by the harness on the
+  // communicator of a sweep stage; null elsewhere (a vendor baseline then does not run).
+  // Not owned.
+  Bootstrap* bootstrap() const { return bootstrap_; }
+  void setBootstrap(Bootstrap* boot) { bootstrap_ = boot; }
+
   // Each rank's rank in the transport at the root of the subgroup chain (for a communicator
   // that is no subgroup, 0 .. size-1). Vendor collectives use it to find the same ranks.
   std::vector<int> rootRanks() const;
@@ -105,6 +113,7 @@ class Communicator {
   CommOptions options_;
   Communicator* parent_ = nullptr;  // for a subgroup: whose regions and scratch to use
   std::vector<int> hosts_;
+  Bootstrap* bootstrap_ = nullptr;
   std::vector<int> root_ranks_;  // empty: 0 .. size-1
   std::vector<std::unique_ptr<MemoryRegion>> regions_;
   struct Area {

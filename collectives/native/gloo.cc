@@ -8,7 +8,6 @@
 #include <gloo/rendezvous/context.h>
 #include <gloo/rendezvous/store.h>
 #include <gloo/transport/tcp/device.h>
-#include <mpi.h>
 #include <netdb.h>
 #include <unistd.h>
 
@@ -21,25 +20,27 @@
 #include <vector>
 
 #include "collectives/api/collective.h"
-#include "collectives/native/mpi.h"
 #include "collectives/reduce/reduce.h"
 
 namespace collbench {
 namespace {
 
-// Gloo's rendezvous store over MPI. Every rank calls set() for its own key at the same point
-// of Gloo's connection setup, so set() is collective here: an MPI_Allgatherv shares every
+// Gloo's rendezvous store over our bootstrap. Every rank calls set() for its own key at the
+// same point of Gloo's connection setup, so set() is collective here: an allgather shares every
 // rank's key and value, and get()/wait() read the table. A key that was never shared is an
 // error (waiting for it would wait forever).
-class MpiStore : public gloo::rendezvous::Store {
+class BootstrapStore : public gloo::rendezvous::Store {
  public:
-  explicit MpiStore(MPI_Comm comm) : comm_(comm) {}
+  explicit BootstrapStore(Bootstrap& boot) : boot_(boot) {}
 
   void set(const std::string& key, const std::vector<char>& data) override {
     std::string entry = key;
     entry.push_back('\0');
     entry.append(data.begin(), data.end());
-    for (auto& [k, v] : allgather(entry)) table_[k] = std::move(v);
+    for (const std::string& e : allgatherStrings(boot_, entry)) {
+      const std::string k(e.c_str());
+      table_[k] = std::vector<char>(e.begin() + static_cast<std::ptrdiff_t>(k.size() + 1), e.end());
+    }
   }
   std::vector<char> get(const std::string& key) override {
     auto it = table_.find(key);
@@ -55,27 +56,7 @@ class MpiStore : public gloo::rendezvous::Store {
   }
 
  private:
-  std::vector<std::pair<std::string, std::vector<char>>> allgather(const std::string& mine) {
-    int n = 0;
-    MPI_Comm_size(comm_, &n);
-    int len = static_cast<int>(mine.size());
-    std::vector<int> lens(n), offsets(n);
-    MPI_Allgather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, comm_);
-    int total = 0;
-    for (int r = 0; r < n; ++r) offsets[r] = total, total += lens[r];
-    std::vector<char> all(static_cast<std::size_t>(total));
-    MPI_Allgatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), offsets.data(), MPI_CHAR,
-                   comm_);
-    std::vector<std::pair<std::string, std::vector<char>>> out;
-    for (int r = 0; r < n; ++r) {
-      const char* p = all.data() + offsets[r];
-      std::string key(p);
-      out.emplace_back(key, std::vector<char>(p + key.size() + 1, p + lens[r]));
-    }
-    return out;
-  }
-
-  MPI_Comm comm_;
+  Bootstrap& boot_;
   std::map<std::string, std::vector<char>> table_;
 };
 
@@ -209,13 +190,9 @@ class GlooCollective : public Algorithm {
   std::string library() const override { return "gloo"; }
   std::vector<MemoryKind> memoryKinds() const override { return {MemoryKind::kHost}; }
   bool supports(const Communicator& comm, const CollArgs& args) const override {
-    int initialized = 0, world = 0;
-    MPI_Initialized(&initialized);
-    if (!initialized || comm.memoryKind() != MemoryKind::kHost) return false;
-    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    if (!comm.bootstrap() || comm.memoryKind() != MemoryKind::kHost) return false;
     // Gloo's alltoall has no in-place form; its allgather divides by zero on empty parts.
-    return comm.size() <= world && !(fn_ == glooAlltoall && args.inPlace()) &&
-           args.send_count > 0 && args.recv_count > 0;
+    return !(fn_ == glooAlltoall && args.inPlace()) && args.send_count > 0 && args.recv_count > 0;
   }
   void run(Communicator& comm, const CollArgs& args) override {
     if (!context_) connect(comm);
@@ -231,7 +208,7 @@ class GlooCollective : public Algorithm {
     auto device = makeDevice();
     auto ctx = std::make_shared<gloo::rendezvous::Context>(comm.rank(), comm.size());
     ctx->setTimeout(comm.options().timeout);
-    MpiStore store(mpiCommOf(comm));
+    BootstrapStore store(*comm.bootstrap());
     ctx->connectFullMesh(store, device);
     context_ = ctx;
   }

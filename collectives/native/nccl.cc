@@ -1,7 +1,6 @@
 #include "collectives/native/nccl.h"
 
 #include <cuda_runtime.h>
-#include <mpi.h>
 #include <nccl.h>
 
 #include <cstdlib>
@@ -9,8 +8,6 @@
 #include <stdexcept>
 #include <utility>
 #include <vector>
-
-#include "collectives/native/mpi.h"
 
 namespace collbench {
 namespace {
@@ -96,10 +93,12 @@ NcclComm& commFor(const Communicator& comm, const std::string& forced) {
   auto key = std::make_pair(comm.rootRanks(), forced);
   auto it = made.find(key);
   if (it != made.end()) return it->second;
-  MPI_Comm mpi = mpiCommOf(comm);
-  ncclUniqueId id;
+  Bootstrap& boot = *comm.bootstrap();
+  ncclUniqueId id{};
   if (comm.rank() == 0) check(ncclGetUniqueId(&id), "ncclGetUniqueId");
-  MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, mpi);
+  std::vector<ncclUniqueId> ids(static_cast<std::size_t>(boot.size()));
+  boot.allgather(&id, sizeof id, ids.data());
+  id = ids[0];
   NcclComm c;
   check(cudaStreamCreate(&c.stream), "cudaStreamCreate");
   {
@@ -183,11 +182,9 @@ class NcclCollective : public Algorithm {
   std::string library() const override { return "nccl"; }
   std::vector<MemoryKind> memoryKinds() const override { return {MemoryKind::kCuda}; }
   bool supports(const Communicator& comm, const CollArgs& args) const override {
-    int initialized = 0;
-    MPI_Initialized(&initialized);
     // NCCL's alltoall is grouped sends and receives into the same buffer: out of place only.
     const bool exchange_in_place = args.inPlace() && collective_ == "alltoall";
-    return initialized && comm.memoryKind() == MemoryKind::kCuda && !exchange_in_place;
+    return comm.bootstrap() && comm.memoryKind() == MemoryKind::kCuda && !exchange_in_place;
   }
   void run(Communicator& comm, const CollArgs& args) override {
     NcclComm& c = commFor(comm, forced_);

@@ -13,8 +13,8 @@
 namespace collbench {
 
 // forced_algo: "" (NCCL chooses), "Ring" or "Tree". Runs on CUDA buffers only, on a
-// communicator of its own over comm's ranks (made through MPI the first time, kept until
-// exit); supports() is false with host memory or without MPI.
+// communicator of its own over comm's ranks (its unique id shared through comm.bootstrap() the
+// first time, kept until exit); supports() is false with host memory or without a bootstrap.
 // NCCL's own collectives on device buffers, one per collective NCCL has (named "nccl"), plus
 // the all-reduce with NCCL_ALGO forced to Ring and to Tree ("nccl-ring", "nccl-tree").
 std::vector<std::unique_ptr<Algorithm>> makeNcclCollectives();

@@ -45,7 +45,7 @@ RunInfo sampleRun() {
   run.link_gbps = 100;
   run.link_source = "--link-gbps";
   run.ranks = 4;
-  run.launch = {"srun --mpi=pmix", "12", "0", "n[1-4]"};
+  run.launch = {"srun --mpi=pmix", "12", "0", "n[1-4]", "env", "rendezvous at n1:29500", 0.25};
   run.hosts = {HostInfo{"n1", 4, "EPYC", 2, {{"eth0", 100}}, {}, {}, {}, {}}};
   run.libraries["mpi"] = "Open MPI";
   run.status.state = "failed";

@@ -80,6 +80,8 @@ def semantic_problems(doc, args):
     launch = doc["run"].get("launch") or {}
     if args.launcher and launch.get("launcher") != args.launcher:
         problems.append(f"launcher {launch.get('launcher')!r}, expected {args.launcher!r}")
+    if args.bootstrap and launch.get("bootstrap") != args.bootstrap:
+        problems.append(f"bootstrap {launch.get('bootstrap')!r}, expected {args.bootstrap!r}")
     if args.slurm_job and launch.get("slurm_job_id") != args.slurm_job:
         problems.append(f"Slurm job {launch.get('slurm_job_id')!r}, expected {args.slurm_job!r}")
     if args.sizes and len({m["bytes"] for m in doc["measurements"]}) != args.sizes:
@@ -119,6 +121,7 @@ def main():
     parser.add_argument("--checked", action="store_true",
                         help="every measurement's elements were checked (wrong is 0, not null)")
     parser.add_argument("--launcher", help="run.launch.launcher must be this")
+    parser.add_argument("--bootstrap", help="run.launch.bootstrap must be this (mpi, env)")
     parser.add_argument("--slurm-job", help="run.launch.slurm_job_id must be this")
     parser.add_argument("--csv", help="a CSV file that must hold the same measurements")
     args = parser.parse_args()

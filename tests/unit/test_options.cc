@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "collectives/registry.h"
+#include "harness/job_bootstrap.h"
 #include "harness/options.h"
 
 namespace collbench {
@@ -139,6 +140,7 @@ TEST(ParseOptions, BadValuesNameTheFlag) {
 // --collective takes nccl-tests' names and aliases; --algo applies to every collective that
 // has the algorithm; each collective gets ours and MPI by default.
 TEST(ParseOptions, CollectivesAndTheirAlgorithms) {
+  if (!mpiBuiltIn()) GTEST_SKIP() << "built without MPI: no mpi baselines";
   auto o = parse({"--collective", "allgather,broadcast", "--algo", "ring,tree,mpi", "-r", "1"});
   EXPECT_EQ(o.collectives, (std::vector<std::string>{"all_gather", "broadcast"}));
   std::vector<std::string> plan;
@@ -169,10 +171,30 @@ TEST(ParseOptions, CollectiveErrorsNameTheProblem) {
   EXPECT_EQ(usageError({"-r", "-1"}), "-r/--root: -1 is out of range [0, 1.67772e+07]");
 }
 
+// Under the env bootstrap MPI is not initialised: its baselines leave the defaults, and naming
+// one is refused before any traffic. A build without MPI cannot be asked for the MPI bootstrap.
+TEST(ParseOptions, EnvBootstrapLeavesMpiOut) {
+  std::vector<std::string> plan;
+  for (const auto& p : parse({"--bootstrap", "env", "--collective", "alltoall"}).plan)
+    plan.push_back(p.algorithm);
+  EXPECT_EQ(plan, (std::vector<std::string>{"pairwise", "all-at-once"}));
+  EXPECT_EQ(parse({"--bootstrap", "env"}).bootstrap, "env");
+  if (mpiBuiltIn()) {
+    EXPECT_EQ(usageError({"--bootstrap", "env", "--algo", "ring,mpi"}),
+              "--algo mpi: MPI's collectives need --bootstrap mpi (this launch uses the env "
+              "bootstrap, so MPI is not initialised)");
+  } else {
+    EXPECT_EQ(usageError({"--bootstrap", "mpi"}),
+              "--bootstrap mpi: collbench was built without MPI (COLLBENCH_WITH_MPI=OFF); use "
+              "--bootstrap env");
+  }
+  EXPECT_EQ(usageError({"--bootstrap", "pmi"}), "--bootstrap: 'pmi' is not one of mpi, env, auto");
+}
+
 TEST(ParseOptions, CanonicalFormShowsEveryRunSetting) {
-  auto c = parse({"-e", "2K", "--algo", "ring,mpi"}).canonical();
+  auto c = parse({"-e", "2K", "--algo", "ring,tree"}).canonical();
   EXPECT_EQ(c.at("maxbytes"), "2048");
-  EXPECT_EQ(c.at("algo"), "all_reduce:ring,all_reduce:mpi");
+  EXPECT_EQ(c.at("algo"), "all_reduce:ring,all_reduce:tree");
   EXPECT_EQ(c.at("datatype"), "float32");
   EXPECT_EQ(c.at("transport"), "tcp");
 }

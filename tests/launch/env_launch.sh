@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# usage: env_launch.sh ROOT COLLBENCH VALIDATOR SCHEMA
+# Launches without mpirun (scripts/launch-local.sh sets RANK, WORLD_SIZE, MASTER_ADDR, ...):
+# 1, 2, 3 and 4 processes over the env bootstrap, every element checked, the result file
+# saying how the ranks met; a --ranks sweep inside one launch; Gloo's rendezvous carried by the
+# env bootstrap where Gloo is built in; then the faults: a rank that never starts is named by
+# number, WORLD_SIZE disagreeing between ranks is a usage error naming the rank, MPI's
+# baselines are refused by name, and a port already taken is said.
+set -euo pipefail
+root=$1 collbench=$2 validator=$3 schema=$4
+launch=$root/scripts/launch-local.sh
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() {
+  echo "env_launch: FAILED: $*" >&2
+  exit 1
+}
+# expect STATUS REGEX -- COMMAND...: COMMAND exits STATUS and its output matches REGEX.
+expect() {
+  local status=$1 regex=$2 rc=0
+  shift 3
+  "$@" >"$dir/out" 2>&1 || rc=$?
+  [ "$rc" -eq "$status" ] || { cat "$dir/out" >&2; fail "exit $rc, expected $status: $*"; }
+  grep -Eq -- "$regex" "$dir/out" || { cat "$dir/out" >&2; fail "no line matches '$regex': $*"; }
+}
+
+algos=ring,tree,recursive-doubling
+for np in 1 2 3 4; do
+  "$launch" -n "$np" -- "$collbench" -b 4 -e 300K -f 9 -d float32,int64 -o sum,max -n 2 -w 1 \
+    --algo $algos -J "$dir/np$np.json" >"$dir/np$np.txt" 2>&1 ||
+    { cat "$dir/np$np.txt" >&2; fail "$np ranks"; }
+  "$validator" "$schema" "$dir/np$np.json" --ranks "$np" --algos $algos --state complete \
+    --checked --bootstrap env --launcher "environment (RANK, WORLD_SIZE)"
+  met="rendezvous at 127.0.0.1:[0-9]* from RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT"
+  [ "$np" -gt 1 ] || met="one rank, no rendezvous; RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT"
+  grep -q "bootstrap env ($met), every rank in" "$dir/np$np.txt" ||
+    fail "$np ranks: the console does not say how the ranks met"
+done
+echo "env_launch: 1-4 ranks over the env bootstrap, every element checked"
+
+# --ranks stages without MPI: the first 2, then all 4.
+"$launch" -n 4 -- "$collbench" -b 1K -e 64K -f 8 -n 2 -w 1 --algo ring --ranks 2,4 \
+  -J "$dir/stages.json" >/dev/null
+python3 - "$dir/stages.json" <<'PY'
+import json, sys
+ranks = sorted({m["ranks"] for m in json.load(open(sys.argv[1]))["measurements"]})
+assert ranks == [2, 4], f"--ranks 2,4 measured at {ranks}"
+PY
+if "$collbench" --list | grep -q "gloo-ring"; then
+  "$launch" -n 3 -- "$collbench" -b 8 -e 64K -f 16 -n 2 -w 1 --algo gloo-ring,gloo-bcube \
+    -J "$dir/gloo.json" >/dev/null
+  "$validator" "$schema" "$dir/gloo.json" --ranks 3 --algos gloo-ring,gloo-bcube --checked \
+    --state complete --bootstrap env
+  echo "env_launch: Gloo's rendezvous over the env bootstrap"
+fi
+
+export COLLBENCH_LAUNCH_GRACE=3
+expect 1 "error: rank\(s\) 2 of 3 did not join the rendezvous on .* within 2 s" -- \
+  "$launch" -n 3 -- "$collbench" --timeout 2 --inject-late-join-rank 2 -b 8 -e 8 -n 1
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')
+expect 2 "error: WORLD_SIZE differs between ranks: rank 1 \(.*\) has 3, rank 0 \(.*\) has 2" -- \
+  sh -c "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \"$collbench\" -e 8 & \
+         sleep 0.3; RANK=1 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \"$collbench\" -e 8; \
+         rc=\$?; wait; exit \$rc"
+expect 2 "error: --algo mpi: MPI's collectives need --bootstrap mpi" -- \
+  env RANK=0 WORLD_SIZE=1 "$collbench" --algo ring,mpi -e 8
+expect 2 "error: --bootstrap: 'pmix' is not one of mpi, env, auto" -- "$collbench" --bootstrap pmix
+# A second job on a port in use: rank 0 cannot listen there and says so.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", int(sys.argv[1]))); s.listen(); time.sleep(5)' "$port" &
+sleep 0.5
+expect 1 "rank 0 cannot listen on port $port: Address already in use .another job" -- \
+  env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$collbench" -e 8
+kill %1 2>/dev/null || true
+echo "env_launch: faults named"
