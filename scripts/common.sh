@@ -4,11 +4,14 @@
 COLLBENCH_ROOT=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${COLLBENCH_BUILD_DIR:-$COLLBENCH_ROOT/build}
 
-# Required to build and run; then what the tests need; then optional transports/baselines.
-PACKAGES=(g++ cmake make pkg-config libopenmpi-dev openmpi-bin libcli11-dev nlohmann-json3-dev
-          libyaml-cpp-dev libgtest-dev libgmock-dev python3 python3-jsonschema python3-matplotlib
-          python3-pytest clang libclang-rt-14-dev iproute2 procps bc
-          libbenchmark-dev libfabric-dev libfabric-bin libgloo-dev)
+# What a build without MPI needs (COLLBENCH_WITH_MPI=OFF: the container image,
+# scripts/container/build.sh): the compiler, the required libraries, libfabric and Gloo.
+BUILD_PACKAGES=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
+                libfabric-dev libgloo-dev)
+# The above, MPI, what the tests need, and the libfabric tools.
+PACKAGES=("${BUILD_PACKAGES[@]}" libopenmpi-dev openmpi-bin libgtest-dev libgmock-dev python3
+          python3-jsonschema python3-matplotlib python3-pytest python3-yaml clang
+          libclang-rt-14-dev iproute2 procps bc libbenchmark-dev libfabric-bin)
 
 # What only the tests need: a one-node Slurm cluster (tests/slurm/sbatch.sh).
 TEST_PACKAGES=(slurmctld slurmd slurm-client munge)

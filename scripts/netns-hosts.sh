@@ -5,10 +5,13 @@
 # to that host's interface.
 #
 # usage: scripts/netns-hosts.sh [-H HOSTS] [-r RANKS_PER_HOST] [--rate RATE] [--keep]
-#                               [--collbench PATH] [--mpirun-arg ARG]... -- [collbench flags]
+#                               [--launcher mpirun|env] [--collbench PATH] [--mpirun-arg ARG]...
+#                               -- [collbench flags]
 #   -H HOSTS           hosts to emulate (default 2, at most 200)
 #   -r RANKS_PER_HOST  ranks on each (default 2); rank r runs on host r / RANKS_PER_HOST
 #   --rate RATE        per-link limit in each direction, in tc's units (e.g. 200mbit, 1gbit)
+#   --launcher env     start the ranks without mpirun (scripts/launch-local.sh): they meet
+#                      through collbench's env bootstrap at host 0's address on the bridge
 #   --keep             leave the namespaces and bridge up afterwards (remove with --down)
 #   --down             remove whatever an earlier run left (namespaces, veth pairs, the bridge,
 #                      processes still inside), and exit; fails naming what it could not remove
@@ -41,7 +44,7 @@ skip() {
 if [ "${1:-}" = "--as-rank" ]; then
   per_host=$2
   shift 3 # --as-rank N --
-  host=$((${OMPI_COMM_WORLD_RANK:?not started by Open MPI} / per_host))
+  host=$((${OMPI_COMM_WORLD_RANK:-${RANK:?started neither by Open MPI nor by launch-local.sh}} / per_host))
   exec ip netns exec "$PREFIX$host" unshare --uts sh -c \
     'hostname "$0" && exec "$@"' "host$host" "$@"
 fi
@@ -70,7 +73,7 @@ leftovers() {
     grep -E "^(cbv[0-9]+|$BRIDGE)$" || true
 }
 
-hosts=2 per_host=2 rate="" keep=0
+hosts=2 per_host=2 rate="" keep=0 launcher=mpirun
 collbench=$(cd "$(dirname "$0")/.." && pwd)/build/collbench
 mpirun_args=()
 while [ $# -gt 0 ]; do
@@ -79,6 +82,7 @@ while [ $# -gt 0 ]; do
     -r) per_host=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --launcher) launcher=$2; shift 2 ;;
     --down)
       teardown
       left=$(leftovers)
@@ -94,6 +98,7 @@ done
 [[ $hosts =~ ^[0-9]+$ ]] && [ "$hosts" -ge 1 ] && [ "$hosts" -le 200 ] ||
   die "-H: '$hosts' is not a host count from 1 to 200"
 [[ $per_host =~ ^[0-9]+$ ]] && [ "$per_host" -ge 1 ] || die "-r: '$per_host' is not a rank count >= 1"
+[ "$launcher" = mpirun ] || [ "$launcher" = env ] || die "--launcher: '$launcher' is not mpirun or env"
 [ -x "$collbench" ] || die "no collbench binary at $collbench (build it, or give --collbench)"
 [ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
 
@@ -136,9 +141,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 setup
 echo "netns-hosts: $hosts hosts x $per_host ranks, link ${rate:-unlimited}" >&2
+export GLOO_SOCKET_IFNAME=cb0
+if [ "$launcher" = env ]; then
+  # Rank 0 listens in host 0's namespace; the others reach it across the bridge.
+  "$(dirname "$0")/launch-local.sh" -n $((hosts * per_host)) --per-host "$per_host" \
+    --addr "$SUBNET.1" -- "$0" --as-rank "$per_host" -- "$collbench" --tcp-addr cb0 "$@"
+  exit
+fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export PMIX_MCA_ptl_tcp_remote_connections=1 PMIX_MCA_ptl_tcp_if_include=$BRIDGE
-export GLOO_SOCKET_IFNAME=cb0
 mpirun -np $((hosts * per_host)) --oversubscribe --mca btl self,tcp --mca btl_tcp_if_include cb0 \
   --mca pml ob1 --mca mtl ^psm,psm2,ofi \
   "${mpirun_args[@]}" "$0" --as-rank "$per_host" -- "$collbench" --tcp-addr cb0 "$@"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs missing packages (as root), builds with tests, and runs every test; then builds the
-# in-process tests with AddressSanitizer and UndefinedBehaviorSanitizer and runs them, the
-# transport tests with ThreadSanitizer, and the libFuzzer targets (scripts/fuzz.sh).
+# in-process tests and collbench with AddressSanitizer and UndefinedBehaviorSanitizer, without
+# MPI (through scripts/container/build.sh, the image's steps), and runs them and the launches
+# without mpirun; the transport tests with ThreadSanitizer; and the libFuzzer targets
+# (scripts/fuzz.sh).
 #   scripts/test.sh                 the whole suite
-#   scripts/test.sh -L unit         one slice (labels: unit, transport, collective, cli, mpi)
+#   scripts/test.sh -L unit         one slice (labels: unit, transport, collective, cli, env, mpi, slurm)
 # COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass; COLLBENCH_FUZZ_SECONDS (default 15) is
 # how long each libFuzzer target runs, 0 skips them.
 set -euo pipefail
@@ -24,15 +26,22 @@ phase "tests done"
 if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   # The in-process tests only (unit, transport conformance, loopback collectives, pingpong);
   # the network collective grid already ran above and would double the time under ASan.
-  phase "sanitizer pass (address, undefined) over the in-process tests"
+  phase "sanitizer pass (address, undefined), built without MPI, over the in-process tests"
+  # Built by the container image's own steps (scripts/container/build.sh) with MPI off, so this
+  # pass is also CI's build without MPI: the in-process tests and the env-bootstrap launches
+  # run on it, and its binary must load no MPI library.
   asan=$BUILD_DIR-asan
-  cmake -S "$COLLBENCH_ROOT" -B "$asan" -DCOLLBENCH_BUILD_TESTS=ON "${SANITIZER_CMAKE_FLAGS[@]}" \
-    -DCOLLBENCH_SANITIZE=address,undefined
-  cmake --build "$asan" -j "$(nproc)" --target unit_tests harness_tests results_tests transport_tests \
-    collective_tests
-  cd "$asan"
+  "$COLLBENCH_ROOT/scripts/container/build.sh" "$COLLBENCH_ROOT" "$asan" \
+    -DCOLLBENCH_BUILD_TESTS=ON "${SANITIZER_CMAKE_FLAGS[@]}" -DCOLLBENCH_SANITIZE=address,undefined \
+    --targets unit_tests harness_tests results_tests transport_tests collective_tests
+  if grep -q mpi "$asan/runtime-packages.txt"; then
+    echo "collbench: the build without MPI loads MPI: $(tr '\n' ' ' <"$asan/runtime-packages.txt")" >&2
+    exit 1
+  fi
+  cd "$asan/cmake"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-    ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective" -E "^Network/|^format$|^layering|^report_pytest$|^cli_"
+    ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective|env" \
+    -E "^Network/|^format$|^layering|^report_pytest$|^cli_|^env_netns"
 fi
 
 if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then

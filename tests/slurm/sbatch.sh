@@ -2,8 +2,8 @@
 # usage: sbatch.sh ROOT COLLBENCH VALIDATOR SCHEMA
 # Starts a one-node Slurm cluster (scripts/slurm/local-cluster.sh), submits
 # scripts/slurm/collbench.sbatch with `sbatch --wait`: 1 task with the launcher chosen for it
-# (auto: srun --mpi=pmix here), 2 tasks under srun --mpi=pmix, and 2 tasks under mpirun inside
-# the allocation; then validates each job's result file: every element checked and correct,
+# (auto: srun --mpi=pmix here), 2 tasks under srun --mpi=pmix, 2 tasks under mpirun inside
+# the allocation, and 2 tasks under srun --mpi=none with no MPI (the env bootstrap); then validates each job's result file: every element checked and correct,
 # every algorithm present, the run complete, launched as asked, under that job's id. Exits 77 (skipped) when the cluster cannot start here.
 set -euo pipefail
 root=$1 collbench=$2 validator=$3 schema=$4
@@ -26,7 +26,7 @@ cd "$dir/jobs"
 
 # submit TASKS LAUNCHER EXPECTED_LAUNCHER ALGOS: one job, then its result file checked.
 submit() {
-  local tasks=$1 launcher=$2 expected=$3 algos=$4 job
+  local tasks=$1 launcher=$2 expected=$3 algos=$4 bootstrap=${5:-mpi} job
   job=$(COLLBENCH_ROOT=$root COLLBENCH_BIN=$collbench COLLBENCH_LAUNCHER=$launcher \
     sbatch --parsable --wait --nodes=1 --ntasks="$tasks" --ntasks-per-node="$tasks" --time=5 \
     "$root/scripts/slurm/collbench.sbatch" -b 8 -e 64K -f 8 -n 5 -w 1 --algo "$algos") || {
@@ -38,10 +38,12 @@ submit() {
   echo "sbatch.sh: job $job ($tasks task(s), $launcher) done:"
   cat "collbench-$job.out"
   "$validator" "$schema" "collbench-$job.json" --ranks "$tasks" --algos "$algos" --checked \
-    --state complete --sizes 5 --launcher "$expected" --slurm-job "$job"
+    --state complete --sizes 5 --launcher "$expected" --slurm-job "$job" --bootstrap "$bootstrap"
 }
 
 submit 1 auto "srun --mpi=pmix" ring,tree,mpi
 submit 2 srun "srun --mpi=pmix" ring,tree,recursive-doubling,mpi
 submit 2 mpirun "mpirun (Open MPI)" ring,tree,mpi
+# No MPI: srun starts the ranks and they meet through the env bootstrap.
+submit 2 srun-env "srun" ring,tree,recursive-doubling env
 echo "sbatch.sh: ok"
