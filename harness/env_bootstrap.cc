@@ -1,5 +1,6 @@
 #include "harness/env_bootstrap.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -387,8 +388,10 @@ class Gatherer {
     const auto deadline = Clock::now() + timeout;
     for (int joined = 1; joined < c_.world_size;) {
       if (!waitFor(listener.get(), POLLIN, deadline)) abandon(timeout);
-      Fd fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (fd.get() >= 0 && admit(std::move(fd))) ++joined;
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      Fd fd(::accept4(listener.get(), reinterpret_cast<sockaddr*>(&from), &len, SOCK_CLOEXEC));
+      if (fd.get() >= 0 && admit(std::move(fd), from)) ++joined;
     }
     for (int r = 1; r < c_.world_size; ++r) sendAnswer(peer(r), Answer::kGo, "");
   }
@@ -397,11 +400,17 @@ class Gatherer {
   int peer(int r) const { return star_.peers[static_cast<std::size_t>(r)].get(); }
 
   // Takes a connection in as a rank, or refuses it; true when a rank joined.
-  bool admit(Fd fd) {
+  bool admit(Fd fd, const sockaddr_in& from) {
     Hello h;
-    if (!readHello(fd.get(), h, Clock::now() + std::chrono::seconds(5))) return false;
+    if (!readHello(fd.get(), h, Clock::now() + std::chrono::seconds(5))) {
+      char ip[INET_ADDRSTRLEN] = "?";
+      ::inet_ntop(AF_INET, &from.sin_addr, ip, sizeof ip);
+      say("rank 0 dropped a connection from " + std::string(ip) +
+          " to the rendezvous port: not a collbench rank (it sent no collbench hello)");
+      return false;
+    }
     if (h.token != c_.token) {
-      say("collbench: rank 0 refused a connection from " + h.host + " claiming rank " +
+      say("rank 0 refused a connection from " + h.host + " claiming rank " +
           std::to_string(h.rank) + ": its job token differs (another job on port " +
           std::to_string(c_.port) + "?)");
       sendAnswer(fd.get(), Answer::kRefused,

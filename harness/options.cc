@@ -232,6 +232,11 @@ void validateAlgorithms(Options& o, const RawOptions& raw) {
     if (std::count(named.begin(), named.end(), a) > 1) {
       throw UsageError("--algo: " + a + " is given twice");
     }
+    if (a == "mpi" && !mpiBuiltIn()) {
+      throw UsageError(
+          "--algo mpi: collbench was built without MPI (COLLBENCH_WITH_MPI=OFF), so MPI's "
+          "collectives are not in it");
+    }
     bool known = false;
     for (const auto& c : o.collectives) known = known || makeAlgorithm(c, a) != nullptr;
     if (!known) {

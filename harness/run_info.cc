@@ -72,6 +72,7 @@ std::string versionText() {
       << COLLBENCH_BUILD_TYPE << ")\n"
       << "compiler: " << COLLBENCH_COMPILER << "\n"
       << "MPI: " << mpiLibraryVersion() << "\n"
+      << "bootstraps (--bootstrap): " << (mpiBuiltIn() ? "mpi, env" : "env") << "\n"
       << "launched by: " << describeLaunch(detectLaunch()) << "\n"
       << "transports: " << transportNames() << "\n"
       << algorithmLines() << "reduction kernels: " << reduceKernelsText() << "\n"

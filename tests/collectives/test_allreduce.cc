@@ -262,6 +262,7 @@ TEST(Allreduce, BackToBackCallsWithChangingSizes) {
 }
 
 TEST(Allreduce, MpiIsUnsupportedWithoutMpi) {
+  if (!makeAlgorithm("all_reduce", "mpi")) GTEST_SKIP() << "built without MPI: no mpi algorithm";
   testing::runWorld("loopback", 2, [&](Transport& tr, Bootstrap&) {
     Communicator comm(tr, CommOptions{});
     int x = 0;

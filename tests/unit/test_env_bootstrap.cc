@@ -303,8 +303,9 @@ TEST(EnvRendezvous, SameRankTwiceIsAUsageError) {
   EXPECT_NE(out[0].find("(RANK must differ per process)"), std::string::npos) << out[0];
 }
 
-TEST(EnvRendezvous, StrangerWithoutTheProtocolIsIgnored) {
+TEST(EnvRendezvous, StrangerWithoutTheProtocolIsIgnoredAndLogged) {
   const std::uint16_t port = freePort();
+  testing::internal::CaptureStderr();
   auto root =
       std::async(std::launch::async, joinAndCheck, configFor(0, 2, port), milliseconds(10000));
   std::this_thread::sleep_for(milliseconds(100));
@@ -321,6 +322,9 @@ TEST(EnvRendezvous, StrangerWithoutTheProtocolIsIgnored) {
   }
   EXPECT_EQ(joinAndCheck(configFor(1, 2, port), milliseconds(10000)), "");
   EXPECT_EQ(root.get(), "");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "collbench: rank 0 dropped a connection from 127.0.0.1 to the rendezvous port: not a "
+            "collbench rank (it sent no collbench hello)\n");
 }
 
 }  // namespace

@@ -184,6 +184,9 @@ TEST(ParseOptions, EnvBootstrapLeavesMpiOut) {
               "--algo mpi: MPI's collectives need --bootstrap mpi (this launch uses the env "
               "bootstrap, so MPI is not initialised)");
   } else {
+    EXPECT_EQ(usageError({"--algo", "ring,mpi"}),
+              "--algo mpi: collbench was built without MPI (COLLBENCH_WITH_MPI=OFF), so MPI's "
+              "collectives are not in it");
     EXPECT_EQ(usageError({"--bootstrap", "mpi"}),
               "--bootstrap mpi: collbench was built without MPI (COLLBENCH_WITH_MPI=OFF); use "
               "--bootstrap env");
