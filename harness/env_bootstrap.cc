@@ -475,12 +475,15 @@ class Gatherer {
 Fd reachRankZero(const RendezvousConfig& c, Clock::time_point deadline,
                  std::chrono::milliseconds timeout) {
   std::string why;
+  // Quick retries first (rank 0 usually starts within milliseconds), then every 200 ms.
+  auto pause = std::chrono::milliseconds(2);
   while (Clock::now() < deadline) {
     Fd fd;
     why = tryConnect(c.address, c.port, std::min(deadline, Clock::now() + std::chrono::seconds(2)),
                      fd);
     if (why.empty()) return fd;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(200));
   }
   std::ostringstream msg;
   msg << "rank " << c.rank << " (" << thisHostname() << ") could not reach rank 0 at " << c.address

@@ -32,13 +32,13 @@ done
 python3 - "$dir" "$repeats" <<'PY'
 import json, statistics, sys
 d, repeats = sys.argv[1], int(sys.argv[2])
-print(f"{'ranks':>5} {'bootstrap':>9} {'startup_s':>10} {'launch wall s':>14}   (medians of {repeats})")
+print(f"{'ranks':>5} {'bootstrap':>9} {'startup ms':>10} {'launch wall ms':>15}   (medians of {repeats})")
 for ranks in (2, 4, 8):
     row = {}
     for boot in ("mpi", "env"):
         startup = statistics.median(json.load(open(f"{d}/{boot}-{ranks}-{i}.json"))["run"]["launch"]["startup_s"] for i in range(repeats))
         wall = statistics.median(float(open(f"{d}/{boot}-{ranks}-{i}.wall").read()) for i in range(repeats))
         row[boot] = (startup, wall)
-        print(f"{ranks:>5} {boot:>9} {startup:>10.3f} {wall:>14.3f}")
-    print(f"{ranks:>5} {'env/mpi':>9} {row['env'][0] / row['mpi'][0]:>10.2f} {row['env'][1] / row['mpi'][1]:>14.2f}")
+        print(f"{ranks:>5} {boot:>9} {startup * 1e3:>10.1f} {wall * 1e3:>15.0f}")
+    print(f"{ranks:>5} {'env/mpi':>9} {row['env'][0] / row['mpi'][0]:>10.3f} {row['env'][1] / row['mpi'][1]:>15.2f}")
 PY
