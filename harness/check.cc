@@ -5,6 +5,7 @@
 
 #include "collectives/api/collective.h"
 #include "harness/options.h"
+#include "results/baseline.h"
 #include "results/json.h"
 #include "results/reporter.h"
 
@@ -38,13 +39,74 @@ Spec loadSpecOfCollectives(const std::string& path) {
   return spec;
 }
 
-int runCheckCommand(int argc, char** argv) {
-  CLI::App app{"collbench check: judge saved result files against an acceptance spec"};
-  std::string spec_path, junit_path;
+namespace {
+
+struct CheckArgs {
+  std::string spec_path, junit_path, baseline_path, tolerance = "10%";
   std::vector<std::string> files;
-  app.add_option("--spec", spec_path, "Acceptance spec (YAML)")->required();
-  app.add_option("--junit", junit_path, "Write the verdicts as JUnit XML to this file");
-  app.add_option("results", files, "Result files written by collbench -J")->required();
+};
+
+// Every measurement of `files`, saying which come from a run that failed.
+std::vector<Measurement> readMeasurements(const std::vector<std::string>& files) {
+  std::vector<Measurement> all;
+  for (const auto& f : files) {
+    ResultFile r = readResultFile(f);
+    if (r.run.status.state == "failed") {
+      std::cout << "# note: " << f << " is from a run that failed: " << r.run.status.message
+                << "\n";
+    }
+    all.insert(all.end(), r.measurements.begin(), r.measurements.end());
+  }
+  return all;
+}
+
+// --baseline: exit 0 when nothing regressed beyond the tolerance, 4 when something did, 2 when
+// the two sets have no measurement in common (saying which fields differ).
+int compareFiles(const CheckArgs& a, const std::vector<Measurement>& now) {
+  double tolerance = 0;
+  try {
+    tolerance = parseTolerance(a.tolerance);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--tolerance: ") + e.what());
+  }
+  const BaselineComparison c =
+      compareWithBaseline(readMeasurements({a.baseline_path}), now, tolerance);
+  if (c.matched.empty()) {
+    std::string why;
+    for (const auto& m : c.mismatches) why += "; " + m;
+    throw UsageError("--baseline: no measurement of " + a.baseline_path +
+                     " matches one of the new results (same collective, algorithm, transport, "
+                     "ranks, size, type, op, root and placement)" +
+                     why);
+  }
+  return printComparison(std::cout, c, tolerance) ? 0 : kExitAcceptance;
+}
+
+int runCheck(const CheckArgs& a) {
+  const std::vector<Measurement> all = readMeasurements(a.files);
+  int status = 0;
+  if (!a.spec_path.empty()) {
+    const Spec spec = loadSpecOfCollectives(a.spec_path);
+    if (!judge(spec, all, a.junit_path, std::cout)) status = kExitAcceptance;
+  }
+  if (!a.baseline_path.empty() && compareFiles(a, all) != 0) status = kExitAcceptance;
+  return status;
+}
+
+}  // namespace
+
+int runCheckCommand(int argc, char** argv) {
+  CLI::App app{
+      "collbench check: judge saved result files against an acceptance spec, or compare them "
+      "with a baseline"};
+  CheckArgs a;
+  app.add_option("--spec", a.spec_path, "Acceptance spec (YAML)");
+  app.add_option("--junit", a.junit_path, "Write the verdicts as JUnit XML to this file");
+  app.add_option("--baseline", a.baseline_path,
+                 "A result file to compare with, measurement by measurement (exit 4 when one "
+                 "is slower beyond --tolerance)");
+  app.add_option("--tolerance", a.tolerance, "Slowdown allowed against --baseline (default 10%)");
+  app.add_option("results", a.files, "Result files written by collbench -J")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -54,26 +116,22 @@ int runCheckCommand(int argc, char** argv) {
     std::cerr << "collbench check: error: " << e.what() << "\n";
     return kExitUsage;
   }
-  if (const std::string problem = outputPathProblem("--junit", junit_path); !problem.empty()) {
+  std::string problem = outputPathProblem("--junit", a.junit_path);
+  if (problem.empty() && a.spec_path.empty() && a.baseline_path.empty())
+    problem = "give --spec, --baseline or both";
+  if (!problem.empty()) {
     std::cerr << "collbench check: error: " + problem + "\n";
     return kExitUsage;
   }
   try {
-    const Spec spec = loadSpecOfCollectives(spec_path);
-    std::vector<Measurement> all;
-    for (const auto& f : files) {
-      ResultFile r = readResultFile(f);
-      if (r.run.status.state == "failed") {
-        std::cout << "# note: " << f << " is from a run that failed: " << r.run.status.message
-                  << "\n";
-      }
-      all.insert(all.end(), r.measurements.begin(), r.measurements.end());
-    }
-    return judge(spec, all, junit_path, std::cout) ? 0 : kExitAcceptance;
+    return runCheck(a);
   } catch (const SpecError& e) {
     std::cerr << "collbench check: error: " << e.what() << "\n";
     return kExitUsage;
   } catch (const ResultFormatError& e) {
+    std::cerr << "collbench check: error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const UsageError& e) {
     std::cerr << "collbench check: error: " << e.what() << "\n";
     return kExitUsage;
   } catch (const std::exception& e) {

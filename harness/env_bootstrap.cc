@@ -207,7 +207,7 @@ bool getU32(int fd, std::uint32_t& v, Clock::time_point deadline) {
 
 bool getString(int fd, std::string& s, Clock::time_point deadline) {
   std::uint32_t len = 0;
-  if (!getU32(fd, len, deadline) || len > (1u << 20)) return false;
+  if (!getU32(fd, len, deadline) || len > 4096) return false;  // tokens and host names
   s.resize(len);
   return recvAll(fd, &s[0], len, deadline);
 }
@@ -435,7 +435,7 @@ class Gatherer {
       return "WORLD_SIZE differs between ranks: " + who + " has " + std::to_string(h.world_size) +
              ", rank 0 (" + star_.hosts[0] + ") has " + std::to_string(c_.world_size);
     }
-    if (h.rank == 0 || static_cast<int>(h.rank) >= c_.world_size) {
+    if (h.rank == 0 || h.rank >= static_cast<std::uint32_t>(c_.world_size)) {
       return "rank " + std::to_string(h.rank) + " from " + h.host + " is not a rank from 1 to " +
              std::to_string(c_.world_size - 1) + " (two processes with RANK=0?)";
     }

@@ -67,6 +67,13 @@ std::uint64_t parseByteSize(const std::string& text) {
   return value << shift;
 }
 
+std::string describeMeasurement(const Measurement& m) {
+  std::ostringstream s;
+  s << m.collective << " " << m.algorithm << " " << m.transport << " " << m.ranks << " ranks "
+    << m.bytes << " B " << m.dtype << " " << m.op << (m.in_place ? " in-place" : " out-of-place");
+  return s.str();
+}
+
 std::string describeLaunch(const LaunchInfo& l) {
   std::string text = l.launcher;
   if (!l.slurm_job_id.empty()) {

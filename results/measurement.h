@@ -100,6 +100,10 @@ struct LaunchInfo {
 // "srun --mpi=pmix, Slurm job 12 (step 0) on node[1-2]": one line for --version and consoles.
 std::string describeLaunch(const LaunchInfo& launch);
 
+// "all_reduce ring tcp 4 ranks 1048576 B float32 sum out-of-place": what a measurement measured,
+// for verdicts and comparisons.
+std::string describeMeasurement(const Measurement& m);
+
 struct RunInfo {
   std::string command_line;
   std::string version;

@@ -14,13 +14,6 @@ std::string number(double v) {
   return buf;
 }
 
-std::string describe(const Measurement& m) {
-  std::ostringstream s;
-  s << m.collective << " " << m.algorithm << " " << m.transport << " " << m.ranks << " ranks "
-    << m.bytes << " B " << m.dtype << " " << m.op << (m.in_place ? " in-place" : " out-of-place");
-  return s.str();
-}
-
 Verdict atLeast(const std::string& bound, double limit, double value, bool known) {
   return {"",
           "",
@@ -55,7 +48,7 @@ std::vector<Verdict> judge(const SpecRule& rule, const Measurement& m) {
                          static_cast<double>(m.wrong), m.wrong >= 0));
     if (m.wrong < 0) out.back().value = "not checked (-c 0)";
   }
-  for (auto& v : out) v.rule = rule.name, v.measurement = describe(m);
+  for (auto& v : out) v.rule = rule.name, v.measurement = describeMeasurement(m);
   return out;
 }
 

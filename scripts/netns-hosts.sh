@@ -10,6 +10,9 @@
 #   -H HOSTS           hosts to emulate (default 2, at most 200)
 #   -r RANKS_PER_HOST  ranks on each (default 2); rank r runs on host r / RANKS_PER_HOST
 #   --rate RATE        per-link limit in each direction, in tc's units (e.g. 200mbit, 1gbit)
+#   --host-rate H=RATE          host H's link at RATE in both directions (a bad cable or NIC
+#                               planted on one host; repeatable, wins over --rate)
+#   --host-egress-rate H=RATE   host H's link at RATE out of the host only (one bad direction)
 #   --launcher env     start the ranks without mpirun (scripts/launch-local.sh): they meet
 #                      through collbench's env bootstrap at host 0's address on the bridge
 #   --keep             leave the namespaces and bridge up afterwards (remove with --down)
@@ -74,6 +77,7 @@ leftovers() {
 }
 
 hosts=2 per_host=2 rate="" keep=0 launcher=mpirun
+declare -A host_rate host_egress_rate
 collbench=$(cd "$(dirname "$0")/.." && pwd)/build/collbench
 mpirun_args=()
 while [ $# -gt 0 ]; do
@@ -83,6 +87,12 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --launcher) launcher=$2; shift 2 ;;
+    --host-rate | --host-egress-rate)
+      [[ $2 =~ ^([0-9]+)=([0-9]+(\.[0-9]+)?[a-z]*)$ ]] || die "$1: '$2' is not HOST=RATE (e.g. 1=100mbit)"
+      if [ "$1" = --host-rate ]; then host_rate[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}; else
+        host_egress_rate[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}; fi
+      shift 2
+      ;;
     --down)
       teardown
       left=$(leftovers)
@@ -98,6 +108,9 @@ done
 [[ $hosts =~ ^[0-9]+$ ]] && [ "$hosts" -ge 1 ] && [ "$hosts" -le 200 ] ||
   die "-H: '$hosts' is not a host count from 1 to 200"
 [[ $per_host =~ ^[0-9]+$ ]] && [ "$per_host" -ge 1 ] || die "-r: '$per_host' is not a rank count >= 1"
+for h in "${!host_rate[@]}" "${!host_egress_rate[@]}"; do
+  [ "$h" -lt "$hosts" ] || die "--host-rate/--host-egress-rate: host $h is not one of 0 to $((hosts - 1))"
+done
 [ "$launcher" = mpirun ] || [ "$launcher" = env ] || die "--launcher: '$launcher' is not mpirun or env"
 [ -x "$collbench" ] || die "no collbench binary at $collbench (build it, or give --collbench)"
 [ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
@@ -111,11 +124,11 @@ add_host() {
   ip -n "$ns" addr add "$SUBNET.$((h + 1))/24" dev cb0
   ip -n "$ns" link set cb0 up
   ip -n "$ns" link set lo up
-  if [ -n "$rate" ]; then
-    # Out of the host (cb0) and into it (the bridge side of the pair).
-    ip netns exec "$ns" tc qdisc add dev cb0 root tbf rate "$rate" burst 256kb latency 100ms
-    tc qdisc add dev "cbv$h" root tbf rate "$rate" burst 256kb latency 100ms
-  fi
+  # Out of the host (cb0) and into it (the bridge side of the pair).
+  local into=${host_rate[$h]:-$rate}
+  local out=${host_egress_rate[$h]:-$into}
+  [ -z "$out" ] || ip netns exec "$ns" tc qdisc add dev cb0 root tbf rate "$out" burst 256kb latency 100ms
+  [ -z "$into" ] || tc qdisc add dev "cbv$h" root tbf rate "$into" burst 256kb latency 100ms
 }
 
 setup() {
@@ -140,7 +153,9 @@ ip netns del "${PREFIX}probe"
 trap 'exit 130' INT
 trap 'exit 143' TERM
 setup
-echo "netns-hosts: $hosts hosts x $per_host ranks, link ${rate:-unlimited}" >&2
+echo "netns-hosts: $hosts hosts x $per_host ranks, link ${rate:-unlimited}$(for h in "${!host_rate[@]}"; do
+  echo -n ", host $h ${host_rate[$h]}"; done)$(for h in "${!host_egress_rate[@]}"; do
+  echo -n ", host $h out ${host_egress_rate[$h]}"; done)" >&2
 export GLOO_SOCKET_IFNAME=cb0
 if [ "$launcher" = env ]; then
   # Rank 0 listens in host 0's namespace; the others reach it across the bridge.

@@ -4,8 +4,8 @@
 # 1, 2, 3 and 4 processes over the env bootstrap, every element checked, the result file
 # saying how the ranks met; a --ranks sweep inside one launch; Gloo's rendezvous carried by the
 # env bootstrap where Gloo is built in; then the faults: a rank that never starts is named by
-# number, WORLD_SIZE disagreeing between ranks is a usage error naming the rank, MPI's
-# baselines are refused by name, and a port already taken is said.
+# number, WORLD_SIZE or the options disagreeing between ranks is a usage error naming the
+# rank, MPI's baselines are refused by name, and a port already taken is said.
 set -euo pipefail
 root=$1 collbench=$2 validator=$3 schema=$4
 launch=$root/scripts/launch-local.sh
@@ -46,7 +46,7 @@ import json, sys
 ranks = sorted({m["ranks"] for m in json.load(open(sys.argv[1]))["measurements"]})
 assert ranks == [2, 4], f"--ranks 2,4 measured at {ranks}"
 PY
-if "$collbench" --list | grep -q "gloo-ring"; then
+if [[ $("$collbench" --list) == *gloo-ring* ]]; then
   "$launch" -n 3 -- "$collbench" -b 8 -e 64K -f 16 -n 2 -w 1 --algo gloo-ring,gloo-bcube \
     -J "$dir/gloo.json" >/dev/null
   "$validator" "$schema" "$dir/gloo.json" --ranks 3 --algos gloo-ring,gloo-bcube --checked \
@@ -62,6 +62,11 @@ expect 2 "error: WORLD_SIZE differs between ranks: rank 1 \(.*\) has 3, rank 0 \
   sh -c "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \"$collbench\" -e 8 & \
          sleep 0.3; RANK=1 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \"$collbench\" -e 8; \
          rc=\$?; wait; exit \$rc"
+# Every rank must run the same sweep: compared over the env bootstrap as over MPI.
+expect 2 "error: options differ between ranks: rank 0 has maxbytes=1024, rank 1 has maxbytes=2048" -- \
+  sh -c "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \"$collbench\" -e 1K & \
+         RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \"$collbench\" -e 2K; \
+         rc=\$?; wait \$! || rc=\$?; exit \$rc"
 expect 2 "error: --algo mpi: (MPI's collectives need --bootstrap mpi|collbench was built without MPI)" -- \
   env RANK=0 WORLD_SIZE=1 "$collbench" --algo ring,mpi -e 8
 expect 2 "error: --bootstrap: 'pmix' is not one of mpi, env, auto" -- "$collbench" --bootstrap pmix

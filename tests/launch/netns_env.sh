@@ -4,7 +4,9 @@
 # 0's address on the bridge. 2 hosts of 2 ranks run ring, tree and hier with every element
 # checked, each host's ranks found from its host name (LOCAL_RANK given by the launcher); then 3
 # hosts of 1 rank behind 400 Mbit/s links, where no algorithm, ours or Gloo's, may beat the
-# link. Exits 77 (skipped) where namespaces cannot be created.
+# link. Last, a bad link planted on one host (--host-rate, --host-egress-rate) is where it was
+# asked for, in the directions asked for, and a pingpong across it runs at its rate. Exits 77
+# (skipped) where namespaces cannot be created.
 set -euo pipefail
 netns=$1 collbench=$2 validator=$3 schema=$4
 dir=$(mktemp -d)
@@ -15,7 +17,7 @@ algos=ring,tree,hier
 "$validator" "$schema" "$dir/h2.json" --ranks 4 --algos $algos --state complete --checked \
   --bootstrap env
 every=ring,tree,recursive-doubling
-"$collbench" --list | grep -q "gloo-ring:" && every+=,gloo-ring
+[[ $("$collbench" --list) != *gloo-ring:* ]] || every+=,gloo-ring
 "$netns" --launcher env -H 3 -r 1 --rate 400mbit --collbench "$collbench" -- --algo $every \
   -b 4M -e 4M -n 2 -w 1 --in-place no -J "$dir/every.json" || exit $?
 "$validator" "$schema" "$dir/every.json" --ranks 3 --algos $every --state complete --checked \
@@ -34,4 +36,23 @@ for name, m in every.items():
     assert m["busbw_gbps"] <= link * 1.1, f"{name} busbw {m['busbw_gbps']} above the {link} GB/s link"
 print("netns_env: busbw on a", link, "GB/s link without mpirun:",
       ", ".join(f"{n} {m['busbw_gbps']:.4f}" for n, m in every.items()))
+PY
+# A slower link planted on host 1 (both directions), then one slow direction only.
+"$netns" --launcher env -H 2 -r 1 --rate 400mbit --host-rate 1=100mbit --keep \
+  --collbench "$collbench" -- --collective pingpong -b 4M -e 4M -n 2 -w 1 --in-place no \
+  -J "$dir/planted.json" >/dev/null || exit $?
+qdiscs() { echo "out $(ip netns exec "cbh$1" tc qdisc show dev cb0) in $(tc qdisc show dev "cbv$1")"; }
+[[ $(qdiscs 1) =~ out\ .*rate\ 100Mbit.*in\ .*rate\ 100Mbit ]] || { echo "netns_env: host 1: $(qdiscs 1)" >&2; exit 1; }
+[[ $(qdiscs 0) =~ out\ .*rate\ 400Mbit.*in\ .*rate\ 400Mbit ]] || { echo "netns_env: host 0: $(qdiscs 0)" >&2; exit 1; }
+"$netns" --down
+"$netns" --launcher env -H 2 -r 1 --host-egress-rate 1=100mbit --keep --collbench "$collbench" \
+  -- -b 8 -e 8 -n 1 -w 0 --algo ring >/dev/null || exit $?
+[[ $(qdiscs 1) =~ out\ .*rate\ 100Mbit.*in\ qdisc\ noqueue ]] || { echo "netns_env: host 1 egress: $(qdiscs 1)" >&2; exit 1; }
+"$netns" --down
+/usr/bin/python3 - "$dir/planted.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["measurements"][0]
+slow = 100e6 / 8 / 1e9
+assert slow * 0.5 <= m["busbw_gbps"] <= slow * 1.1, f"pingpong {m['busbw_gbps']} GB/s across a {slow} GB/s link"
+print(f"netns_env: pingpong across host 1's planted 100 Mbit/s link: {m['busbw_gbps']:.4f} GB/s")
 PY

@@ -22,7 +22,7 @@ done
   -n 2 -w 1 --in-place no -J "$dir/limited.json" || exit $?
 # One rank per host: all of every algorithm's traffic crosses a link, ours and the vendors'.
 every=ring,tree,recursive-doubling,mpi
-"$collbench" --list | grep -q "gloo-ring:" && every+=,gloo-ring
+[[ $("$collbench" --list) != *gloo-ring:* ]] || every+=,gloo-ring
 "$netns" -H 3 -r 1 --rate 400mbit --collbench "$collbench" -- --algo $every -b 4M -e 4M \
   -n 2 -w 1 --in-place no -J "$dir/every.json" || exit $?
 /usr/bin/python3 - "$dir" <<'PY'

@@ -169,6 +169,19 @@ Outcome joinAndCheck(const RendezvousConfig& c, milliseconds timeout) {
   }
 }
 
+// Rank 0 joining in a thread of its own, given a moment to listen before the others come.
+std::future<Outcome> startRankZero(const RendezvousConfig& c, milliseconds timeout) {
+  auto root = std::async(std::launch::async, joinAndCheck, c, timeout);
+  std::this_thread::sleep_for(milliseconds(100));
+  return root;
+}
+
+std::string thisHost() {
+  char h[256] = "";
+  gethostname(h, sizeof h - 1);
+  return h;
+}
+
 // Starts one thread per config (the rank-0 config first, the others after `delay`).
 std::vector<Outcome> runRanks(const std::vector<RendezvousConfig>& configs, milliseconds timeout) {
   std::vector<std::future<Outcome>> futures;
@@ -225,16 +238,10 @@ TEST(EnvRendezvous, MissingRankIsNamedByNumber) {
   const std::uint16_t port = freePort();
   const auto out = runRanks({configFor(0, 4, port), configFor(1, 4, port), configFor(3, 4, port)},
                             milliseconds(1500));
-  EXPECT_EQ(
-      out[0],
-      "runtime: rank(s) 2 of 4 did not join the rendezvous on " +
-          [] {
-            char h[256] = "";
-            gethostname(h, sizeof h - 1);
-            return std::string(h);
-          }() +
-          ":" + std::to_string(port) +
-          " within 1.5 s (never started, or cannot reach 127.0.0.1:" + std::to_string(port) + ")");
+  EXPECT_EQ(out[0], "runtime: rank(s) 2 of 4 did not join the rendezvous on " + thisHost() + ":" +
+                        std::to_string(port) +
+                        " within 1.5 s (never started, or cannot reach 127.0.0.1:" +
+                        std::to_string(port) + ")");
   EXPECT_EQ(out[1], "runtime: rank 1: " + out[0].substr(9));
   EXPECT_EQ(out[2], "runtime: rank 3: " + out[0].substr(9));
 }
@@ -251,18 +258,11 @@ TEST(EnvRendezvous, RankZeroNeverStartingIsSaid) {
 
 TEST(EnvRendezvous, WrongTokenIsRefusedAndTheJobGoesOn) {
   const std::uint16_t port = freePort();
-  auto root = std::async(std::launch::async, joinAndCheck, configFor(0, 2, port, "job-a"),
-                         milliseconds(10000));
-  std::this_thread::sleep_for(milliseconds(100));
+  auto root = startRankZero(configFor(0, 2, port, "job-a"), milliseconds(10000));
   const Outcome stray = joinAndCheck(configFor(1, 2, port, "job-b"), milliseconds(10000));
   EXPECT_EQ(
       stray,
-      "runtime: rank 1: rank 0 on " +
-          [] {
-            char h[256] = "";
-            gethostname(h, sizeof h - 1);
-            return std::string(h);
-          }() +
+      "runtime: rank 1: rank 0 on " + thisHost() +
           " belongs to another job (its job token differs); give each job its own MASTER_PORT or "
           "COLLBENCH_JOB_TOKEN");
   EXPECT_EQ(joinAndCheck(configFor(1, 2, port, "job-a"), milliseconds(10000)), "");
@@ -271,9 +271,7 @@ TEST(EnvRendezvous, WrongTokenIsRefusedAndTheJobGoesOn) {
 
 TEST(EnvRendezvous, SecondJobOnThePortCannotListen) {
   const std::uint16_t port = freePort();
-  auto root = std::async(std::launch::async, joinAndCheck, configFor(0, 2, port, "job-a"),
-                         milliseconds(3000));
-  std::this_thread::sleep_for(milliseconds(100));
+  auto root = startRankZero(configFor(0, 2, port, "job-a"), milliseconds(3000));
   const Outcome second = joinAndCheck(configFor(0, 2, port, "job-b"), milliseconds(3000));
   EXPECT_EQ(second, "runtime: rank 0 cannot listen on port " + std::to_string(port) +
                         ": Address already in use (another job, or another collbench, uses "
