@@ -71,7 +71,8 @@ std::uint64_t sizeFlag(const std::string& flag, const std::string& text) {
 
 struct RawOptions {
   std::string min_bytes = "8", max_bytes = "64M", ops = "sum", dtypes = "float32";
-  std::string collectives = "all_reduce", algorithms, in_place = "both", segment = "256K";
+  std::string collectives = "all_reduce", algorithms, in_place = "both";
+  std::string segment;  // empty: the transport's (TransportInfo::segment_bytes)
   std::string chunk = "512K";
   std::string sockbuf = "4M";
   std::string fi_provider;  // empty: not given
@@ -123,7 +124,9 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--label", o.label, "Free-form label stored in the result file");
   app.add_option("--seed", o.seed, "Seed of the correctness data");
   app.add_option("--timeout", raw.timeout_s, "Seconds one collective may take before failing");
-  app.add_option("--segment-bytes", raw.segment, "Pipelining segment of ring and tree");
+  app.add_option("--segment-bytes", raw.segment,
+                 "Pipelining segment of ring and tree (default: 256K, 1M with --transport "
+                 "libfabric)");
   app.add_option("--segments-in-flight", o.comm.segments_in_flight,
                  "Receives posted ahead by ring and tree");
   auto& tcp = o.transport_options.tcp;
@@ -380,7 +383,8 @@ void validate(Options& o, const RawOptions& raw) {
     throw UsageError("--in-place: '" + raw.in_place + "' is not one of yes, no, both");
   checkRange("--timeout", raw.timeout_s, 0.001, 7 * 86400);
   o.comm.timeout = std::chrono::milliseconds(static_cast<long long>(raw.timeout_s * 1000));
-  o.comm.segment_bytes = sizeFlag("--segment-bytes", raw.segment);
+  o.comm.segment_bytes = raw.segment.empty() ? transportInfo(o.transport).segment_bytes
+                                             : sizeFlag("--segment-bytes", raw.segment);
   checkRange("--segment-bytes", static_cast<double>(o.comm.segment_bytes), 64, 1 << 30);
   checkRange("--segments-in-flight", o.comm.segments_in_flight, 1, 64);
   auto& tcp = o.transport_options.tcp;

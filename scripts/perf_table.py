@@ -309,6 +309,12 @@ def main():
     if args.baseline:
         out += ["", "## Before and after", "", f"Baseline: `{args.baseline}`."]
         out += baseline_lines(data, Data(args.baseline))
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
+                         "PERFORMANCE-NOTES.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            hand = f.read().split("\n", 1)[1]  # its own title gives way to a section heading
+        out += ["", "## Measured by hand (docs/PERFORMANCE-NOTES.md)"] + hand.rstrip("\n").split("\n")
     text = "\n".join(out) + "\n"
     if args.output == "-":
         sys.stdout.write(text)

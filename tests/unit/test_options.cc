@@ -194,6 +194,16 @@ TEST(ParseOptions, EnvBootstrapLeavesMpiOut) {
   EXPECT_EQ(usageError({"--bootstrap", "pmi"}), "--bootstrap: 'pmi' is not one of mpi, env, auto");
 }
 
+// Each transport brings the segment it ran best with; --segment-bytes wins over it.
+TEST(ParseOptions, SegmentDefaultsToTheTransports) {
+  EXPECT_EQ(parse({}).comm.segment_bytes, std::size_t{256} << 10);
+  EXPECT_EQ(parse({"--segment-bytes", "64K"}).comm.segment_bytes, std::size_t{64} << 10);
+  if (!transportExists("libfabric")) GTEST_SKIP() << "built without libfabric";
+  EXPECT_EQ(parse({"--transport", "libfabric"}).comm.segment_bytes, std::size_t{1} << 20);
+  EXPECT_EQ(parse({"--transport", "libfabric", "--segment-bytes", "256K"}).comm.segment_bytes,
+            std::size_t{256} << 10);
+}
+
 TEST(ParseOptions, CanonicalFormShowsEveryRunSetting) {
   auto c = parse({"-e", "2K", "--algo", "ring,tree"}).canonical();
   EXPECT_EQ(c.at("maxbytes"), "2048");
