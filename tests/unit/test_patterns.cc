@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "collectives/patterns/hier.h"
+#include "collectives/patterns/pairs.h"
 #include "collectives/patterns/ring.h"
 #include "collectives/patterns/tree.h"
 
@@ -218,6 +219,67 @@ TEST(Hier, PiecesCoverTheBufferForTinyCounts) {
       covered = p.range.end;
     }
     EXPECT_EQ(covered, count);
+  }
+}
+
+// Each round is a set of disjoint pairs: partners name each other, nobody pairs with itself.
+void expectDisjointPairs(const PairRounds& rounds, int n) {
+  for (std::size_t r = 0; r < rounds.size(); ++r) {
+    ASSERT_EQ(rounds[r].size(), static_cast<std::size_t>(n));
+    for (int rank = 0; rank < n; ++rank) {
+      const int p = rounds[r][static_cast<std::size_t>(rank)];
+      if (p < 0) continue;
+      ASSERT_LT(p, n);
+      EXPECT_NE(p, rank) << "n " << n << " round " << r;
+      EXPECT_EQ(rounds[r][static_cast<std::size_t>(p)], rank) << "n " << n << " round " << r;
+    }
+  }
+}
+
+TEST(PairRounds, TournamentMeetsEveryPairExactlyOnce) {
+  for (int n = 2; n <= 130; ++n) {
+    const PairRounds rounds = tournamentRounds(n);
+    ASSERT_EQ(static_cast<int>(rounds.size()), n % 2 == 0 ? n - 1 : n) << n;
+    expectDisjointPairs(rounds, n);
+    std::vector<int> met(static_cast<std::size_t>(n * n), 0), byes(static_cast<std::size_t>(n), 0);
+    for (const auto& round : rounds) {
+      for (int rank = 0; rank < n; ++rank) {
+        const int p = round[static_cast<std::size_t>(rank)];
+        if (p < 0)
+          ++byes[static_cast<std::size_t>(rank)];
+        else
+          ++met[static_cast<std::size_t>(rank * n + p)];
+      }
+    }
+    for (int a = 0; a < n; ++a) {
+      for (int b = 0; b < n; ++b) EXPECT_EQ(met[static_cast<std::size_t>(a * n + b)], a != b);
+      EXPECT_EQ(byes[static_cast<std::size_t>(a)], n % 2) << "n " << n << " rank " << a;
+    }
+  }
+}
+
+TEST(PairRounds, NeighboursMeetRingAndXorPartners) {
+  EXPECT_TRUE(neighborRounds(1).empty());
+  for (int n = 2; n <= 130; ++n) {
+    const PairRounds rounds = neighborRounds(n);
+    expectDisjointPairs(rounds, n);
+    auto meets = [&](int a, int b) {
+      for (const auto& round : rounds) {
+        if (round[static_cast<std::size_t>(a)] == b) return true;
+      }
+      return false;
+    };
+    int log2n = 0;
+    while ((2 << log2n) < n) ++log2n;
+    EXPECT_EQ(static_cast<int>(rounds.size()), (n > 2 ? 3 : 2) + log2n) << n;
+    for (int r = 0; r < n; ++r) {
+      EXPECT_TRUE(meets(r, (r + 1) % n)) << n << ": " << r;
+      for (int bit = 1; bit < n; bit *= 2) {
+        if ((r ^ bit) < n) {
+          EXPECT_TRUE(meets(r, r ^ bit)) << n << ": " << r << " ^ " << bit;
+        }
+      }
+    }
   }
 }
 
