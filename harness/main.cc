@@ -19,6 +19,7 @@
 #include "harness/check.h"
 #include "harness/gpu.h"
 #include "harness/job_bootstrap.h"
+#include "harness/link_screen.h"
 #include "harness/model_command.h"
 #include "harness/options.h"
 #include "harness/run_info.h"
@@ -193,6 +194,22 @@ std::int64_t runStage(Job& job, int k, std::uint64_t& calls) {
   // Ranks outside the stage wait here for the whole of it, leaving the cores to it.
   calls = job.boot.maxOverRanks(calls);
   return wrong;
+}
+
+// --collective pairwise or neighbors: the screen over every rank, its verdicts on rank 0's
+// console and in the result file. Exit 4 when it flagged anything.
+int runScreen(Job& job, const std::vector<std::string>& rank_hosts) {
+  job.world.setBootstrap(&job.boot);
+  const PairScreen screen = runLinkScreen(job.o, job.boot, job.world, rank_hosts, job.watchdog);
+  job.sink.screen(screen);
+  RunStatus done;
+  done.state = "complete";
+  job.sink.finish(done, 0);
+  job.watchdog.setTask("the end of the run");
+  job.watchdog.arm("final barrier");
+  job.boot.barrier();
+  job.watchdog.disarm();
+  return screen.verdicts.empty() ? 0 : kExitAcceptance;
 }
 
 // Every stage, then the acceptance verdicts on rank 0. A failure is recorded in the result
@@ -377,7 +394,7 @@ int runJob(Options o, JobBootstrap& boot, double startup_s, int argc, char** arg
   if (!props.limitations.empty())
     sink.note(props.name + " " + props.provider + ": " + props.limitations);
   Job job{o, boot, world, buffers, sink, watchdog};
-  const int status = runSweeps(job, rank_hosts);
+  const int status = o.screen.empty() ? runSweeps(job, rank_hosts) : runScreen(job, rank_hosts);
   world.releaseRegions();
   return status;
 }

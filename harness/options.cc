@@ -20,6 +20,7 @@
 #include "harness/gpu.h"
 #include "harness/job_bootstrap.h"
 #include "harness/launch.h"
+#include "harness/link_screen.h"
 #include "results/fabrics.h"
 #include "results/measurement.h"
 
@@ -110,10 +111,16 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
                  "launcher, else the environment)");
   app.add_option("--collective", raw.collectives,
                  "Collectives, comma list or all (the nccl-tests family): " + collectiveNameList() +
-                     " (pingpong pairs ranks 0-1, 2-3, ...)");
+                     " (pingpong pairs ranks 0-1, 2-3, ...); or a link screen, alone: pairwise "
+                     "(every pair) or neighbors (ring and XOR partners), docs/SCREEN.md");
   app.add_option("--algo", raw.algorithms,
                  "Algorithms, comma list, each applied to every --collective that has it "
                  "(--list shows them; default: ours and MPI, or NCCL with --memory cuda)");
+  app.add_option("--outlier-mads", o.outliers.mads,
+                 "Link screens flag a pair worse than the median of all pairs by more than this "
+                 "many robust standard deviations, 1.4826 x MAD (default 4) ...");
+  app.add_option("--outlier-change", o.outliers.min_change,
+                 "... and by more than a factor 1 + this (default 0.25; docs/SCREEN.md)");
   app.add_option("-r,--root", o.root, "Root rank of broadcast and reduce");
   app.add_option("--peers-in-flight", o.comm.peers_in_flight,
                  "Pairwise alltoall: rounds of exchanges posted at once");
@@ -227,7 +234,34 @@ void resolveBootstrapFlag(Options& o, const RawOptions& raw) {
   o.bootstrap = resolveBootstrap(raw.bootstrap, mpiBuiltIn());
 }
 
+// --collective pairwise or neighbors: a screen of links, alone, over every rank.
+bool validateScreen(Options& o, const RawOptions& raw) {
+  const auto& kinds = screenKinds();
+  if (std::find(kinds.begin(), kinds.end(), raw.collectives) == kinds.end()) {
+    for (const auto& kind : kinds) {
+      if (("," + raw.collectives + ",").find("," + kind + ",") != std::string::npos) {
+        throw UsageError("--collective " + kind + ": a screen runs alone, not with " +
+                         "collectives (got '" + raw.collectives + "')");
+      }
+    }
+    return false;
+  }
+  o.screen = raw.collectives;
+  o.collectives.clear();
+  o.plan.clear();
+  if (!raw.algorithms.empty()) {
+    throw UsageError("--algo: --collective " + o.screen + " measures pairs, not algorithms");
+  }
+  if (o.ranks != "all") {
+    throw UsageError("--ranks: --collective " + o.screen + " screens every launched rank");
+  }
+  checkRange("--outlier-mads", o.outliers.mads, 0, 100);
+  checkRange("--outlier-change", o.outliers.min_change, 0, 10);
+  return true;
+}
+
 void validateAlgorithms(Options& o, const RawOptions& raw) {
+  if (validateScreen(o, raw)) return;
   o.collectives = parseCollectives(raw.collectives);
   const std::vector<std::string> named = splitList(raw.algorithms);
   if (!raw.algorithms.empty() && named.empty()) throw UsageError("--algo: empty list");
@@ -509,7 +543,8 @@ std::map<std::string, std::string> Options::canonical() const {
   m["transport"] = transport;
   m["algo"] = join(plan, [](const Planned& p) { return p.collective + ":" + p.algorithm; });
   m["ranks"] = ranks;
-  m["collective"] = join(collectives, [](const std::string& s) { return s; });
+  m["collective"] =
+      screen.empty() ? join(collectives, [](const std::string& s) { return s; }) : screen;
   m["root"] = std::to_string(root);
   m["peers_in_flight"] = std::to_string(comm.peers_in_flight);
   m["fi_provider"] = transport_options.libfabric.provider;

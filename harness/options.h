@@ -11,6 +11,7 @@
 
 #include "collectives/api/communicator.h"
 #include "collectives/api/types.h"
+#include "results/screen.h"
 #include "results/spec.h"
 #include "transports/registry.h"
 
@@ -47,6 +48,10 @@ struct Options {
   };
   std::vector<std::string> collectives{"all_reduce"};  // canonical names, in --collective order
   std::vector<Planned> plan;
+  // --collective pairwise or neighbors: a link screen (harness/link_screen.h) instead of
+  // collectives (collectives and plan are then empty); "" otherwise.
+  std::string screen;
+  OutlierRule outliers;       // --outlier-mads, --outlier-change: what a screen flags
   int root = 0;               // -r/--root: the root of broadcast and reduce
   std::string ranks = "all";  // --ranks: all, pow2, or a list of rank counts (see rankCounts)
   InPlaceMode in_place = InPlaceMode::kBoth;

@@ -111,6 +111,10 @@ void ResultSink::note(const std::string& line) {
   for (auto& r : reporters_) r->note(line);
 }
 
+void ResultSink::screen(const PairScreen& s) {
+  for (auto& r : reporters_) r->screen(s);
+}
+
 void ResultSink::finish(const RunStatus& status, std::int64_t total_wrong) {
   lastWords().ready = -1;
   run_.status = status;

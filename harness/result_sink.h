@@ -35,6 +35,7 @@ class ResultSink {
   void add(const Measurement& out_of_place, const Measurement& in_place, bool have_oop,
            bool have_ip);
   void note(const std::string& line);
+  void screen(const PairScreen& s);
   // Records the end of the run; `status.state` is "complete" or "failed".
   void finish(const RunStatus& status, std::int64_t total_wrong);
   const std::vector<Measurement>& measurements() const { return measurements_; }

@@ -46,6 +46,12 @@ void ConsoleReporter::begin(const RunInfo& run) {
         "result file\n",
         run.link_gbps, run.link_source.c_str());
   }
+  out_.flush();
+}
+
+// The measurement table's legend and column heads, above its first row (a screen has none).
+void ConsoleReporter::printColumns() {
+  columns_printed_ = true;
   out_ << "# time = mean of per-iteration times (max over ranks; pingpong: half the round trip);"
           " GB/s = 10^9 bytes/s;\n# busbw = algbw * the collective's factor (nccl-tests'), shown "
           "above each collective's rows\n";
@@ -63,6 +69,7 @@ void ConsoleReporter::begin(const RunInfo& run) {
 void ConsoleReporter::add(const Measurement* oop, const Measurement* ip) {
   const Measurement* any = oop ? oop : ip;
   if (!any) return;
+  if (!columns_printed_) printColumns();
   const std::string section =
       any->collective + " " + std::to_string(any->ranks) + " " + std::to_string(any->root);
   if (section != section_) {
@@ -86,8 +93,13 @@ void ConsoleReporter::add(const Measurement* oop, const Measurement* ip) {
 
 void ConsoleReporter::note(const std::string& line) { out_ << "# " << line << std::endl; }
 
+void ConsoleReporter::screen(const PairScreen& s) {
+  screened_ = true;
+  printScreen(out_, s);
+}
+
 void ConsoleReporter::finish(const RunStatus& status, std::int64_t total_wrong) {
-  if (status.state != "complete") return;
+  if (status.state != "complete" || screened_) return;
   out_ << "# Out of bounds values : " << total_wrong << (total_wrong == 0 ? " OK" : " FAILED")
        << "\n";
   out_ << format("# Avg bus bandwidth    : %g GB/s\n",

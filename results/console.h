@@ -17,12 +17,16 @@ class ConsoleReporter : public Reporter {
   // A null half of the row is left blank.
   void add(const Measurement* out_of_place, const Measurement* in_place) override;
   void note(const std::string& line) override;
+  void screen(const PairScreen& s) override;
   // A complete run closes with nccl-tests' summary: wrong elements and the average busbw of
   // the rows printed. A failed run's cause is printed by the rank that saw it.
   void finish(const RunStatus& status, std::int64_t total_wrong) override;
 
  private:
+  void printColumns();
   std::ostream& out_;
+  bool columns_printed_ = false;
+  bool screened_ = false;
   std::string section_;  // collective, ranks and root of the rows printed last
   double busbw_sum_ = 0;
   int busbw_rows_ = 0;

@@ -24,6 +24,11 @@ class CsvFileReporter : public Reporter {
   void begin(const RunInfo& run) override;
   void add(const Measurement* out_of_place, const Measurement* in_place) override;
   void note(const std::string&) override {}
+  // A screen's file holds its pairs (screenCsv) instead of measurements.
+  void screen(const PairScreen& s) override {
+    text_ = screenCsv(s);
+    save();
+  }
   void finish(const RunStatus&, std::int64_t) override {}
 
  private:

@@ -117,10 +117,56 @@ nlohmann::json toJson(const RunInfo& run) {
   };
 }
 
-nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>& measurements) {
+namespace {
+
+// A matrix with null where a pair was not measured.
+nlohmann::json matrixJson(const std::vector<std::vector<double>>& m) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : m) {
+    nlohmann::json r = nlohmann::json::array();
+    for (double v : row) r.push_back(v < 0 ? nlohmann::json(nullptr) : nlohmann::json(v));
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+nlohmann::json toJson(const PairVerdict& v) {
+  return {{"metric", v.metric},
+          {"what", v.what},
+          {"rank", v.rank},
+          {"peer", v.peer < 0 ? nlohmann::json(nullptr) : nlohmann::json(v.peer)},
+          {"measured", v.measured},
+          {"median", v.median},
+          {"agreeing", v.agreeing},
+          {"partners", v.partners}};
+}
+
+}  // namespace
+
+nlohmann::json toJson(const PairScreen& s) {
+  nlohmann::json verdicts = nlohmann::json::array();
+  for (const auto& v : s.verdicts) verdicts.push_back(toJson(v));
+  return {{"kind", s.kind},
+          {"latency_bytes", s.latency_bytes},
+          {"bandwidth_bytes", s.bandwidth_bytes},
+          {"iterations", s.iterations},
+          {"rounds", s.rounds},
+          {"seconds", s.seconds},
+          {"hosts", s.hosts},
+          {"latency_us", matrixJson(s.latency_us)},
+          {"bandwidth_gbps", matrixJson(s.bandwidth_gbps)},
+          {"rule", {{"mads", s.rule.mads}, {"min_change", s.rule.min_change}}},
+          {"verdicts", verdicts}};
+}
+
+nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>& measurements,
+                              const nlohmann::json& screen) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& m : measurements) list.push_back(toJson(m));
-  return {{"schema_version", kResultSchemaVersion}, {"run", toJson(run)}, {"measurements", list}};
+  nlohmann::json doc = {
+      {"schema_version", kResultSchemaVersion}, {"run", toJson(run)}, {"measurements", list}};
+  if (!screen.is_null()) doc["screen"] = screen;
+  return doc;
 }
 
 void ResultText::add(const Measurement& m) {
@@ -130,7 +176,7 @@ void ResultText::add(const Measurement& m) {
 
 std::string ResultText::text(const RunInfo& run) const {
   // Keys print sorted, so the empty array comes first: {"measurements": [], "run": ...}.
-  std::string empty = resultDocument(run, {}).dump(2) + "\n";
+  std::string empty = resultDocument(run, {}, screen_).dump(2) + "\n";
   const std::string head = "{\n  \"measurements\": []";
   if (empty.compare(0, head.size(), head) != 0) {
     throw std::logic_error("result document does not start with its measurements");
@@ -141,6 +187,11 @@ std::string ResultText::text(const RunInfo& run) const {
 
 void JsonFileReporter::begin(const RunInfo& run) {
   run_ = run;
+  save();
+}
+
+void JsonFileReporter::screen(const PairScreen& s) {
+  text_.setScreen(toJson(s));
   save();
 }
 

@@ -16,7 +16,10 @@ namespace collbench {
 
 nlohmann::json toJson(const Measurement& m);
 nlohmann::json toJson(const RunInfo& run);
-nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>& measurements);
+nlohmann::json toJson(const PairScreen& s);
+// `screen`: the link screen's object, or null when the run measured collectives.
+nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>& measurements,
+                              const nlohmann::json& screen = nullptr);
 
 // The same document built up as text, for a file rewritten after every size of a long sweep:
 // each measurement is serialized once, when it is added (one compact object per line), so
@@ -24,11 +27,13 @@ nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>
 class ResultText {
  public:
   void add(const Measurement& m);
+  void setScreen(nlohmann::json screen) { screen_ = std::move(screen); }
   // The whole document with `run`; parses to resultDocument(run, everything added).
   std::string text(const RunInfo& run) const;
 
  private:
   std::string measurements_;  // "    {...},\n    {...}"
+  nlohmann::json screen_;
 };
 
 // The JSON result file as a Reporter: rewritten atomically after every row, so a run that dies
@@ -40,6 +45,7 @@ class JsonFileReporter : public Reporter {
   void begin(const RunInfo& run) override;
   void add(const Measurement* out_of_place, const Measurement* in_place) override;
   void note(const std::string& line) override;
+  void screen(const PairScreen& s) override;
   void finish(const RunStatus& status, std::int64_t total_wrong) override;
   // The document as it would read if the run ended now with `status` (the text a terminated
   // rank leaves behind); nothing is written.

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "results/screen.h"
+
 #include "results/measurement.h"
 
 namespace collbench {
@@ -21,6 +23,9 @@ class Reporter {
   virtual void add(const Measurement* out_of_place, const Measurement* in_place) = 0;
   // A line of commentary for the reader: a skipped algorithm, rounded sizes, a warning.
   virtual void note(const std::string& line) = 0;
+  // A link screen's matrices and verdicts (--collective pairwise or neighbors), measured
+  // instead of collectives.
+  virtual void screen(const PairScreen&) {}
   // The end of the run. `status` says complete or failed (and what failed); `total_wrong` is
   // the number of wrong elements over every measurement.
   virtual void finish(const RunStatus& status, std::int64_t total_wrong) = 0;

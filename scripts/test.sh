@@ -41,7 +41,7 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   cd "$asan/cmake"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     ctest --output-on-failure -j "$(nproc)" -L "unit|transport|collective|env" \
-    -E "^Network/|^format$|^layering|^report_pytest$|^cli_|^env_netns|_rank_"
+    -E "^Network/|^format$|^layering|^report_pytest$|^cli_|^env_netns|^env_screen|_rank_"
 fi
 
 if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
