@@ -19,8 +19,8 @@ constexpr int kExitUsage = 2;
 }  // namespace
 
 bool judge(const Spec& spec, const std::vector<Measurement>& measurements,
-           const std::string& junit_path, std::ostream& out) {
-  const SpecReport report = evaluate(spec, measurements);
+           const std::string& junit_path, std::ostream& out, const PairScreen* screen) {
+  const SpecReport report = evaluate(spec, measurements, screen);
   printVerdicts(out, report);
   if (!junit_path.empty()) writeFileAtomically(junit_path, junitXml(spec, report));
   return report.passed();
@@ -46,8 +46,10 @@ struct CheckArgs {
   std::vector<std::string> files;
 };
 
-// Every measurement of `files`, saying which come from a run that failed.
-std::vector<Measurement> readMeasurements(const std::vector<std::string>& files) {
+// Every measurement of `files` (and the last link screen among them), saying which come from a
+// run that failed.
+std::vector<Measurement> readMeasurements(const std::vector<std::string>& files,
+                                          std::optional<PairScreen>* screen = nullptr) {
   std::vector<Measurement> all;
   for (const auto& f : files) {
     ResultFile r = readResultFile(f);
@@ -56,6 +58,7 @@ std::vector<Measurement> readMeasurements(const std::vector<std::string>& files)
                 << "\n";
     }
     all.insert(all.end(), r.measurements.begin(), r.measurements.end());
+    if (screen && r.screen) *screen = r.screen;
   }
   return all;
 }
@@ -83,11 +86,13 @@ int compareFiles(const CheckArgs& a, const std::vector<Measurement>& now) {
 }
 
 int runCheck(const CheckArgs& a) {
-  const std::vector<Measurement> all = readMeasurements(a.files);
+  std::optional<PairScreen> screen;
+  const std::vector<Measurement> all = readMeasurements(a.files, &screen);
   int status = 0;
   if (!a.spec_path.empty()) {
     const Spec spec = loadSpecOfCollectives(a.spec_path);
-    if (!judge(spec, all, a.junit_path, std::cout)) status = kExitAcceptance;
+    const PairScreen* pairs = screen ? &*screen : nullptr;
+    if (!judge(spec, all, a.junit_path, std::cout, pairs)) status = kExitAcceptance;
   }
   if (!a.baseline_path.empty() && compareFiles(a, all) != 0) status = kExitAcceptance;
   return status;

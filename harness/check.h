@@ -16,7 +16,7 @@ constexpr int kExitAcceptance = 4;
 // Prints the verdict table to `out`, writes JUnit XML when `junit_path` is not empty, and
 // returns whether every rule passed. Throws std::runtime_error when the XML cannot be written.
 bool judge(const Spec& spec, const std::vector<Measurement>& measurements,
-           const std::string& junit_path, std::ostream& out);
+           const std::string& junit_path, std::ostream& out, const PairScreen* screen = nullptr);
 
 // The `check` subcommand; argv[0] is "check". Returns the exit status: 0 all rules passed,
 // 2 usage error (bad flag, malformed spec or result file), 4 a rule failed.

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "collectives/patterns/pairs.h"
+#include "harness/sweep.h"
+#include "transports/api/errors.h"
 
 namespace collbench {
 namespace {
@@ -139,14 +142,19 @@ PairScreen runLinkScreen(const Options& o, Bootstrap& boot, Communicator& comm,
                                              hosts[static_cast<std::size_t>(peer)] + ")");
     watchdog.setTask(what);
     watchdog.arm("exchanging");
+    if (r == 1 && comm.rank() == o.inject_exit_rank) std::_Exit(9);  // test hook, round 2
     try {
       measureRound(o, comm, peer, row);
       // Rounds apart: a send is complete once the kernel holds its bytes, and a host whose
       // link is slow may still be draining them; the next round's latency must not queue
       // behind them.
       comm.barrier();
+    } catch (const PeerError& e) {
+      throw SweepFailure(what + ": " + e.what(), what, e.peer());
+    } catch (const TimeoutError& e) {
+      throw SweepFailure(what + ": " + e.what(), what, e.peer());
     } catch (const std::exception& e) {
-      throw std::runtime_error(what + ": " + e.what());
+      throw SweepFailure(what + ": " + e.what(), what, peer);
     }
     watchdog.disarm();
   }

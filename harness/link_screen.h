@@ -20,7 +20,7 @@ const std::vector<std::string>& screenKinds();
 
 // Collective over every rank of `comm` (and `boot`, over the same ranks). Measures at -b
 // (latency) and -e (bandwidth), -w warm-up and -n timed iterations per pair and size. Throws
-// std::runtime_error naming the round, the pair and what failed.
+// SweepFailure (harness/sweep.h) naming the round, the pair and what failed.
 PairScreen runLinkScreen(const Options& o, Bootstrap& boot, Communicator& comm,
                          const std::vector<std::string>& hosts, Watchdog& watchdog);
 

@@ -162,6 +162,10 @@ RunStatus failedStatus(const SweepFailure& e, const JobBootstrap& boot,
   return st;
 }
 
+struct Job;
+[[noreturn]] void failJob(Job& job, const SweepFailure& e, const std::vector<std::string>& hosts,
+                          std::int64_t wrong);
+
 // Everything one launch measures, shared by its --ranks stages.
 struct Job {
   const Options& o;
@@ -196,20 +200,42 @@ std::int64_t runStage(Job& job, int k, std::uint64_t& calls) {
   return wrong;
 }
 
+// A failure mid-run: said by the rank that saw it, recorded in the result file by rank 0 (with
+// every measurement taken so far), and the job ended.
+void failJob(Job& job, const SweepFailure& e, const std::vector<std::string>& hosts,
+             std::int64_t wrong) {
+  JobBootstrap& boot = job.boot;
+  say("rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): FAILED: " + e.what());
+  if (boot.rank() == 0 && !job.o.json_path.empty()) {
+    job.sink.finish(failedStatus(e, boot, hosts), wrong);
+    say("measurements taken so far are in " + job.o.json_path);
+  }
+  boot.abort(kExitRuntime);
+  std::_Exit(kExitRuntime);  // not reached: abort() ends the process
+}
+
 // --collective pairwise or neighbors: the screen over every rank, its verdicts on rank 0's
 // console and in the result file. Exit 4 when it flagged anything.
 int runScreen(Job& job, const std::vector<std::string>& rank_hosts) {
   job.world.setBootstrap(&job.boot);
-  const PairScreen screen = runLinkScreen(job.o, job.boot, job.world, rank_hosts, job.watchdog);
+  PairScreen screen;
+  try {
+    screen = runLinkScreen(job.o, job.boot, job.world, rank_hosts, job.watchdog);
+  } catch (const SweepFailure& e) {
+    failJob(job, e, rank_hosts, 0);
+  }
   job.sink.screen(screen);
   RunStatus done;
   done.state = "complete";
   job.sink.finish(done, 0);
+  bool accepted = true;
+  if (job.boot.rank() == 0 && job.o.spec)
+    accepted = judge(*job.o.spec, {}, job.o.junit_path, std::cout, &screen);
   job.watchdog.setTask("the end of the run");
   job.watchdog.arm("final barrier");
   job.boot.barrier();
   job.watchdog.disarm();
-  return screen.verdicts.empty() ? 0 : kExitAcceptance;
+  return screen.verdicts.empty() && accepted ? 0 : kExitAcceptance;
 }
 
 // Every stage, then the acceptance verdicts on rank 0. A failure is recorded in the result
@@ -222,12 +248,7 @@ int runSweeps(Job& job, const std::vector<std::string>& rank_hosts) {
     std::uint64_t calls = job.world.calls();
     for (int k : rankCounts(o.ranks, boot.size())) wrong += runStage(job, k, calls);
   } catch (const SweepFailure& e) {
-    say("rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): FAILED: " + e.what());
-    if (boot.rank() == 0 && !o.json_path.empty()) {
-      job.sink.finish(failedStatus(e, boot, rank_hosts), wrong);
-      say("measurements taken so far are in " + o.json_path);
-    }
-    boot.abort(kExitRuntime);
+    failJob(job, e, rank_hosts, wrong);
   }
   wrong = static_cast<std::int64_t>(boot.maxOverRanks(static_cast<std::uint64_t>(wrong)));
   RunStatus done;

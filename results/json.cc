@@ -402,6 +402,54 @@ RunInfo readRun(const Field& f) {
 
 }  // namespace
 
+namespace {
+
+std::vector<std::vector<double>> readMatrix(const Field& f, std::size_t n) {
+  if (f.size() != n) f.fail("expected " + std::to_string(n) + " rows, one per rank");
+  std::vector<std::vector<double>> m(n, std::vector<double>(n, -1));
+  for (std::size_t i = 0; i < n; ++i) {
+    const Field row = f.at(i);
+    if (row.size() != n) row.fail("expected " + std::to_string(n) + " values, one per rank");
+    for (std::size_t j = 0; j < n; ++j) m[i][j] = row.at(j).numberOr(-1);
+  }
+  return m;
+}
+
+PairVerdict readPairVerdict(const Field& f) {
+  PairVerdict v;
+  v.metric = f["metric"].str();
+  v.what = f["what"].str();
+  v.rank = static_cast<int>(f["rank"].integer());
+  v.peer = f["peer"].isNull() ? -1 : static_cast<int>(f["peer"].integer());
+  v.measured = f["measured"].number();
+  v.median = f["median"].number();
+  v.agreeing = static_cast<int>(f["agreeing"].integer());
+  v.partners = static_cast<int>(f["partners"].integer());
+  return v;
+}
+
+PairScreen readScreen(const Field& f) {
+  PairScreen s;
+  s.kind = f["kind"].str();
+  s.latency_bytes = static_cast<std::uint64_t>(f["latency_bytes"].integer(1));
+  s.bandwidth_bytes = static_cast<std::uint64_t>(f["bandwidth_bytes"].integer(1));
+  s.iterations = static_cast<int>(f["iterations"].integer(1));
+  s.rounds = static_cast<int>(f["rounds"].integer());
+  s.seconds = f["seconds"].number(0);
+  const Field hosts = f["hosts"];
+  for (std::size_t i = 0; i < hosts.size(); ++i) s.hosts.push_back(hosts.at(i).str());
+  s.latency_us = readMatrix(f["latency_us"], s.hosts.size());
+  s.bandwidth_gbps = readMatrix(f["bandwidth_gbps"], s.hosts.size());
+  s.rule.mads = f["rule"]["mads"].number(0);
+  s.rule.min_change = f["rule"]["min_change"].number(0);
+  const Field verdicts = f["verdicts"];
+  for (std::size_t i = 0; i < verdicts.size(); ++i)
+    s.verdicts.push_back(readPairVerdict(verdicts.at(i)));
+  return s;
+}
+
+}  // namespace
+
 ResultFile parseResultFile(const std::string& text, const std::string& source) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded()) throw ResultFormatError(source + ": not valid JSON");
@@ -417,6 +465,7 @@ ResultFile parseResultFile(const std::string& text, const std::string& source) {
   Field list = top["measurements"];
   for (std::size_t i = 0; i < list.size(); ++i)
     file.measurements.push_back(readMeasurement(list.at(i)));
+  if (top.has("screen")) file.screen = readScreen(top["screen"]);
   return file;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -70,6 +71,7 @@ class ResultFormatError : public std::runtime_error {
 struct ResultFile {
   RunInfo run;
   std::vector<Measurement> measurements;
+  std::optional<PairScreen> screen;  // a link screen's file
 };
 
 // Reads what resultDocument() wrote (schema versions 1 and 2). Checks the fields collbench

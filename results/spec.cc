@@ -14,8 +14,9 @@ namespace {
 
 const std::set<std::string> kSelectors = {"collective", "algorithm", "transport",
                                           "min_bytes",  "max_bytes", "ranks"};
-const std::set<std::string> kBounds = {"min_busbw_gbps", "min_link_utilization", "max_p50_us",
-                                       "max_p99_us", "max_wrong"};
+const std::set<std::string> kBounds = {
+    "min_busbw_gbps", "min_link_utilization", "max_p50_us",         "max_p99_us",
+    "max_wrong",      "min_pair_busbw_gbps",  "max_pair_latency_us"};
 
 // Reads one rule's values, naming the file, line and key in every complaint.
 class RuleReader {
@@ -91,7 +92,7 @@ void checkKeys(RuleReader& reader, const YAML::Node& rule) {
     reader.fail(kv.first, key,
                 "unknown key; a rule takes name, collective, algorithm, transport, min_bytes, "
                 "max_bytes, ranks, min_busbw_gbps, min_link_utilization, max_p50_us, "
-                "max_p99_us, max_wrong");
+                "max_p99_us, max_wrong, min_pair_busbw_gbps, max_pair_latency_us");
   }
 }
 
@@ -115,9 +116,20 @@ void readBounds(RuleReader& r, const YAML::Node& node, SpecRule& rule) {
   if (node["max_p50_us"]) rule.max_p50_us = r.number("max_p50_us", 0);
   if (node["max_p99_us"]) rule.max_p99_us = r.number("max_p99_us", 0);
   if (node["max_wrong"]) rule.max_wrong = r.integer(node["max_wrong"], "max_wrong", 0);
+  if (node["min_pair_busbw_gbps"]) rule.min_pair_busbw_gbps = r.number("min_pair_busbw_gbps", 0);
+  if (node["max_pair_latency_us"]) rule.max_pair_latency_us = r.number("max_pair_latency_us", 0);
   const bool any = rule.min_busbw_gbps || rule.min_link_utilization || rule.max_p50_us ||
                    rule.max_p99_us || rule.max_wrong;
-  if (!any) r.fail(node, "", "rule '" + rule.name + "' has no bound (min_busbw_gbps, ...)");
+  if (!any && !rule.boundsPairs()) {
+    r.fail(node, "", "rule '" + rule.name + "' has no bound (min_busbw_gbps, ...)");
+  }
+  bool selects = false;
+  for (const auto& key : kSelectors) selects = selects || node[key];
+  if (rule.boundsPairs() && (any || selects)) {
+    r.fail(node, "",
+           "rule '" + rule.name + "': min_pair_busbw_gbps and max_pair_latency_us " +
+               "bound a link screen's pairs, alone: no selectors, no other bounds");
+  }
 }
 
 SpecRule readRule(const std::string& source, const YAML::Node& node) {

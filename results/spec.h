@@ -17,7 +17,12 @@
 //       max_wrong: 0
 //
 // Every bound of a rule applies to every measurement the rule selects; a rule that selects
-// nothing fails.
+// nothing fails. A rule may instead bound a link screen's worst pair (--collective pairwise or
+// neighbors, results/screen.h), alone, without selectors or other bounds:
+//
+//     - name: worst-pair
+//       min_pair_busbw_gbps: 10     # every direction of every pair at least this
+//       max_pair_latency_us: 30     # every pair's latency at most this
 #pragma once
 
 #include <cstdint>
@@ -28,6 +33,7 @@
 #include <vector>
 
 #include "results/measurement.h"
+#include "results/screen.h"
 
 namespace collbench {
 
@@ -40,8 +46,10 @@ struct SpecRule {
   std::vector<int> ranks;  // empty: any
   std::optional<double> min_busbw_gbps, min_link_utilization, max_p50_us, max_p99_us;
   std::optional<std::int64_t> max_wrong;
+  std::optional<double> min_pair_busbw_gbps, max_pair_latency_us;  // a link screen's pairs
 
   bool selects(const Measurement& m) const;
+  bool boundsPairs() const { return min_pair_busbw_gbps || max_pair_latency_us; }
 };
 
 struct Spec {
@@ -75,7 +83,9 @@ struct SpecReport {
   bool passed() const { return failures() == 0; }
 };
 
-SpecReport evaluate(const Spec& spec, const std::vector<Measurement>& measurements);
+// `screen`: the run's link screen, or null; a pair rule fails when there is none.
+SpecReport evaluate(const Spec& spec, const std::vector<Measurement>& measurements,
+                    const PairScreen* screen = nullptr);
 
 // The verdict table, with a summary line.
 void printVerdicts(std::ostream& out, const SpecReport& report);

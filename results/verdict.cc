@@ -87,9 +87,66 @@ int SpecReport::failures() const {
   return n;
 }
 
-SpecReport evaluate(const Spec& spec, const std::vector<Measurement>& measurements) {
+namespace {
+
+// The worst measured pair of a screen matrix: the lowest (bandwidth) or highest (latency).
+struct WorstPair {
+  int from = -1, to = -1;
+  double value = 0;
+};
+
+WorstPair worstPair(const std::vector<std::vector<double>>& m, bool lowest) {
+  WorstPair w;
+  for (std::size_t a = 0; a < m.size(); ++a) {
+    for (std::size_t b = 0; b < m[a].size(); ++b) {
+      const double v = m[a][b];
+      if (a == b || v < 0) continue;
+      if (w.from < 0 || (lowest ? v < w.value : v > w.value)) {
+        w = {static_cast<int>(a), static_cast<int>(b), v};
+      }
+    }
+  }
+  return w;
+}
+
+std::string describePair(const PairScreen& s, const WorstPair& w, const char* arrow) {
+  auto at = [&s](int r) {
+    return s.hosts[static_cast<std::size_t>(r)] + " (rank " + std::to_string(r) + ")";
+  };
+  return s.kind + " screen, worst pair " + at(w.from) + arrow + at(w.to);
+}
+
+// A pair rule's bounds against the screen's worst pairs.
+std::vector<Verdict> judgePairs(const SpecRule& rule, const PairScreen* screen) {
+  if (!screen) {
+    return {{rule.name, "(none)", "selection", "a link screen",
+             "this run has no link screen (--collective pairwise or neighbors)", false}};
+  }
+  std::vector<Verdict> out;
+  if (rule.min_pair_busbw_gbps) {
+    const WorstPair w = worstPair(screen->bandwidth_gbps, true);
+    out.push_back(atLeast("min_pair_busbw_gbps", *rule.min_pair_busbw_gbps, w.value, w.from >= 0));
+    out.back().measurement = describePair(*screen, w, " -> ");
+  }
+  if (rule.max_pair_latency_us) {
+    const WorstPair w = worstPair(screen->latency_us, false);
+    out.push_back(atMost("max_pair_latency_us", *rule.max_pair_latency_us, w.value, w.from >= 0));
+    out.back().measurement = describePair(*screen, w, " <-> ");
+  }
+  for (auto& v : out) v.rule = rule.name;
+  return out;
+}
+
+}  // namespace
+
+SpecReport evaluate(const Spec& spec, const std::vector<Measurement>& measurements,
+                    const PairScreen* screen) {
   SpecReport report;
   for (const auto& rule : spec.rules) {
+    if (rule.boundsPairs()) {
+      for (auto& v : judgePairs(rule, screen)) report.verdicts.push_back(std::move(v));
+      continue;
+    }
     bool selected = false;
     for (const auto& m : measurements) {
       if (!rule.selects(m)) continue;

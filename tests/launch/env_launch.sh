@@ -54,6 +54,24 @@ if [[ $("$collbench" --list) == *gloo-ring* ]]; then
   echo "env_launch: Gloo's rendezvous over the env bootstrap"
 fi
 
+# A link screen over the env bootstrap: every pair of 4 ranks measured, in the result file and
+# the CSV (a factor of 10 keeps this busy machine's noise from being flagged).
+"$launch" -n 4 -- "$collbench" --collective pairwise -b 8 -e 64K -n 3 -w 1 --outlier-change 9 \
+  -J "$dir/screen.json" --csv "$dir/screen.csv" >/dev/null
+"$validator" "$schema" "$dir/screen.json" --state complete --bootstrap env >/dev/null
+python3 - "$dir/screen.json" "$dir/screen.csv" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["screen"]
+assert s["kind"] == "pairwise" and s["rounds"] == 3 and s["verdicts"] == [], s
+for i in range(4):
+    for j in range(4):
+        for m in ("latency_us", "bandwidth_gbps"):
+            assert (s[m][i][j] is None) == (i == j), (m, i, j, s[m][i][j])
+rows = open(sys.argv[2]).read().splitlines()
+assert rows[0] == "from,to,from_host,to_host,latency_us,bandwidth_gbps" and len(rows) == 13, rows
+PY
+echo "env_launch: a pairwise screen of 4 ranks, every pair measured"
+
 export COLLBENCH_LAUNCH_GRACE=3
 expect 1 "error: rank\(s\) 2 of 3 did not join the rendezvous on .* within 2 s" -- \
   "$launch" -n 3 -- "$collbench" --timeout 2 --inject-late-join-rank 2 -b 8 -e 8 -n 1
@@ -78,4 +96,10 @@ sleep 0.5
 expect 1 "rank 0 cannot listen on port $port: Address already in use .another job" -- \
   env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$collbench" -e 8
 kill %1 2>/dev/null || true
+# A rank that dies in the middle of a screen: the round and the pair are named, and the result
+# file says the run failed.
+expect 1 "FAILED: pairwise screen, round 2 of 3, with rank [0-9] .*(connection closed by|Connection reset by peer)" -- \
+  "$launch" -n 4 -- "$collbench" --collective pairwise -b 8 -e 8K -n 2 -w 0 --inject-exit-rank 2 \
+  -J "$dir/screen-failed.json"
+"$validator" "$schema" "$dir/screen-failed.json" --state failed >/dev/null
 echo "env_launch: faults named"

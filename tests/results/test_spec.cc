@@ -75,7 +75,7 @@ TEST(Spec, RejectsUnknownKeyWithLine) {
   EXPECT_EQ(specError("rules:\n  - name: a\n    max_p50_us: 5\n    min_busbw: 3\n"),
             "spec.yaml:4: 'min_busbw': unknown key; a rule takes name, collective, algorithm, "
             "transport, min_bytes, max_bytes, ranks, min_busbw_gbps, min_link_utilization, "
-            "max_p50_us, max_p99_us, max_wrong");
+            "max_p50_us, max_p99_us, max_wrong, min_pair_busbw_gbps, max_pair_latency_us");
   EXPECT_EQ(specError("rule:\n  - name: a\n"),
             "spec.yaml:1: 'rule': unknown key; the top level takes rules");
 }
@@ -210,6 +210,37 @@ TEST(Verdicts, TableAndJunit) {
   EXPECT_NE(xml.find("<failure message=\"max_p50_us &lt;= 10, got 20\" type=\"max_p50_us\"/>"),
             std::string::npos)
       << xml;
+}
+
+// Pair rules bound a link screen's worst pair, alone.
+TEST(Spec, PairRulesBoundTheWorstPairOfAScreen) {
+  const Spec spec = parseSpec(R"(
+rules:
+  - name: worst
+    min_pair_busbw_gbps: 0.5
+    max_pair_latency_us: 30
+)",
+                              "spec.yaml");
+  PairScreen screen;
+  screen.kind = "pairwise";
+  screen.hosts = {"a", "b", "c"};
+  screen.bandwidth_gbps = {{-1, 1.0, 0.9}, {1.0, -1, 0.4}, {1.1, 1.0, -1}};
+  screen.latency_us = {{-1, 10, 12}, {10, -1, 45}, {12, 45, -1}};
+  const SpecReport report = evaluate(spec, {}, &screen);
+  ASSERT_EQ(report.verdicts.size(), 2u);
+  EXPECT_EQ(report.verdicts[0].measurement, "pairwise screen, worst pair b (rank 1) -> c (rank 2)");
+  EXPECT_EQ(report.verdicts[0].value, "0.4");
+  EXPECT_FALSE(report.verdicts[0].pass);
+  EXPECT_EQ(report.verdicts[1].measurement,
+            "pairwise screen, worst pair b (rank 1) <-> c (rank 2)");
+  EXPECT_FALSE(report.verdicts[1].pass);
+  const SpecReport none = evaluate(spec, {});
+  ASSERT_EQ(none.verdicts.size(), 1u);
+  EXPECT_EQ(none.verdicts[0].value,
+            "this run has no link screen (--collective pairwise or neighbors)");
+  EXPECT_EQ(specError("rules:\n  - name: x\n    ranks: 4\n    min_pair_busbw_gbps: 1\n"),
+            "spec.yaml:2: rule 'x': min_pair_busbw_gbps and max_pair_latency_us bound a link "
+            "screen's pairs, alone: no selectors, no other bounds");
 }
 
 }  // namespace

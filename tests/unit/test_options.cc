@@ -194,6 +194,23 @@ TEST(ParseOptions, EnvBootstrapLeavesMpiOut) {
   EXPECT_EQ(usageError({"--bootstrap", "pmi"}), "--bootstrap: 'pmi' is not one of mpi, env, auto");
 }
 
+// A link screen runs alone, over every rank, with no algorithm.
+TEST(ParseOptions, ScreensRunAlone) {
+  const Options o = parse({"--collective", "neighbors"});
+  EXPECT_EQ(o.screen, "neighbors");
+  EXPECT_TRUE(o.plan.empty());
+  EXPECT_EQ(o.canonical().at("collective"), "neighbors");
+  EXPECT_EQ(usageError({"--collective", "pairwise,all_reduce"}),
+            "--collective pairwise: a screen runs alone, not with collectives (got "
+            "'pairwise,all_reduce')");
+  EXPECT_EQ(usageError({"--collective", "pairwise", "--algo", "ring"}),
+            "--algo: --collective pairwise measures pairs, not algorithms");
+  EXPECT_EQ(usageError({"--collective", "pairwise", "--ranks", "2,4"}),
+            "--ranks: --collective pairwise screens every launched rank");
+  EXPECT_EQ(usageError({"--collective", "pairwise", "--outlier-mads", "-1"}),
+            "--outlier-mads: -1 is out of range [0, 100]");
+}
+
 // Each transport brings the segment it ran best with; --segment-bytes wins over it.
 TEST(ParseOptions, SegmentDefaultsToTheTransports) {
   EXPECT_EQ(parse({}).comm.segment_bytes, std::size_t{256} << 10);
