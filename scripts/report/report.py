@@ -23,6 +23,7 @@ except ImportError:  # said in main(), with the fixes, rather than as a tracebac
 
 from importers import FormatError, file_notes, load  # noqa: E402
 from model import ModelError, load_models, predict_us  # noqa: E402
+from screen import load_screens, screen_parts  # noqa: E402
 
 
 NO_MATPLOTLIB = """collbench-report: error: this Python ({exe}) lacks matplotlib.
@@ -452,6 +453,7 @@ def main(argv=None):
         return 2
     try:
         records = load_all(args)
+        screens = [s for path in args.files for s in load_screens(path)]
         notes = [n for path in args.files for n in file_notes(path)]
         models = load_models(args.model) if args.model else None
     except (FormatError, ModelError, OSError) as e:
@@ -465,8 +467,11 @@ def main(argv=None):
         return 2
     os.makedirs(args.output, exist_ok=True)
     chosen = primary(records)
-    plots = make_plots(chosen, args.output)
-    tables = sections(chosen, labels, compare)
+    plots = make_plots(chosen, args.output) if records or not screens else []
+    tables = sections(chosen, labels, compare) if records or not screens else []
+    screen_tables, screen_plots = screen_parts(plt, screens, args.output, Omitted)
+    tables += screen_tables
+    plots += screen_plots
     if models is not None:
         points = model_points(records, models)
         title = f"Cost model {args.model}: predicted vs measured"

@@ -382,3 +382,42 @@ def test_unwritable_output_folder_is_refused_first(tmp_path):
     assert result.returncode == 2
     assert ("-o/--output: cannot write into /etc/hostname/report: /etc/hostname is not a "
             "directory") in result.stderr
+
+
+def screen_doc(verdicts):
+    with open(os.path.join(ROOT, "tests", "fixtures", "screen_4ranks.json")) as f:
+        doc = json.load(f)
+    doc["screen"]["verdicts"] = verdicts
+    return doc
+
+
+def test_screen_report_shows_verdicts_heat_map_and_hosts(tmp_path):
+    verdict = {"metric": "bandwidth", "what": "rank", "rank": 3, "peer": None, "measured": 0.012,
+               "median": 0.048, "agreeing": 3, "partners": 3}
+    path = tmp_path / "screen.json"
+    path.write_text(json.dumps(screen_doc([verdict])))
+    out = tmp_path / "out"
+    assert report.main([str(path), "-o", str(out)]) == 0
+    summary = (out / "summary.md").read_text()
+    assert "## Link screen (pairwise, screen.json): verdicts" in summary
+    assert "| bandwidth | rank | vm (rank 3) | 0.012 | 0.048 | 3/3 |" in summary
+    assert (out / "screen0_heatmap.png").stat().st_size > 0
+    assert (out / "screen0_hosts.png").stat().st_size > 0
+    assert "screen0_heatmap.png" in (out / "report.html").read_text()
+
+
+def test_screen_flags_mark_the_directions_a_verdict_covers():
+    import screen
+    doc = screen_doc([])["screen"]
+    doc["verdicts"] = [{"metric": "bandwidth", "what": "rank sending", "rank": 1, "peer": None},
+                       {"metric": "bandwidth", "what": "link", "rank": 2, "peer": 3},
+                       {"metric": "latency", "what": "rank", "rank": 0, "peer": None}]
+    assert screen.flagged_pairs(doc) == {(1, 0), (1, 2), (1, 3), (2, 3), (3, 2)}
+
+
+def test_screen_without_findings_says_so(tmp_path, capsys):
+    path = tmp_path / "screen.json"
+    path.write_text(json.dumps(screen_doc([])))
+    assert report.main([str(path), "-o", str(tmp_path / "out")]) == 0
+    assert "Link screen (pairwise, screen.json): verdicts: not shown: nothing was flagged." in \
+        capsys.readouterr().out
