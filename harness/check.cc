@@ -63,17 +63,32 @@ std::vector<Measurement> readMeasurements(const std::vector<std::string>& files,
   return all;
 }
 
+// --baseline on two link screens: pair by pair.
+int compareScreenFiles(const CheckArgs& a, const PairScreen& before, const PairScreen& after,
+                       double tolerance) {
+  ScreenComparison c;
+  try {
+    c = compareScreens(before, after, tolerance);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--baseline: " + a.baseline_path + ": " + e.what());
+  }
+  return printScreenComparison(std::cout, after, c, tolerance) ? 0 : kExitAcceptance;
+}
+
 // --baseline: exit 0 when nothing regressed beyond the tolerance, 4 when something did, 2 when
 // the two sets have no measurement in common (saying which fields differ).
-int compareFiles(const CheckArgs& a, const std::vector<Measurement>& now) {
+int compareFiles(const CheckArgs& a, const std::vector<Measurement>& now,
+                 const std::optional<PairScreen>& screen) {
   double tolerance = 0;
   try {
     tolerance = parseTolerance(a.tolerance);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--tolerance: ") + e.what());
   }
-  const BaselineComparison c =
-      compareWithBaseline(readMeasurements({a.baseline_path}), now, tolerance);
+  std::optional<PairScreen> old_screen;
+  const std::vector<Measurement> before = readMeasurements({a.baseline_path}, &old_screen);
+  if (old_screen && screen) return compareScreenFiles(a, *old_screen, *screen, tolerance);
+  const BaselineComparison c = compareWithBaseline(before, now, tolerance);
   if (c.matched.empty()) {
     std::string why;
     for (const auto& m : c.mismatches) why += "; " + m;
@@ -94,7 +109,7 @@ int runCheck(const CheckArgs& a) {
     const PairScreen* pairs = screen ? &*screen : nullptr;
     if (!judge(spec, all, a.junit_path, std::cout, pairs)) status = kExitAcceptance;
   }
-  if (!a.baseline_path.empty() && compareFiles(a, all) != 0) status = kExitAcceptance;
+  if (!a.baseline_path.empty() && compareFiles(a, all, screen) != 0) status = kExitAcceptance;
   return status;
 }
 

@@ -108,6 +108,57 @@ double parseTolerance(const std::string& text) {
   return percent ? v / 100 : v;
 }
 
+namespace {
+
+// Compares one metric's matrices; `higher_is_better` for bandwidth.
+void compareMatrix(const char* metric, const std::vector<std::vector<double>>& before,
+                   const std::vector<std::vector<double>>& after, bool higher_is_better,
+                   double tolerance, ScreenComparison& c) {
+  for (std::size_t a = 0; a < before.size(); ++a) {
+    for (std::size_t b = 0; b < before.size(); ++b) {
+      const double x = before[a][b], y = after[a][b];
+      if (a == b || x < 0 || y < 0) continue;
+      if (!higher_is_better && a > b) continue;  // latency: one value per pair
+      ++c.compared;
+      const bool worse = higher_is_better ? y * (1 + tolerance) < x : y > x * (1 + tolerance);
+      if (worse) c.regressions.push_back({metric, static_cast<int>(a), static_cast<int>(b), x, y});
+    }
+  }
+}
+
+}  // namespace
+
+ScreenComparison compareScreens(const PairScreen& before, const PairScreen& after,
+                                double tolerance) {
+  if (before.hosts.size() != after.hosts.size()) {
+    throw std::invalid_argument("the screens have " + std::to_string(before.hosts.size()) +
+                                " and " + std::to_string(after.hosts.size()) +
+                                " ranks: pairs cannot be matched");
+  }
+  ScreenComparison c;
+  compareMatrix("bandwidth", before.bandwidth_gbps, after.bandwidth_gbps, true, tolerance, c);
+  compareMatrix("latency", before.latency_us, after.latency_us, false, tolerance, c);
+  return c;
+}
+
+bool printScreenComparison(std::ostream& out, const PairScreen& after, const ScreenComparison& c,
+                           double tolerance) {
+  auto at = [&after](int r) {
+    return after.hosts[static_cast<std::size_t>(r)] + " (rank " + std::to_string(r) + ")";
+  };
+  for (const auto& r : c.regressions) {
+    const bool bw = r.metric == "bandwidth";
+    out << "REGRESSED: " << after.kind << " screen " << r.metric << " " << at(r.from)
+        << (bw ? " -> " : " <-> ") << at(r.to) << ": "
+        << number(bw ? (r.before / r.after - 1) * 100 : (r.after / r.before - 1) * 100, "%.1f")
+        << "% " << (bw ? "slower" : "longer") << " than the baseline (" << number(r.before, "%.4g")
+        << " -> " << number(r.after, "%.4g") << (bw ? " GB/s)\n" : " us)\n");
+  }
+  out << "# baseline: " << c.compared << " pair values compared, " << c.regressions.size()
+      << " worse by more than a factor " << number(1 + tolerance, "%g") << "\n";
+  return c.regressions.empty();
+}
+
 bool printComparison(std::ostream& out, const BaselineComparison& c, double tolerance) {
   for (const auto& r : c.regressions) {
     out << "REGRESSED: " << describeMeasurement(r.after) << ": " << number(r.change * 100, "%.1f")

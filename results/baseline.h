@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "results/measurement.h"
+#include "results/screen.h"
 
 namespace collbench {
 
@@ -33,6 +34,24 @@ BaselineComparison compareWithBaseline(const std::vector<Measurement>& before,
 
 // "10%" -> 0.1, "0.1" -> 0.1; throws std::invalid_argument naming the text otherwise.
 double parseTolerance(const std::string& text);
+
+// Two link screens pair by pair: each direction's bandwidth lower, or each pair's latency
+// higher, than the baseline's by more than a factor 1 + tolerance. Screens of different rank
+// counts cannot be compared (std::invalid_argument says so).
+struct ScreenRegression {
+  std::string metric;  // "bandwidth" or "latency"
+  int from = -1, to = -1;
+  double before = 0, after = 0;
+};
+struct ScreenComparison {
+  int compared = 0;  // values measured in both
+  std::vector<ScreenRegression> regressions;
+};
+ScreenComparison compareScreens(const PairScreen& before, const PairScreen& after,
+                                double tolerance);
+// Each regression with its hosts, then a summary line; returns whether nothing regressed.
+bool printScreenComparison(std::ostream& out, const PairScreen& after, const ScreenComparison& c,
+                           double tolerance);
 
 // The comparison for people: each regression with its times and bus bandwidths, then a summary
 // line. Returns whether nothing regressed.

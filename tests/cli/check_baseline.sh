@@ -2,7 +2,9 @@
 # usage: check_baseline.sh COLLBENCH FIXTURES
 # collbench check --baseline on result files: identical files pass; one size 20% slower fails
 # naming it (and passes under a 25% tolerance); files of different rank counts say what did not
-# match; a bad tolerance and a check with nothing to check are usage errors.
+# match; a bad tolerance and a check with nothing to check are usage errors. Link screens are
+# compared pair by pair: one direction at half its bandwidth is named; screens of different rank
+# counts say so.
 set -euo pipefail
 collbench=$1 fixtures=$2
 base=$fixtures/result_tcp_2ranks.json
@@ -36,6 +38,13 @@ for m in doc["measurements"]:
     m["ranks"] = 4
 doc["run"]["ranks"] = 4
 json.dump(doc, open(f"{d}/ranks4.json", "w"))
+screen = json.load(open(sys.argv[1].replace("result_tcp_2ranks.json", "screen_4ranks.json")))
+screen["screen"]["bandwidth_gbps"][1][2] /= 2
+json.dump(screen, open(f"{d}/screen_slower.json", "w"))
+for key in ("bandwidth_gbps", "latency_us"):
+    screen["screen"][key] = [row[:3] for row in screen["screen"][key][:3]]
+screen["screen"]["hosts"] = screen["screen"]["hosts"][:3]
+json.dump(screen, open(f"{d}/screen3.json", "w"))
 PY
 expect 0 "^# baseline: 8 measurements compared, 0 slower by more than 10%$" -- --baseline "$base" "$base"
 expect 4 "^REGRESSED: all_reduce tree tcp 2 ranks 262144 B float32 sum out-of-place: 20.0% slower than the baseline \(time [0-9.]+ -> [0-9.]+ us, busbw [0-9.]+ -> [0-9.]+ GB/s\)$" -- \
@@ -47,4 +56,11 @@ expect 2 "--baseline: no measurement of .*result_tcp_2ranks.json matches one of 
   --baseline "$base" "$dir/ranks4.json"
 expect 2 "--tolerance: 'ten' is not a tolerance" -- --baseline "$base" --tolerance ten "$base"
 expect 2 "give --spec, --baseline or both" -- "$base"
+screen=$fixtures/screen_4ranks.json
+expect 0 "^# baseline: 18 pair values compared, 0 worse by more than a factor 1.1$" -- \
+  --baseline "$screen" "$screen"
+expect 4 "^REGRESSED: pairwise screen bandwidth vm \(rank 1\) -> vm \(rank 2\): 100.0% slower than the baseline \([0-9.]+ -> [0-9.]+ GB/s\)$" -- \
+  --baseline "$screen" "$dir/screen_slower.json"
+expect 2 "--baseline: .*screen_4ranks.json: the screens have 4 and 3 ranks: pairs cannot be matched" -- \
+  --baseline "$screen" "$dir/screen3.json"
 echo "check_baseline: ok"

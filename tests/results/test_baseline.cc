@@ -67,5 +67,40 @@ TEST(Baseline, ToleranceTakesPercentOrFraction) {
   }
 }
 
+PairScreen screenOf(std::vector<std::vector<double>> bw, std::vector<std::vector<double>> lat) {
+  PairScreen s;
+  s.kind = "pairwise";
+  s.hosts.assign(bw.size(), "h");
+  s.bandwidth_gbps = std::move(bw);
+  s.latency_us = std::move(lat);
+  return s;
+}
+
+TEST(Baseline, ScreensComparePairByPair) {
+  const PairScreen before = screenOf({{-1, 1.0, 1.0}, {1.0, -1, 1.0}, {1.0, 1.0, -1}},
+                                     {{-1, 10, 10}, {10, -1, 10}, {10, 10, -1}});
+  const PairScreen after = screenOf({{-1, 1.0, 0.5}, {0.95, -1, 1.0}, {1.0, 1.0, -1}},
+                                    {{-1, 10, 10}, {10, -1, 30}, {10, 30, -1}});
+  const ScreenComparison c = compareScreens(before, after, 0.1);
+  EXPECT_EQ(c.compared, 6 + 3);
+  ASSERT_EQ(c.regressions.size(), 2u);
+  EXPECT_EQ(c.regressions[0].metric, "bandwidth");
+  EXPECT_EQ(c.regressions[0].from, 0);
+  EXPECT_EQ(c.regressions[0].to, 2);
+  EXPECT_EQ(c.regressions[1].metric, "latency");
+  EXPECT_EQ(c.regressions[1].from, 1);
+  EXPECT_EQ(c.regressions[1].to, 2);
+  std::ostringstream out;
+  EXPECT_FALSE(printScreenComparison(out, after, c, 0.1));
+  EXPECT_EQ(out.str(),
+            "REGRESSED: pairwise screen bandwidth h (rank 0) -> h (rank 2): 100.0% slower than "
+            "the baseline (1 -> 0.5 GB/s)\n"
+            "REGRESSED: pairwise screen latency h (rank 1) <-> h (rank 2): 200.0% longer than the "
+            "baseline (10 -> 30 us)\n"
+            "# baseline: 9 pair values compared, 2 worse by more than a factor 1.1\n");
+  EXPECT_THROW(compareScreens(before, screenOf({{-1, 1}, {1, -1}}, {{-1, 1}, {1, -1}}), 0.1),
+               std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace collbench
