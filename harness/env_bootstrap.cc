@@ -494,7 +494,8 @@ Fd reachRankZero(const RendezvousConfig& c, Clock::time_point deadline,
 
 void join(const RendezvousConfig& c, Star& star, std::chrono::milliseconds timeout) {
   // Longer than rank 0 waits, so that its message, which names the missing ranks, comes first.
-  const auto deadline = Clock::now() + timeout + std::chrono::seconds(5);
+  const auto grace = std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(5));
+  const auto deadline = Clock::now() + timeout + grace;
   star.root = reachRankZero(c, deadline, timeout);
   star.root_host = c.address;
   const std::string hello =

@@ -6,7 +6,7 @@
 # (scripts/fuzz.sh).
 #   scripts/test.sh                 the whole suite
 #   scripts/test.sh -L unit         one slice (labels: unit, transport, collective, cli, env, mpi, slurm)
-# COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass; COLLBENCH_FUZZ_SECONDS (default 15) is
+# COLLBENCH_SANITIZE_TESTS=0 skips the sanitizer pass; COLLBENCH_FUZZ_SECONDS (default 10) is
 # how long each libFuzzer target runs, 0 skips them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -56,7 +56,8 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
     ctest --output-on-failure -j "$(nproc)" -L transport)
 fi
 
-if [ "${COLLBENCH_FUZZ_SECONDS:-15}" != 0 ] && [ $# -eq 0 ]; then
+export COLLBENCH_FUZZ_SECONDS=${COLLBENCH_FUZZ_SECONDS:-10}
+if [ "$COLLBENCH_FUZZ_SECONDS" != 0 ] && [ $# -eq 0 ]; then
   phase "fuzzing"
   "$COLLBENCH_ROOT/scripts/fuzz.sh"
 fi

@@ -12,7 +12,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 # Latency on a 2-core machine running 6 ranks is noisy; a factor 2 keeps the test to what the
 # links do (a planted 100 Mbit/s link is 4 times slower than the others).
-screen=(-b 8 -e 4M -n 3 -w 1 --outlier-change 1)
+screen=(-b 8 -e 2M -n 3 -w 1 --outlier-change 1)
 run() { # NAME EXPECTED_STATUS [netns flags...] -- collbench flags
   local name=$1 expected=$2 rc=0
   shift 2
