@@ -130,9 +130,6 @@ collbench_mpi_test(mpi_ranks_sweep ${CMAKE_CURRENT_SOURCE_DIR}/mpi/ranks_sweep.s
 collbench_mpi_test(mpi_netns_hosts ${CMAKE_CURRENT_SOURCE_DIR}/mpi/netns.sh
   ${CMAKE_SOURCE_DIR}/scripts/netns-hosts.sh ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA})
 set_tests_properties(mpi_netns_hosts PROPERTIES SKIP_RETURN_CODE 77)
-collbench_mpi_test(mpi_screen_netns ${CMAKE_CURRENT_SOURCE_DIR}/launch/screen_netns.sh
-  ${CMAKE_SOURCE_DIR}/scripts/netns-hosts.sh ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA} mpirun)
-set_tests_properties(mpi_screen_netns PROPERTIES SKIP_RETURN_CODE 77)
 collbench_mpi_test(mpi_ranks_above_launch
   ${EXPECT} 2 "--ranks: 8 is more than the 2 ranks launched" --
   ${MPIRUN} -np 2 ${COLLBENCH_EXE} --ranks 2,8)
