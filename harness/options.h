@@ -65,6 +65,7 @@ struct Options {
   int inject_exit_rank = -1;
   int inject_stall_rank = -1;
   int inject_late_join_rank = -1;  // this rank never reaches MPI_Init
+  int inject_late_rank = -1;       // this rank sleeps before each timed call (a straggler)
   bool spin_given = false;         // --tcp-spin-us was on the command line
   bool yield_given = false;        // --tcp-yield-us was on the command line
   std::string progress = "auto";   // libfabric: poll, block, or auto (block when oversubscribed)

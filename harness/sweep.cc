@@ -128,6 +128,10 @@ void Sweep::runAlgorithm(Algorithm& algo, const CollectiveDescriptor& coll, Data
   }
 }
 
+// Test hook: how late --inject-late-rank arrives at each timed call (past this machine's
+// scheduling noise with more ranks than cores).
+constexpr std::chrono::milliseconds kInjectedLateness{5};
+
 // Test hooks: a rank that dies or hangs in the middle of a sweep, after one size is saved.
 void Sweep::injectFaults() {
   if (++sizes_started_ != 2) return;
@@ -161,7 +165,7 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   sink_.starting(what.str());
   if (o_.check) checkPass(algo, coll, shape, args, what.str(), m);
   const std::vector<double> times = timedPass(algo, args, what.str(), m.iterations);
-  summarizeTimes(times, coll.time_scale, m);
+  summarizeTimes(times, coll, m);
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
   m.bus_factor = coll.busFactor(m.ranks);
   m.busbw_gbps = m.algbw_gbps * m.bus_factor;
@@ -169,26 +173,19 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   return m;
 }
 
-// An iteration takes as long as its slowest rank; skew compares the ranks' own means.
-void Sweep::summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const {
+// An iteration takes as long as its slowest rank; skew compares the ranks' own times.
+void Sweep::summarizeTimes(const std::vector<double>& all, const CollectiveDescriptor& coll,
+                           Measurement& m) const {
   const int n = comm_.size(), iters = static_cast<int>(all.size()) / n;
+  std::vector<double> scaled(all.size());
+  for (std::size_t k = 0; k < all.size(); ++k) scaled[k] = all[k] * coll.time_scale;
   std::vector<double> slowest(iters, 0.0);
   for (int r = 0; r < n; ++r) {
-    double sum = 0;
-    for (int i = 0; i < iters; ++i) {
-      const double t = all[static_cast<std::size_t>(r) * iters + i] * scale;
-      slowest[i] = std::max(slowest[i], t);
-      sum += t;
-    }
-    const double mean = sum / iters;
-    if (m.skew.slowest_rank < 0 || mean > m.skew.slowest_mean_us) {
-      m.skew.slowest_rank = r, m.skew.slowest_mean_us = mean;
-    }
-    if (m.skew.fastest_rank < 0 || mean < m.skew.fastest_mean_us) {
-      m.skew.fastest_rank = r, m.skew.fastest_mean_us = mean;
-    }
+    for (int i = 0; i < iters; ++i)
+      slowest[i] = std::max(slowest[i], scaled[static_cast<std::size_t>(r) * iters + i]);
   }
   m.time_us = summarize(slowest);
+  m.skew = rankSkew(scaled, n, coll.endsTogether());
 }
 
 namespace {
@@ -321,6 +318,7 @@ std::vector<double> Sweep::timedPass(Algorithm& algo, const CollArgs& args, cons
   step(what, "timed iterations", [&] {
     for (int i = 0; i < iters; ++i) {
       watchdog_.arm("timed iterations");
+      if (comm_.rank() == o_.inject_late_rank) std::this_thread::sleep_for(kInjectedLateness);
       mine[i] = timeOnce(events.get(), algo, args);
     }
   });

@@ -84,7 +84,8 @@ class Sweep {
   double timeOnce(CudaEventTimer* events, Algorithm& algo, const CollArgs& args);
   double timeOnHost(Algorithm& algo, const CollArgs& args);
   double timeOnDevice(CudaEventTimer& events, Algorithm& algo, const CollArgs& args);
-  void summarizeTimes(const std::vector<double>& all, double scale, Measurement& m) const;
+  void summarizeTimes(const std::vector<double>& all, const CollectiveDescriptor& coll,
+                      Measurement& m) const;
   // Runs one blocking step under the watchdog, adding `what` and `phase` to any failure.
   template <typename Fn>
   void step(const std::string& what, const char* phase, Fn fn);

@@ -28,9 +28,19 @@ std::string half(const Measurement* m) {
                 wrong.c_str());
 }
 
+std::string hostOfRank(const std::vector<HostInfo>& hosts, int rank) {
+  for (const auto& h : hosts) {
+    for (int r : h.rank_list) {
+      if (r == rank) return h.name;
+    }
+  }
+  return "?";
+}
+
 }  // namespace
 
 void ConsoleReporter::begin(const RunInfo& run) {
+  hosts_ = run.hosts;
   out_ << "# collbench " << run.version << " (" << run.git_revision << ")  transport "
        << run.transport << "  ranks " << run.ranks << "  hosts " << run.hosts.size() << "\n";
   for (const auto& h : run.hosts)
@@ -86,6 +96,7 @@ void ConsoleReporter::add(const Measurement* oop, const Measurement* ip) {
   out_.flush();
   for (const Measurement* m : {oop, ip}) {
     if (!m) continue;
+    measured_.push_back(*m);
     busbw_sum_ += m->busbw_gbps;
     ++busbw_rows_;
   }
@@ -98,8 +109,19 @@ void ConsoleReporter::screen(const PairScreen& s) {
   printScreen(out_, s);
 }
 
+void ConsoleReporter::printStraggler() const {
+  const Straggler s = consistentStraggler(measured_);
+  if (s.rank < 0) return;
+  out_ << format(
+      "# Arrived last         : rank %d (host %s), in most timed iterations of %d of %d "
+      "measurements; the others waited a median %.1f us for it (skew.last_arrival in the "
+      "result file)\n",
+      s.rank, hostOfRank(hosts_, s.rank).c_str(), s.measurements, s.of, s.wait_us);
+}
+
 void ConsoleReporter::finish(const RunStatus& status, std::int64_t total_wrong) {
   if (status.state != "complete" || screened_) return;
+  printStraggler();
   out_ << "# Out of bounds values : " << total_wrong << (total_wrong == 0 ? " OK" : " FAILED")
        << "\n";
   out_ << format("# Avg bus bandwidth    : %g GB/s\n",

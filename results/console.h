@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "results/measurement.h"
 #include "results/reporter.h"
@@ -19,12 +20,16 @@ class ConsoleReporter : public Reporter {
   void note(const std::string& line) override;
   void screen(const PairScreen& s) override;
   // A complete run closes with nccl-tests' summary: wrong elements and the average busbw of
-  // the rows printed. A failed run's cause is printed by the rank that saw it.
+  // the rows printed, after the rank the others kept waiting for, if one was consistently last. A
+  // failed run's cause is printed by the rank that saw it.
   void finish(const RunStatus& status, std::int64_t total_wrong) override;
 
  private:
   void printColumns();
+  void printStraggler() const;
   std::ostream& out_;
+  std::vector<HostInfo> hosts_;
+  std::vector<Measurement> measured_;
   bool columns_printed_ = false;
   bool screened_ = false;
   std::string section_;  // collective, ranks and root of the rows printed last

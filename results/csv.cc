@@ -39,7 +39,10 @@ constexpr const char* kColumns[] = {"label",
                                     "fastest_mean_us",
                                     "rank_spread_us",
                                     "hosts",
-                                    "inter_host_bytes"};
+                                    "inter_host_bytes",
+                                    "last_arrival_rank",
+                                    "last_arrival_iterations",
+                                    "last_arrival_wait_us"};
 
 std::string number(double v) {
   std::ostringstream out;
@@ -103,6 +106,9 @@ std::string csvRow(const std::string& label, const Measurement& m) {
       number(m.skew.spread_us()),
       std::to_string(m.hosts),
       m.inter_host_bytes < 0 ? "" : std::to_string(m.inter_host_bytes),
+      m.skew.last_arrival_rank < 0 ? "" : std::to_string(m.skew.last_arrival_rank),
+      m.skew.last_arrival_rank < 0 ? "" : std::to_string(m.skew.last_arrival_count),
+      m.skew.last_arrival_rank < 0 ? "" : number(m.skew.last_arrival_wait_us),
   };
   return joinLine(fields);
 }

@@ -21,11 +21,15 @@ nlohmann::json toJson(const TimeStats& t) {
 }
 
 nlohmann::json toJson(const RankSkew& s) {
-  return {{"slowest_rank", s.slowest_rank},
-          {"slowest_mean_us", s.slowest_mean_us},
-          {"fastest_rank", s.fastest_rank},
-          {"fastest_mean_us", s.fastest_mean_us},
-          {"spread_us", s.spread_us()}};
+  nlohmann::json last = nullptr;
+  if (s.last_arrival_rank >= 0) {
+    last = {{"rank", s.last_arrival_rank},
+            {"iterations", s.last_arrival_count},
+            {"wait_us", s.last_arrival_wait_us}};
+  }
+  return {{"slowest_rank", s.slowest_rank}, {"slowest_mean_us", s.slowest_mean_us},
+          {"fastest_rank", s.fastest_rank}, {"fastest_mean_us", s.fastest_mean_us},
+          {"spread_us", s.spread_us()},     {"last_arrival", last}};
 }
 
 nlohmann::json toJson(const HostInfo& h) {
@@ -343,6 +347,12 @@ Measurement readMeasurement(const Field& f) {
     m.skew.slowest_mean_us = s["slowest_mean_us"].number(0);
     m.skew.fastest_rank = static_cast<int>(s["fastest_rank"].integer(-1));
     m.skew.fastest_mean_us = s["fastest_mean_us"].number(0);
+    if (s.has("last_arrival") && !s["last_arrival"].isNull()) {
+      Field last = s["last_arrival"];
+      m.skew.last_arrival_rank = static_cast<int>(last["rank"].integer());
+      m.skew.last_arrival_count = static_cast<int>(last["iterations"].integer());
+      m.skew.last_arrival_wait_us = last["wait_us"].number();
+    }
   }
   return m;
 }

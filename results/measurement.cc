@@ -17,7 +17,79 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return percentile(values, 50);
+}
+
+double timeOf(const std::vector<double>& times, int iterations, int rank, int i) {
+  return times[static_cast<std::size_t>(rank) * iterations + i];
+}
+
+void meanExtremes(const std::vector<double>& times, int ranks, int iterations, RankSkew& s) {
+  for (int r = 0; r < ranks; ++r) {
+    double sum = 0;
+    for (int i = 0; i < iterations; ++i) sum += timeOf(times, iterations, r, i);
+    const double mean = sum / iterations;
+    if (s.slowest_rank < 0 || mean > s.slowest_mean_us)
+      s.slowest_rank = r, s.slowest_mean_us = mean;
+    if (s.fastest_rank < 0 || mean < s.fastest_mean_us)
+      s.fastest_rank = r, s.fastest_mean_us = mean;
+  }
+}
+
+// In each iteration the rank with the shortest call arrived last; how long the others waited
+// for it is the median of their times less its own.
+void lastArrivals(const std::vector<double>& times, int ranks, int iterations, RankSkew& s) {
+  std::vector<std::vector<double>> waits(static_cast<std::size_t>(ranks));
+  std::vector<double> others;
+  for (int i = 0; i < iterations; ++i) {
+    int last = 0;
+    for (int r = 1; r < ranks; ++r) {
+      if (timeOf(times, iterations, r, i) < timeOf(times, iterations, last, i)) last = r;
+    }
+    others.clear();
+    for (int r = 0; r < ranks; ++r) {
+      if (r != last) others.push_back(timeOf(times, iterations, r, i));
+    }
+    waits[static_cast<std::size_t>(last)].push_back(median(others) -
+                                                    timeOf(times, iterations, last, i));
+  }
+  std::size_t most = 0;
+  for (std::size_t r = 1; r < waits.size(); ++r) {
+    if (waits[r].size() > waits[most].size()) most = r;
+  }
+  s.last_arrival_rank = static_cast<int>(most);
+  s.last_arrival_count = static_cast<int>(waits[most].size());
+  s.last_arrival_wait_us = median(waits[most]);
+}
+
 }  // namespace
+
+RankSkew rankSkew(const std::vector<double>& times, int ranks, bool ends_together) {
+  RankSkew s;
+  const int iterations = ranks > 0 ? static_cast<int>(times.size()) / ranks : 0;
+  if (iterations == 0) return s;
+  meanExtremes(times, ranks, iterations, s);
+  if (ends_together && ranks > 1) lastArrivals(times, ranks, iterations, s);
+  return s;
+}
+
+Straggler consistentStraggler(const std::vector<Measurement>& measurements) {
+  std::map<int, std::vector<double>> waits;  // rank -> its waits where it was mostly last
+  Straggler s;
+  for (const Measurement& m : measurements) {
+    if (m.skew.last_arrival_rank < 0) continue;
+    ++s.of;
+    if (2 * m.skew.last_arrival_count > m.iterations)
+      waits[m.skew.last_arrival_rank].push_back(m.skew.last_arrival_wait_us);
+  }
+  for (const auto& [rank, w] : waits) {
+    if (2 * static_cast<int>(w.size()) <= s.of) continue;
+    s.rank = rank, s.measurements = static_cast<int>(w.size()), s.wait_us = median(w);
+  }
+  return s;
+}
 
 TimeStats summarize(std::vector<double> samples) {
   TimeStats s;

@@ -21,14 +21,38 @@ struct TimeStats {
 TimeStats summarize(std::vector<double> samples);
 
 // How evenly the ranks took their time: each rank's mean over the timed iterations, measured
-// by that rank's own clock.
+// by that rank's own clock; and the rank the others waited for.
 struct RankSkew {
   int slowest_rank = -1;
   double slowest_mean_us = 0;
   int fastest_rank = -1;
   double fastest_mean_us = 0;
   double spread_us() const { return slowest_mean_us - fastest_mean_us; }
+  // The rank that arrived last in the most timed iterations, in how many, and the median of how
+  // long the other ranks waited for it in those (see rankSkew); -1, 0, 0 when not estimated.
+  int last_arrival_rank = -1;
+  int last_arrival_count = 0;
+  double last_arrival_wait_us = 0;
 };
+
+// The skew of one measurement from every rank's time of every timed iteration, rank-major
+// (times[r * iterations + i]). With `ends_together` (a collective whose every output needs
+// every rank's input, so that every rank's call ends once the last rank's data is in), the
+// rank that arrived last in an iteration is the one whose call was shortest: the others were
+// waiting for it. Ties go to the lower rank.
+RankSkew rankSkew(const std::vector<double>& times, int ranks, bool ends_together);
+
+struct Measurement;
+
+// A rank that the others kept waiting for, over a run: it arrived last in most timed
+// iterations (more than half) of more than half of the measurements that tell.
+struct Straggler {
+  int rank = -1;         // -1: no rank was consistently last
+  int measurements = 0;  // where it arrived last in most iterations
+  int of = 0;            // measurements that tell who arrived last
+  double wait_us = 0;    // median over those of how long the others waited for it
+};
+Straggler consistentStraggler(const std::vector<Measurement>& measurements);
 
 struct Measurement {
   std::string collective = "all_reduce";  // a name from collectives/api/collectives.json

@@ -77,6 +77,13 @@ class CollectiveDescriptor {
   bool hasResult(const CollArgs& args, int rank) const {
     return expected != Expected::kReducedAtRoot || rank == args.root;
   }
+  // Whether every rank's output needs every rank's input (all-reduce, all-gather,
+  // reduce-scatter, alltoall): then every rank's call ends once the last rank's data is in,
+  // which is what tells the rank that arrived last (results/measurement.h, rankSkew).
+  bool endsTogether() const {
+    return expected == Expected::kReduced || expected == Expected::kGathered ||
+           expected == Expected::kExchanged;
+  }
   // Writes this rank's seeded input at args.send.
   void fill(const CollArgs& args, int rank, int ranks, std::uint64_t seed, void* send) const;
   // Checks this rank's output at `recv` (args.recv's contents) element by element.

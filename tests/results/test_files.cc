@@ -30,7 +30,7 @@ Measurement sample() {
   m.busbw_gbps = m.algbw_gbps * m.bus_factor;
   m.link_utilization = linkUtilization(m.busbw_gbps, 100);
   m.wrong = 0;
-  m.skew = {2, 21.5, 0, 18.5};
+  m.skew = {2, 21.5, 0, 18.5, 2, 3, 7.25};
   return m;
 }
 
@@ -82,6 +82,9 @@ TEST(ResultFile, RoundTrips) {
   EXPECT_DOUBLE_EQ(m.link_utilization, sample().link_utilization);
   EXPECT_EQ(m.skew.slowest_rank, 2);
   EXPECT_EQ(m.skew.spread_us(), 3);
+  EXPECT_EQ(m.skew.last_arrival_rank, 2);
+  EXPECT_EQ(m.skew.last_arrival_count, 3);
+  EXPECT_EQ(m.skew.last_arrival_wait_us, 7.25);
   EXPECT_EQ(m.wrong, 0);
 }
 
@@ -153,18 +156,21 @@ TEST(Csv, HeaderAndOneRowPerMeasurement) {
   std::getline(lines, b);
   EXPECT_FALSE(std::getline(lines, extra));
   EXPECT_EQ(header.rfind("label,collective,algorithm,transport,ranks,bytes,count,", 0), 0u);
-  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 32);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 35);
   EXPECT_NE(header.find(",op,root,in_place,"), std::string::npos) << header;
   EXPECT_NE(header.find(",busbw_gbps,bus_factor,cost_form,"), std::string::npos) << header;
-  EXPECT_NE(header.find(",rank_spread_us,hosts,inter_host_bytes"), std::string::npos) << header;
+  EXPECT_NE(header.find(",rank_spread_us,hosts,inter_host_bytes,last_arrival_rank,"
+                        "last_arrival_iterations,last_arrival_wait_us"),
+            std::string::npos)
+      << header;
   EXPECT_EQ(
       a.rfind("\"p5, \"\"EFA\"\"\",all_reduce,ring,tcp,4,1024,256,float32,sum,,0,3,1,10,20,20,"
               "30,30,30,3,",
               0),
       0u)
       << a;
-  EXPECT_NE(a.find(",0.0768,1.5,ring,0.006144,0,2,21.5,0,18.5,3,1,"), std::string::npos)
-      << a;  // util, wrong, skew, hosts, inter-host bytes unknown
+  EXPECT_NE(a.find(",0.0768,1.5,ring,0.006144,0,2,21.5,0,18.5,3,1,,2,3,7.25"), std::string::npos)
+      << a;  // util, wrong, skew, hosts, inter-host bytes unknown, last arrival
   EXPECT_NE(b.find(",,,2,21.5,"), std::string::npos) << b;  // unknown utilisation, unchecked
 }
 

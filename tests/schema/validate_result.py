@@ -65,6 +65,10 @@ def semantic_problems(doc, args):
                 abs(s["spread_us"] - (s["slowest_mean_us"] - s["fastest_mean_us"])) > 1e-6 or \
                 max(s["slowest_rank"], s["fastest_rank"]) >= n:
             problems.append(f"{where}: inconsistent skew {s}")
+        last = s.get("last_arrival")
+        if last and (last["rank"] >= n or last["iterations"] > m["iterations"]):
+            problems.append(f"{where}: last arrival {last} outside {n} ranks, "
+                            f"{m['iterations']} iterations")
         if args.ranks and n != args.ranks:
             problems.append(f"{where}: ranks {n}, expected {args.ranks}")
         if m["wrong"] not in (0, None):

@@ -30,6 +30,62 @@ TEST(Summarize, NearestRankPercentiles) {
   EXPECT_EQ(summarize({}).samples, 0u);
 }
 
+// Times rank-major: times[r * iterations + i].
+TEST(RankSkew, NamesTheRankWhoseCallWasShortestMostOften) {
+  // 3 ranks, 4 iterations: rank 2 has the shortest call in iterations 0, 1 and 3.
+  const std::vector<double> times = {10, 12, 11, 14,  // rank 0
+                                     11, 13, 4,  15,  // rank 1
+                                     3,  5,  12, 6};  // rank 2
+  RankSkew s = rankSkew(times, 3, true);
+  EXPECT_EQ(s.slowest_rank, 0);  // the largest mean (11.75) is not who kept the others waiting
+  EXPECT_EQ(s.fastest_rank, 2);
+  EXPECT_EQ(s.last_arrival_rank, 2);
+  EXPECT_EQ(s.last_arrival_count, 3);
+  // The others' median (nearest rank: the lower of two) less its own: 10-3, 12-5, 14-6.
+  EXPECT_EQ(s.last_arrival_wait_us, 7);
+}
+
+TEST(RankSkew, NoLastArrivalWhereRanksDoNotWaitForEachOther) {
+  const std::vector<double> times = {1, 2, 3, 4};
+  RankSkew s = rankSkew(times, 2, false);
+  EXPECT_EQ(s.slowest_rank, 1);
+  EXPECT_EQ(s.last_arrival_rank, -1);
+  EXPECT_EQ(rankSkew(times, 1, true).last_arrival_rank, -1);  // one rank waits for no one
+  EXPECT_EQ(rankSkew({}, 2, true).slowest_rank, -1);
+}
+
+TEST(RankSkew, TiesGoToTheLowerRank) {
+  RankSkew s = rankSkew({5, 5, 5, 5}, 2, true);
+  EXPECT_EQ(s.last_arrival_rank, 0);
+  EXPECT_EQ(s.last_arrival_count, 2);
+}
+
+Measurement lastArrival(int rank, int count, int iterations, double wait) {
+  Measurement m;
+  m.iterations = iterations;
+  m.skew.last_arrival_rank = rank;
+  m.skew.last_arrival_count = count;
+  m.skew.last_arrival_wait_us = wait;
+  return m;
+}
+
+TEST(ConsistentStraggler, NeedsMostIterationsOfMostMeasurements) {
+  // Rank 3 was last in most iterations of 3 of the 4 measurements that tell; the fifth
+  // measurement (broadcast) tells nothing.
+  std::vector<Measurement> ms = {lastArrival(3, 9, 10, 100), lastArrival(3, 6, 10, 300),
+                                 lastArrival(1, 4, 10, 50), lastArrival(3, 10, 10, 200),
+                                 Measurement{}};
+  Straggler s = consistentStraggler(ms);
+  EXPECT_EQ(s.rank, 3);
+  EXPECT_EQ(s.measurements, 3);
+  EXPECT_EQ(s.of, 4);
+  EXPECT_EQ(s.wait_us, 200);
+  // Half the iterations is not most of them, and half the measurements is not most of them.
+  EXPECT_EQ(consistentStraggler({lastArrival(3, 5, 10, 1), lastArrival(3, 5, 10, 1)}).rank, -1);
+  EXPECT_EQ(consistentStraggler({lastArrival(3, 9, 10, 1), lastArrival(2, 9, 10, 1)}).rank, -1);
+  EXPECT_EQ(consistentStraggler({}).rank, -1);
+}
+
 TEST(Gbps, IsDecimalGigabytesPerSecond) {
   EXPECT_DOUBLE_EQ(gbps(1000000000, 1e6), 1.0);  // 10^9 bytes in one second
   EXPECT_DOUBLE_EQ(gbps(1 << 20, 1000), 1.048576);
