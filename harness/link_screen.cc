@@ -149,12 +149,8 @@ PairScreen runLinkScreen(const Options& o, Bootstrap& boot, Communicator& comm,
       // link is slow may still be draining them; the next round's latency must not queue
       // behind them.
       comm.barrier();
-    } catch (const PeerError& e) {
-      throw SweepFailure(what + ": " + e.what(), what, e.peer());
-    } catch (const TimeoutError& e) {
-      throw SweepFailure(what + ": " + e.what(), what, e.peer());
-    } catch (const std::exception& e) {
-      throw SweepFailure(what + ": " + e.what(), what, peer);
+    } catch (...) {
+      throw currentFailure(what + ": ", what, peer);
     }
     watchdog.disarm();
   }

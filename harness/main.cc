@@ -17,6 +17,7 @@
 #include "collectives/api/communicator.h"
 #include "collectives/registry.h"
 #include "harness/check.h"
+#include "harness/failure_desk.h"
 #include "harness/gpu.h"
 #include "harness/job_bootstrap.h"
 #include "harness/link_screen.h"
@@ -28,6 +29,7 @@
 #include "harness/topology.h"
 #include "harness/watchdog.h"
 #include "results/fabrics.h"
+#include "results/failure.h"
 #include "transports/registry.h"
 
 namespace collbench {
@@ -151,14 +153,22 @@ void describeTransport(RunInfo& run, const Transport& transport, const SweepBuff
   run.registration_us = buffers.registrationMicroseconds();
 }
 
+// Rank 0's record of a failed job: what it saw, and the verdict of every rank's report (the
+// culprit, when the reports point at one rank, is the failed rank).
 RunStatus failedStatus(const SweepFailure& e, const JobBootstrap& boot,
-                       const std::vector<std::string>& rank_hosts) {
+                       const std::vector<std::string>& rank_hosts,
+                       std::vector<FailureReport> reports) {
   RunStatus st;
   st.state = "failed";
-  st.failed_rank = e.suspect() >= 0 ? e.suspect() : boot.rank();
+  const FailureVerdict verdict = judgeFailure(reports, rank_hosts);
+  st.failed_rank = verdict.culprits.size() == 1 ? verdict.culprits.front()
+                   : e.suspect() >= 0           ? e.suspect()
+                                                : boot.rank();
   st.failed_host = rank_hosts.at(static_cast<std::size_t>(st.failed_rank));
   st.operation = e.operation();
   st.message = "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): " + e.what();
+  st.verdict = verdict.text;
+  st.reports = std::move(reports);
   return st;
 }
 
@@ -174,6 +184,7 @@ struct Job {
   SweepBuffers& buffers;
   ResultSink& sink;
   Watchdog& watchdog;
+  FailureDesk& desk;
 };
 
 // One --ranks stage: the first k ranks sweep over a subgroup of the launch's connections while
@@ -200,15 +211,31 @@ std::int64_t runStage(Job& job, int k, std::uint64_t& calls) {
   return wrong;
 }
 
-// A failure mid-run: said by the rank that saw it, recorded in the result file by rank 0 (with
-// every measurement taken so far), and the job ended.
+// A failure mid-run: said by the rank that saw it and reported to rank 0, which judges every
+// report into one verdict and records it in the result file (with every measurement taken so
+// far); then rank 0 ends the job. The others wait for that (bounded), so that their own end
+// does not take rank 0 down first.
 void failJob(Job& job, const SweepFailure& e, const std::vector<std::string>& hosts,
              std::int64_t wrong) {
   JobBootstrap& boot = job.boot;
+  job.watchdog.disarm();  // what follows has deadlines of its own
   say("rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): FAILED: " + e.what());
-  if (boot.rank() == 0 && !job.o.json_path.empty()) {
-    job.sink.finish(failedStatus(e, boot, hosts), wrong);
-    say("measurements taken so far are in " + job.o.json_path);
+  const FailureReport mine{boot.rank(),  boot.hostname(), e.suspect(),
+                           e.peerLost(), e.operation(),   e.what()};
+  if (boot.rank() == 0) {
+    const RunStatus status = failedStatus(e, boot, hosts, job.desk.collect(mine));
+    say("verdict: " + status.verdict);
+    if (!job.o.json_path.empty()) {
+      job.sink.finish(status, wrong);
+      say("measurements taken so far are in " + job.o.json_path);
+    }
+  } else {
+    const std::string unsent = job.desk.send(mine);
+    if (!unsent.empty()) {
+      say("rank " + std::to_string(boot.rank()) + " (" + boot.hostname() +
+          "): could not report to rank 0: " + unsent);
+    }
+    job.desk.awaitEnd();
   }
   boot.abort(kExitRuntime);
   std::_Exit(kExitRuntime);  // not reached: abort() ends the process
@@ -414,7 +441,11 @@ int runJob(Options o, JobBootstrap& boot, double startup_s, int argc, char** arg
   const TransportProps& props = transport->props();
   if (!props.limitations.empty())
     sink.note(props.name + " " + props.provider + ": " + props.limitations);
-  Job job{o, boot, world, buffers, sink, watchdog};
+  watchdog.setTask("setting up the failure reports");
+  watchdog.arm("sharing rank 0's address");
+  FailureDesk desk(boot, reportWait(o.comm.timeout));
+  watchdog.disarm();
+  Job job{o, boot, world, buffers, sink, watchdog, desk};
   const int status = o.screen.empty() ? runSweeps(job, rank_hosts) : runScreen(job, rank_hosts);
   world.releaseRegions();
   return status;

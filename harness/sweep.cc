@@ -199,17 +199,27 @@ struct WrongReport {
 
 }  // namespace
 
+SweepFailure currentFailure(const std::string& context, const std::string& operation, int peer) {
+  try {
+    throw;
+  } catch (const PeerError& e) {
+    return SweepFailure(context + e.what(), operation, e.peer(), true);
+  } catch (const TimeoutError& e) {
+    return SweepFailure(context + e.what(), operation, e.peer(), false);
+  } catch (const std::exception& e) {
+    return SweepFailure(context + e.what(), operation, peer, false);
+  } catch (...) {
+    return SweepFailure(context + "unknown error", operation, peer, false);
+  }
+}
+
 template <typename Fn>
 void Sweep::step(const std::string& what, const char* phase, Fn fn) {
   watchdog_.arm(phase);
   try {
     fn();
-  } catch (const PeerError& e) {
-    throw SweepFailure(what + " (" + phase + "): " + e.what(), what, e.peer());
-  } catch (const TimeoutError& e) {
-    throw SweepFailure(what + " (" + phase + "): " + e.what(), what, e.peer());
-  } catch (const std::exception& e) {
-    throw SweepFailure(what + " (" + phase + "): " + e.what(), what, -1);
+  } catch (...) {
+    throw currentFailure(what + " (" + phase + "): ", what, -1);
   }
   watchdog_.disarm();
 }

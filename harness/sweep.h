@@ -22,15 +22,26 @@ namespace collbench {
 // A failure during the sweep, with what was running when it happened.
 class SweepFailure : public std::runtime_error {
  public:
-  SweepFailure(const std::string& what, std::string operation, int suspect)
-      : std::runtime_error(what), operation_(std::move(operation)), suspect_(suspect) {}
+  SweepFailure(const std::string& what, std::string operation, int suspect, bool peer_lost)
+      : std::runtime_error(what),
+        operation_(std::move(operation)),
+        suspect_(suspect),
+        peer_lost_(peer_lost) {}
   const std::string& operation() const { return operation_; }
   int suspect() const { return suspect_; }  // the peer the transport blamed, or -1
+  // Whether the connection to the suspect failed (closed, reset, a completion error), rather
+  // than a wait for it timing out.
+  bool peerLost() const { return peer_lost_; }
 
  private:
   std::string operation_;
   int suspect_;
+  bool peer_lost_;
 };
+
+// Inside a catch block: the exception being handled as a SweepFailure whose message starts
+// with `context`. The transport's errors name the suspect; any other error blames `peer`.
+SweepFailure currentFailure(const std::string& context, const std::string& operation, int peer);
 
 // The two message buffers of every sweep of a launch, registered once with the transport
 // before any timed loop; algorithms find the registrations in the communicator's cache (a

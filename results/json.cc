@@ -42,13 +42,31 @@ nlohmann::json toJson(const HostInfo& h) {
           {"gpus", h.gpus},           {"gpu_links", h.gpu_links}, {"rank_gpus", h.rank_gpus}};
 }
 
+nlohmann::json rankOrNull(int rank) {
+  return rank < 0 ? nlohmann::json(nullptr) : nlohmann::json(rank);
+}
+
+nlohmann::json toJson(const FailureReport& r) {
+  return {{"rank", r.rank},
+          {"host", r.host},
+          {"waited_for", rankOrNull(r.waited_for)},
+          {"connection_lost", r.connection_lost},
+          {"operation", r.operation},
+          {"message", r.message}};
+}
+
 nlohmann::json toJson(const RunStatus& s) {
-  return {
-      {"state", s.state},
-      {"failed_rank", s.failed_rank < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.failed_rank)},
-      {"failed_host", s.failed_host},
-      {"operation", s.operation},
-      {"message", s.message}};
+  nlohmann::json j = {{"state", s.state},
+                      {"failed_rank", rankOrNull(s.failed_rank)},
+                      {"failed_host", s.failed_host},
+                      {"operation", s.operation},
+                      {"message", s.message}};
+  if (!s.verdict.empty()) j["verdict"] = s.verdict;
+  if (!s.reports.empty()) {
+    j["reports"] = nlohmann::json::array();
+    for (const auto& r : s.reports) j["reports"].push_back(toJson(r));
+  }
+  return j;
 }
 
 }  // namespace
@@ -357,6 +375,33 @@ Measurement readMeasurement(const Field& f) {
   return m;
 }
 
+FailureReport readReport(const Field& f) {
+  FailureReport r;
+  r.rank = static_cast<int>(f["rank"].integer());
+  r.host = f["host"].str();
+  r.waited_for = f["waited_for"].isNull() ? -1 : static_cast<int>(f["waited_for"].integer());
+  r.connection_lost = f["connection_lost"].boolean();
+  r.operation = f["operation"].str();
+  r.message = f["message"].str();
+  return r;
+}
+
+RunStatus readStatus(const Field& f) {
+  RunStatus s;
+  s.state = f["state"].str();
+  s.message = f["message"].str();
+  if (f.has("failed_rank") && !f["failed_rank"].isNull())
+    s.failed_rank = static_cast<int>(f["failed_rank"].integer());
+  if (f.has("failed_host")) s.failed_host = f["failed_host"].str();
+  if (f.has("operation")) s.operation = f["operation"].str();
+  if (f.has("verdict")) s.verdict = f["verdict"].str();
+  if (f.has("reports")) {
+    Field reports = f["reports"];
+    for (std::size_t i = 0; i < reports.size(); ++i) s.reports.push_back(readReport(reports.at(i)));
+  }
+  return s;
+}
+
 HostInfo readHost(const Field& f) {
   HostInfo h;
   h.name = f["name"].str();
@@ -399,10 +444,7 @@ RunInfo readRun(const Field& f) {
   run.libraries = f["libraries"].strings();
   run.environment = f["environment"].strings();
   run.options = f["options"].strings();
-  if (f.has("status")) {
-    run.status.state = f["status"]["state"].str();
-    run.status.message = f["status"]["message"].str();
-  }
+  if (f.has("status")) run.status = readStatus(f["status"]);
   if (f.has("notes")) {
     Field notes = f["notes"];
     for (std::size_t i = 0; i < notes.size(); ++i) run.notes.push_back(notes.at(i).str());

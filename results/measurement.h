@@ -101,13 +101,26 @@ struct HostInfo {
   std::vector<std::string> rank_gpus;
 };
 
+// What one rank saw when the job failed, sent to rank 0 for the failure verdict
+// (results/failure.h).
+struct FailureReport {
+  int rank = -1;
+  std::string host;
+  int waited_for = -1;           // the rank it timed out on or lost; -1 when it named none
+  bool connection_lost = false;  // its connection to waited_for failed (closed, reset, error)
+  std::string operation;         // what it was running
+  std::string message;
+};
+
 // Where the run stands: "running" while sizes are being measured, then "complete" or "failed".
 struct RunStatus {
   std::string state = "running";
   int failed_rank = -1;  // -1 when unknown or not failed
   std::string failed_host;
   std::string operation;  // what was running, e.g. "allreduce ring 1 MiB float32 sum ..."
-  std::string message;    // why it failed
+  std::string message;    // why it failed, as rank 0 saw it
+  std::string verdict;    // what every rank's report adds up to; "" before it was made
+  std::vector<FailureReport> reports;  // the reports rank 0 received, its own first
 };
 
 // How the job was started (harness/launch.cc reads it from the launcher's environment).

@@ -328,7 +328,8 @@ def file_notes(path):
     if state == "failed":
         where = f" at rank {status['failed_rank']}" if status.get("failed_rank") is not None else ""
         op = f" during {status['operation']}" if status.get("operation") else ""
-        return [f"{path}: the run failed{where}{op}: {status.get('message', '')}; its {count} "
+        why = status.get("verdict") or status.get("message", "")
+        return [f"{path}: the run failed{where}{op}: {why}; its {count} "
                 f"measurements are those taken before the failure"]
     if state == "running":
         return [f"{path}: the run did not finish (state 'running': killed, or still going); its "

@@ -2,7 +2,9 @@
 # usage: fault.sh MPIEXEC COLLBENCH VALIDATOR SCHEMA REGEX [collbench fault flags...]
 # Runs 3 ranks of ring all-reduce with a fault injected at the second size, and passes when
 # the run fails (non-zero), some rank's message matches REGEX (the culprit and the operation),
-# and the result file is still valid and holds the first size.
+# rank 0's one verdict names rank 2 (where every fault is planted) as what ranks 0 and 1
+# waited for, and the result file is still valid, holds the first size and the verdict with
+# both survivors' reports.
 set -uo pipefail
 mpiexec=$1 collbench=$2 validator=$3 schema=$4 pattern=$5
 shift 5
@@ -22,5 +24,15 @@ if grep -n '.collbench: ' "$log"; then echo "fault.sh: messages interleave mid-l
 grep -Eq -- "$pattern" "$log" || { echo "fault.sh: no message matches: $pattern" >&2; exit 1; }
 grep -Eq -- "FAILED: all_reduce ring 256 KiB float32 sum out-of-place" "$log" ||
   { echo "fault.sh: the failed operation is not named" >&2; exit 1; }
+grep -Eq -- "collbench: verdict: [^ ]+ \(rank 2\) sent no report; ranks 0 and 1 waited for it" \
+  "$log" || { echo "fault.sh: no verdict naming rank 2" >&2; exit 1; }
 "$validator" "$schema" "$out" --ranks 3 --sizes 1 --state failed || exit 1
+python3 - "$out" <<'PY' || exit 1
+import json, sys
+status = json.load(open(sys.argv[1]))["run"]["status"]
+reports = sorted(r["rank"] for r in status.get("reports", []))
+if status["failed_rank"] != 2 or "(rank 2) sent no report" not in status.get("verdict", "") \
+        or reports != [0, 1]:
+    sys.exit(f"fault.sh: the result file's status lacks the verdict: {status}")
+PY
 echo "fault.sh: ok"

@@ -356,6 +356,13 @@ def test_failed_run_is_said(tmp_path):
             "measurements are those taken before the failure")
     assert said in result.stdout
     assert said in (out / "summary.md").read_text()
+    # A run judged from every rank's report says the verdict instead of rank 0's message.
+    verdict = "host1 (rank 1) sent no report; rank 0 waited for it: hung, or cut off"
+    judged = variant(tmp_path, "v.json", "lo-a", sizes=[1024], status={
+        "state": "failed", "failed_rank": 1, "failed_host": "host1", "operation": "x",
+        "message": "rank 0 (host0): timed out", "verdict": verdict})
+    result = run_report(judged, "-o", str(tmp_path / "v"))
+    assert f"{judged}: the run failed at rank 1 during x: {verdict}; its 2" in result.stdout
     empty = variant(tmp_path, "e.json", "lo-a", sizes=[], status={"state": "failed"})
     result = run_report(empty, "-o", str(tmp_path / "e"))
     assert result.returncode == 0, result.stderr

@@ -197,11 +197,27 @@ TEST(FileReporters, JsonIsWholeAfterEveryCall) {
   ASSERT_EQ(mid.measurements.size(), 1u);
   EXPECT_TRUE(mid.measurements[0].in_place);
   EXPECT_EQ(mid.run.notes, std::vector<std::string>{"all_gather mpi: not supported here; skipped"});
-  RunStatus failed{"failed", 3, "node7", "all_reduce ring 1 MiB", "timed out"};
-  EXPECT_EQ(parseResultFile(json.textWith(failed), "x").run.status.state, "failed");
+  RunStatus failed;
+  failed.state = "failed";
+  failed.failed_rank = 3;
+  failed.failed_host = "node7";
+  failed.verdict = "node7 (rank 3) sent no report";
+  failed.reports = {{0, "node0", 3, true, "all_reduce ring 1 MiB", "closed"},
+                    {1, "node1", -1, false, "all_reduce ring 1 MiB", "out of memory"}};
+  const RunStatus back = parseResultFile(json.textWith(failed), "x").run.status;
+  EXPECT_EQ(back.state, "failed");
+  EXPECT_EQ(back.failed_rank, 3);
+  EXPECT_EQ(back.verdict, failed.verdict);
+  ASSERT_EQ(back.reports.size(), 2u);
+  EXPECT_EQ(back.reports[0].waited_for, 3);
+  EXPECT_TRUE(back.reports[0].connection_lost);
+  EXPECT_EQ(back.reports[1].waited_for, -1);  // null in the file
+  EXPECT_EQ(back.reports[1].message, "out of memory");
   EXPECT_EQ(readResultFile(path).run.status.state, "running");  // textWith writes nothing
   json.add(&in_place, nullptr);
-  json.finish(RunStatus{"complete", -1, "", "", ""}, 0);
+  RunStatus complete;
+  complete.state = "complete";
+  json.finish(complete, 0);
   ResultFile done = readResultFile(path);
   EXPECT_EQ(done.run.status.state, "complete");
   EXPECT_EQ(done.measurements.size(), 2u);

@@ -118,7 +118,9 @@ TEST(ConsoleReporter, RowReadsLikeNcclTests) {
   b.wrong = 3;
   table.add(&a, &b);
   table.note("a note");
-  table.finish(RunStatus{"complete", -1, "", "", ""}, 3);
+  RunStatus done;
+  done.state = "complete";
+  table.finish(done, 3);
   // The legend and the column heads come above the first row.
   const std::string text = out.str();
   ASSERT_EQ(text.rfind("# time = mean of per-iteration times", 0), 0u) << text;

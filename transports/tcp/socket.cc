@@ -146,15 +146,20 @@ std::string interfaceAddress(const std::string& name) {
   return found;
 }
 
-std::string firstExternalAddress() {
-  std::string found;
+std::vector<std::string> externalAddresses() {
+  std::vector<std::string> found;
   forEachIpv4([&](const std::string& name, const std::string& ip, unsigned flags) {
     // Container and VM bridges are up on many hosts but lead nowhere off the host.
     const bool bridge = name.rfind("docker", 0) == 0 || name.rfind("virbr", 0) == 0;
-    if ((flags & IFF_UP) && !(flags & IFF_LOOPBACK) && !bridge) found = ip;
-    return !found.empty();
+    if ((flags & IFF_UP) && !(flags & IFF_LOOPBACK) && !bridge) found.push_back(ip);
+    return false;
   });
   return found;
+}
+
+std::string firstExternalAddress() {
+  const std::vector<std::string> all = externalAddresses();
+  return all.empty() ? "" : all.front();
 }
 
 std::string resolveAddress(const std::string& ip_or_interface) {

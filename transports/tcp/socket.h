@@ -50,8 +50,9 @@ bool writeFully(int fd, const void* data, std::size_t bytes);
 
 // The IPv4 address of interface `name`, or "" if there is none by that name.
 std::string interfaceAddress(const std::string& name);
-// The first IPv4 address of an interface that is up, not loopback and not a container or VM
-// bridge (docker*, virbr*), or "" if none.
+// The IPv4 addresses of the interfaces that are up, not loopback and not a container or VM
+// bridge (docker*, virbr*), in getifaddrs' order; and the first of them, or "" if none.
+std::vector<std::string> externalAddresses();
 std::string firstExternalAddress();
 // "ip" unchanged when it is an IPv4 literal; the interface's address when it names one.
 std::string resolveAddress(const std::string& ip_or_interface);
