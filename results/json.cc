@@ -502,9 +502,26 @@ PairScreen readScreen(const Field& f) {
 
 }  // namespace
 
+namespace {
+
+// Results of other tools are read by the report tool's importers, which also write them out
+// as collbench result files.
+std::string notOurs(const std::string& source, const std::string& what) {
+  return source + ": " + what +
+         "; results of nccl-tests, OSU or nccom-test convert to one with "
+         "scripts/collbench-report --to-collbench OUT.json " +
+         source;
+}
+
+}  // namespace
+
 ResultFile parseResultFile(const std::string& text, const std::string& source) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded()) throw ResultFormatError(source + ": not valid JSON");
+  if (doc.is_discarded()) throw ResultFormatError(notOurs(source, "not valid JSON"));
+  if (!doc.is_object() || !doc.contains("schema_version")) {
+    throw ResultFormatError(
+        notOurs(source, "not a collbench result file (no 'schema_version' at its top level)"));
+  }
   Field top(doc, "", source);
   const auto version = top["schema_version"].integer();
   if (version < 1 || version > kResultSchemaVersion) {

@@ -39,6 +39,8 @@ class Measurement:
     wrong: Optional[int] = None
     extra: dict = field(default_factory=dict)
     hosts: Optional[int] = None
+    count: Optional[int] = None  # elements, as the source prints them
+    root: Optional[int] = None
 
 
 def collective_name(name, path):
@@ -81,7 +83,8 @@ def parse_collbench_json(text, path):
                 time_us=float(m["time_us"]["mean"]), p50_us=float(m["time_us"]["p50"]),
                 p99_us=float(m["time_us"]["p99"]), algbw_gbps=float(m["algbw_gbps"]),
                 busbw_gbps=float(m["busbw_gbps"]), link_utilization=m.get("link_utilization"),
-                wrong=m["wrong"], hosts=int(m.get("hosts", 1))))
+                wrong=m["wrong"], hosts=int(m.get("hosts", 1)), count=int(m["count"]),
+                root=m.get("root")))
         return out
     except (KeyError, TypeError, ValueError) as e:
         raise FormatError(f"{path}: collbench result file: missing or bad field {e}") from None
@@ -106,7 +109,8 @@ def parse_collbench_csv(text, path):
                 p99_us=float(row["time_p99_us"]), algbw_gbps=float(row["algbw_gbps"]),
                 busbw_gbps=float(row["busbw_gbps"]),
                 link_utilization=_opt_float(row["link_utilization"]),
-                wrong=int(row["wrong"]) if row["wrong"] else None))
+                wrong=int(row["wrong"]) if row["wrong"] else None, count=int(row["count"]),
+                root=int(row["root"]) if row.get("root") else None))
         except (KeyError, TypeError, ValueError) as e:
             raise FormatError(f"{path}:{i}: collbench CSV: bad or missing column {e}") from None
     return out
@@ -140,10 +144,13 @@ def parse_nccl_json(text, path):
         collective = _nccl_collective((doc.get("args") or [""])[0], path)
         out = []
         for entry in doc["results"]:
+            root = int(str(entry.get("root", -1)).strip())
             base = dict(label=_stem(path), tool="nccl-tests", collective=collective,
                         algorithm="nccl", transport="nccl", ranks=ranks,
                         bytes=int(entry["size"]), dtype=dtype_name(entry["type"]),
-                        op=entry["redop"],
+                        op=entry["redop"], count=int(entry["count"]),
+                        root=None if root < 0 else root,
+                        extra={"iterations": entry.get("actual_iterations")},
                         in_place=False, time_us=0.0)
             for side in ("out_of_place", "in_place"):
                 m = _nccl_side(base, entry, side)
@@ -191,7 +198,7 @@ def parse_nccl_text(text, path):
                     label=_stem(path), tool="nccl-tests", collective=collective,
                     algorithm="nccl", transport="nccl", ranks=ranks, bytes=int(row.group(1)),
                     dtype=dtype_name(row.group(3)), op=row.group(4), in_place=in_place,
-                    time_us=float(t),
+                    time_us=float(t), count=int(row.group(2)),
                     algbw_gbps=float(algbw), busbw_gbps=float(busbw), wrong=_wrong(wrong)))
         except ValueError:
             raise FormatError(f"{path}:{lineno}: nccl-tests output: unreadable row: {line.strip()}")
@@ -275,7 +282,7 @@ def parse_nccom(text, path, collective=None, ranks=None):
                 label=_stem(path), tool="nccom-test", collective=collective, algorithm="neuron",
                 transport="neuron", ranks=int(ranks) if ranks else None, bytes=int(tokens[0]),
                 dtype=dtype_name(tokens[2]), op="sum", in_place=False, time_us=float(tokens[3]),
-                algbw_gbps=float(tokens[4]), busbw_gbps=float(tokens[5])))
+                algbw_gbps=float(tokens[4]), busbw_gbps=float(tokens[5]), count=int(tokens[1])))
         except ValueError:
             raise FormatError(f"{path}:{lineno}: nccom-test output: unreadable row: "
                               f"{line.strip()}") from None

@@ -8,6 +8,7 @@ import argparse
 import base64
 import csv
 import html
+import json
 import os
 import sys
 from collections import defaultdict
@@ -21,6 +22,7 @@ try:
 except ImportError:  # said in main(), with the fixes, rather than as a traceback
     matplotlib = None
 
+from convert import to_collbench  # noqa: E402
 from importers import FormatError, file_notes, load  # noqa: E402
 from model import ModelError, load_models, predict_us  # noqa: E402
 from screen import load_screens, screen_parts  # noqa: E402
@@ -403,7 +405,11 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+", help="collbench JSON or CSV, nccl-tests output or JSON, "
                    "OSU osu_allreduce output")
-    p.add_argument("-o", "--output", required=True, help="folder to write the report into")
+    p.add_argument("-o", "--output", help="folder to write the report into")
+    p.add_argument("--to-collbench", metavar="OUT.json",
+                   help="instead of a report, write the inputs' measurements as one collbench "
+                   "result file (for `collbench check --baseline`; see scripts/report/convert.py "
+                   "for what carries over)")
     p.add_argument("--labels", help="comma list overriding each file's label, in order")
     p.add_argument("--compare", nargs=2, metavar=("LABEL_A", "LABEL_B"),
                    help="the two labels of the side-by-side table (default: the first two)")
@@ -414,7 +420,10 @@ def parse_args(argv):
     p.add_argument("--nccom-ranks", type=int, help="rank count of nccom-test logs")
     p.add_argument("--osu-ranks", type=int, help="rank count of the OSU runs (OSU does not "
                    "print it; without it their busbw is left out)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if bool(args.output) == bool(args.to_collbench):
+        p.error("give one of -o/--output (a report) and --to-collbench (a result file)")
+    return args
 
 
 def load_all(args):
@@ -442,11 +451,28 @@ def output_problem(folder):
     return None
 
 
+def write_collbench(args, argv):
+    """--to-collbench: the inputs' measurements as one collbench result file."""
+    try:
+        records = load_all(args)
+        doc = to_collbench(records, args.files, "collbench-report " + " ".join(argv))
+        with open(args.to_collbench, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1)
+    except (FormatError, OSError) as e:
+        print(f"collbench-report: error: {e}", file=sys.stderr)
+        return 2
+    print(f"collbench-report: {len(records)} measurements written to {args.to_collbench}")
+    return 0
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.to_collbench:
+        return write_collbench(args, argv)
     if matplotlib is None:
         print(NO_MATPLOTLIB.format(exe=sys.executable), file=sys.stderr)
         return 1
-    args = parse_args(sys.argv[1:] if argv is None else argv)
     problem = output_problem(args.output)
     if problem:
         print(f"collbench-report: error: {problem}", file=sys.stderr)

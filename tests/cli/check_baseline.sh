@@ -4,7 +4,9 @@
 # naming it (and passes under a 25% tolerance); files of different rank counts say what did not
 # match; a bad tolerance and a check with nothing to check are usage errors. Link screens are
 # compared pair by pair: one direction at half its bandwidth is named; screens of different rank
-# counts say so.
+# counts say so. nccl-tests JSON is refused with the command that converts it, and converted
+# (scripts/collbench-report --to-collbench) it is compared like ours: one size 20% slower is
+# named.
 set -euo pipefail
 collbench=$1 fixtures=$2
 base=$fixtures/result_tcp_2ranks.json
@@ -63,4 +65,22 @@ expect 4 "^REGRESSED: pairwise screen bandwidth vm \(rank 1\) -> vm \(rank 2\): 
   --baseline "$screen" "$dir/screen_slower.json"
 expect 2 "--baseline: .*screen_4ranks.json: the screens have 4 and 3 ranks: pairs cannot be matched" -- \
   --baseline "$screen" "$dir/screen3.json"
+# nccl-tests JSON: converted by the report tool's importer, then compared.
+nccl=$fixtures/../report/samples/nccl_all_reduce.json
+report=$fixtures/../../scripts/collbench-report
+python3 - "$nccl" "$dir/nccl_slower.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["results"][1]["out_of_place"]["time"] *= 1.2
+json.dump(doc, open(sys.argv[2], "w"))
+PY
+expect 2 "nccl_all_reduce.json: not a collbench result file .*convert to one with scripts/collbench-report --to-collbench OUT.json" -- \
+  --baseline "$nccl" "$base"
+"$report" "$nccl" --to-collbench "$dir/nccl_base.json" >/dev/null
+"$report" "$dir/nccl_slower.json" --to-collbench "$dir/nccl_new.json" >/dev/null
+expect 0 "^# baseline: 4 measurements compared, 0 slower" -- --baseline "$dir/nccl_base.json" \
+  "$dir/nccl_base.json"
+expect 4 "^REGRESSED: all_reduce nccl nccl 2 ranks 134217728 B float32 sum out-of-place: 20.0% slower than the baseline" -- \
+  --baseline "$dir/nccl_base.json" "$dir/nccl_new.json"
+grep -c "^REGRESSED" "$dir/out" | grep -qx 1 || fail "more than the one slower nccl-tests size"
 echo "check_baseline: ok"

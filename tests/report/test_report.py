@@ -428,3 +428,41 @@ def test_screen_without_findings_says_so(tmp_path, capsys):
     assert report.main([str(path), "-o", str(tmp_path / "out")]) == 0
     assert "Link screen (pairwise, screen.json): verdicts: not shown: nothing was flagged." in \
         capsys.readouterr().out
+
+
+VALIDATOR = os.path.join(ROOT, "tests", "schema", "validate_result.py")
+SCHEMA = os.path.join(ROOT, "results", "schema", "result.schema.json")
+
+
+@pytest.mark.parametrize("name", ["nccl_all_reduce.json", "nccl_all_reduce.txt"])
+def test_nccl_tests_results_convert_to_a_valid_result_file(tmp_path, name):
+    out = tmp_path / "converted.json"
+    result = run_report(sample(name), "--to-collbench", str(out))
+    assert result.returncode == 0, result.stderr
+    checked = subprocess.run([sys.executable, VALIDATOR, SCHEMA, str(out)], capture_output=True,
+                             text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    doc = json.loads(out.read_text())
+    source = {m.bytes: m for m in importers.load(sample(name)) if not m.in_place}
+    for m in (m for m in doc["measurements"] if not m["in_place"]):
+        assert (m["collective"], m["algorithm"], m["transport"], m["ranks"], m["dtype"]) == \
+            ("all_reduce", "nccl", "nccl", source[m["bytes"]].ranks, "float32")
+        assert m["time_us"]["mean"] == source[m["bytes"]].time_us
+        assert m["count"] * 4 == m["bytes"]
+    assert "converted by collbench-report from" in doc["run"]["notes"][0]
+
+
+def test_conversion_refuses_what_the_source_does_not_say(tmp_path):
+    out = tmp_path / "osu.json"
+    result = run_report(sample("osu_allreduce.txt"), "--to-collbench", str(out))
+    assert result.returncode == 2
+    assert "osu_allreduce: all_reduce 4 B: the rank count is unknown" in result.stderr
+    result = run_report(sample("osu_allreduce.txt"), "--osu-ranks", "4", "--to-collbench",
+                        str(out))
+    assert result.returncode == 2
+    assert "the element count is unknown (osu does not print it)" in result.stderr
+    assert not out.exists()
+    result = run_report(sample("nccl_all_reduce.json"), "-o", str(tmp_path), "--to-collbench",
+                        str(out))
+    assert result.returncode == 2
+    assert "give one of -o/--output (a report) and --to-collbench" in result.stderr

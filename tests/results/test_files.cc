@@ -127,8 +127,14 @@ TEST(ResultFile, NamesTheBadField) {
   doc["schema_version"] = 99;
   EXPECT_STREQ(readError(doc.dump()).what(),
                "r.json: schema_version: unsupported version 99 (this collbench reads 1 to 3)");
-  EXPECT_STREQ(readError("{\"schema_version\": 2, ").what(), "r.json: not valid JSON");
-  EXPECT_STREQ(readError("[1, 2]").what(), "r.json: top level: expected an object, found array");
+  const std::string convert =
+      "; results of nccl-tests, OSU or nccom-test convert to one with scripts/collbench-report "
+      "--to-collbench OUT.json r.json";
+  EXPECT_EQ(readError("{\"schema_version\": 2, ").what(), "r.json: not valid JSON" + convert);
+  EXPECT_EQ(readError("[1, 2]").what(),
+            "r.json: not a collbench result file (no 'schema_version' at its top level)" + convert);
+  EXPECT_EQ(readError("{\"results\": []}").what(),
+            "r.json: not a collbench result file (no 'schema_version' at its top level)" + convert);
 }
 
 TEST(ResultFile, ReadsSchemaVersionOne) {
