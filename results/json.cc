@@ -163,6 +163,17 @@ nlohmann::json toJson(const PairVerdict& v) {
           {"partners", v.partners}};
 }
 
+nlohmann::json toJson(const std::vector<RowMedians>& rows) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& m : rows) {
+    list.push_back({{"host", m.name},
+                    {"latency_us", orNull(m.latency_us, m.latency_us >= 0)},
+                    {"send_gbps", orNull(m.send_gbps, m.send_gbps >= 0)},
+                    {"recv_gbps", orNull(m.recv_gbps, m.recv_gbps >= 0)}});
+  }
+  return list;
+}
+
 }  // namespace
 
 nlohmann::json toJson(const PairScreen& s) {
@@ -178,7 +189,9 @@ nlohmann::json toJson(const PairScreen& s) {
           {"latency_us", matrixJson(s.latency_us)},
           {"bandwidth_gbps", matrixJson(s.bandwidth_gbps)},
           {"rule", {{"mads", s.rule.mads}, {"min_change", s.rule.min_change}}},
-          {"verdicts", verdicts}};
+          {"verdicts", verdicts},
+          {"rank_medians", toJson(rankMedians(s))},
+          {"host_medians", toJson(hostMedians(s))}};
 }
 
 nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>& measurements,

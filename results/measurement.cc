@@ -17,11 +17,6 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return percentile(values, 50);
-}
-
 double timeOf(const std::vector<double>& times, int iterations, int rank, int i) {
   return times[static_cast<std::size_t>(rank) * iterations + i];
 }
@@ -52,7 +47,7 @@ void lastArrivals(const std::vector<double>& times, int ranks, int iterations, R
     for (int r = 0; r < ranks; ++r) {
       if (r != last) others.push_back(timeOf(times, iterations, r, i));
     }
-    waits[static_cast<std::size_t>(last)].push_back(median(others) -
+    waits[static_cast<std::size_t>(last)].push_back(summarize(others).p50 -
                                                     timeOf(times, iterations, last, i));
   }
   std::size_t most = 0;
@@ -61,7 +56,7 @@ void lastArrivals(const std::vector<double>& times, int ranks, int iterations, R
   }
   s.last_arrival_rank = static_cast<int>(most);
   s.last_arrival_count = static_cast<int>(waits[most].size());
-  s.last_arrival_wait_us = median(waits[most]);
+  s.last_arrival_wait_us = summarize(waits[most]).p50;
 }
 
 }  // namespace
@@ -86,7 +81,7 @@ Straggler consistentStraggler(const std::vector<Measurement>& measurements) {
   }
   for (const auto& [rank, w] : waits) {
     if (2 * static_cast<int>(w.size()) <= s.of) continue;
-    s.rank = rank, s.measurements = static_cast<int>(w.size()), s.wait_us = median(w);
+    s.rank = rank, s.measurements = static_cast<int>(w.size()), s.wait_us = summarize(w).p50;
   }
   return s;
 }

@@ -146,28 +146,63 @@ std::string who(const PairScreen& s, const PairVerdict& v) {
   return a + (v.what == "link" ? " <-> " : " -> ") + b;
 }
 
-void printRanks(std::ostream& out, const PairScreen& s) {
-  out << "#  rank  host                 latency_us  send_GB/s  recv_GB/s   (medians over its "
-         "partners)\n";
+// The medians of the rows of `ranks` (one rank's, or a host's).
+RowMedians rowMedians(const PairScreen& s, const std::vector<int>& ranks) {
   const int n = static_cast<int>(s.hosts.size());
-  for (int r = 0; r < n; ++r) {
-    std::vector<double> lat, snd, rcv;
+  std::vector<double> lat, snd, rcv;
+  for (int r : ranks) {
     for (int p = 0; p < n; ++p) {
       if (p == r) continue;
       if (at(s.latency_us, r, p) >= 0) lat.push_back(at(s.latency_us, r, p));
       if (at(s.bandwidth_gbps, r, p) >= 0) snd.push_back(at(s.bandwidth_gbps, r, p));
       if (at(s.bandwidth_gbps, p, r) >= 0) rcv.push_back(at(s.bandwidth_gbps, p, r));
     }
+  }
+  RowMedians m;
+  m.name = s.hosts[static_cast<std::size_t>(ranks.front())];
+  if (!lat.empty()) m.latency_us = median(lat);
+  if (!snd.empty()) m.send_gbps = median(snd);
+  if (!rcv.empty()) m.recv_gbps = median(rcv);
+  return m;
+}
+
+void printRanks(std::ostream& out, const PairScreen& s) {
+  out << "#  rank  host                 latency_us  send_GB/s  recv_GB/s   (medians over its "
+         "partners)\n";
+  const std::vector<RowMedians> rows = rankMedians(s);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
     char line[256];
-    std::snprintf(line, sizeof line, "  %5d  %-20s %10s %10s %10s\n", r, s.hosts[r].c_str(),
-                  cell(lat.empty() ? -1 : median(lat), 2).c_str(),
-                  cell(snd.empty() ? -1 : median(snd), 4).c_str(),
-                  cell(rcv.empty() ? -1 : median(rcv), 4).c_str());
+    std::snprintf(line, sizeof line, "  %5zu  %-20s %10s %10s %10s\n", r, rows[r].name.c_str(),
+                  cell(rows[r].latency_us, 2).c_str(), cell(rows[r].send_gbps, 4).c_str(),
+                  cell(rows[r].recv_gbps, 4).c_str());
     out << line;
   }
 }
 
 }  // namespace
+
+std::vector<RowMedians> rankMedians(const PairScreen& s) {
+  std::vector<RowMedians> rows;
+  for (int r = 0; r < static_cast<int>(s.hosts.size()); ++r) rows.push_back(rowMedians(s, {r}));
+  return rows;
+}
+
+std::vector<RowMedians> hostMedians(const PairScreen& s) {
+  std::vector<std::string> order;
+  std::vector<std::vector<int>> ranks;
+  for (int r = 0; r < static_cast<int>(s.hosts.size()); ++r) {
+    const auto it = std::find(order.begin(), order.end(), s.hosts[static_cast<std::size_t>(r)]);
+    if (it == order.end()) {
+      order.push_back(s.hosts[static_cast<std::size_t>(r)]);
+      ranks.push_back({r});
+    } else {
+      ranks[static_cast<std::size_t>(it - order.begin())].push_back(r);
+    }
+  }
+  std::vector<RowMedians> rows;
+  for (const auto& host_ranks : ranks) rows.push_back(rowMedians(s, host_ranks));
+  return rows;
+}
 
 std::vector<PairVerdict> localise(const PairScreen& s) {
   std::vector<PairVerdict> out;

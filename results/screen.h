@@ -51,6 +51,15 @@ struct PairScreen {
 // from a link.
 std::vector<PairVerdict> localise(const PairScreen& screen);
 
+// Medians over partners: a rank's row (latency, its bandwidth sending and receiving), or a
+// host's (every pair of its ranks with any other rank); -1 where nothing was measured.
+struct RowMedians {
+  std::string name;  // the host; for a rank, its host too
+  double latency_us = -1, send_gbps = -1, recv_gbps = -1;
+};
+std::vector<RowMedians> rankMedians(const PairScreen& screen);
+std::vector<RowMedians> hostMedians(const PairScreen& screen);  // hosts in order of first rank
+
 // The console's account: per rank the median over its partners, then the verdict table.
 void printScreen(std::ostream& out, const PairScreen& screen);
 

@@ -108,3 +108,39 @@ TEST(Localise, ConsoleAndCsvSayIt) {
 
 }  // namespace
 }  // namespace collbench
+
+namespace collbench {
+namespace {
+
+// 4 ranks on 2 hosts; rank 1 sends at 0.2 GB/s to everyone, and every latency is 10 us.
+TEST(RowMedians, PerRankAndPerHost) {
+  PairScreen s = healthy(4);
+  s.hosts = {"a", "a", "b", "b"};
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      if (i == j) continue;
+      s.latency_us[i][j] = 10;
+      s.bandwidth_gbps[i][j] = i == 1 ? 0.2 : 1.0;
+    }
+  }
+  s.latency_us[0][2] = s.latency_us[2][0] = -1;  // not measured: left out
+  const auto ranks = rankMedians(s);
+  ASSERT_EQ(ranks.size(), 4u);
+  EXPECT_EQ(ranks[1].name, "a");
+  EXPECT_EQ(ranks[1].send_gbps, 0.2);
+  EXPECT_EQ(ranks[1].recv_gbps, 1.0);
+  EXPECT_EQ(ranks[0].latency_us, 10);
+  const auto hosts = hostMedians(s);
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[0].name, "a");
+  // Host a sends 3 values at 1.0 (rank 0) and 3 at 0.2 (rank 1): the mean of the middle two.
+  EXPECT_DOUBLE_EQ(hosts[0].send_gbps, 0.6);
+  EXPECT_EQ(hosts[1].send_gbps, 1.0);
+  PairScreen empty;
+  empty.hosts = {"x"};
+  empty.latency_us = empty.bandwidth_gbps = {{-1}};
+  EXPECT_EQ(rankMedians(empty)[0].latency_us, -1);
+}
+
+}  // namespace
+}  // namespace collbench
