@@ -54,6 +54,18 @@ status=0 killer=""
 while [ ${#rank_of[@]} -gt 0 ]; do
   rc=0 pid=""
   wait -n -p pid "${!rank_of[@]}" || rc=$?
+  if [ -z "${pid:-}" ]; then
+    # wait -n names no process (and unsets pid) when bash had reaped the rank already, or a
+    # signal cut the wait short: find an ended rank and take its status from wait.
+    for p in "${!rank_of[@]}"; do
+      if ! kill -0 "$p" 2>/dev/null; then
+        pid=$p rc=0
+        wait "$p" || rc=$?
+        break
+      fi
+    done
+    [ -n "${pid:-}" ] || { sleep 0.1; continue; }
+  fi
   r=${rank_of[$pid]}
   unset "rank_of[$pid]"
   if [ "$rc" -ne 0 ] && { [ "$r" = 0 ] || [ "$status" -eq 0 ]; }; then status=$rc; fi
