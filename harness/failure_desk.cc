@@ -24,11 +24,13 @@ constexpr std::chrono::milliseconds kAnswerLimit{2000};
 // Past rank 0's wait: for it to judge, write the result file and end the job.
 constexpr std::chrono::milliseconds kEndGrace{5000};
 
+constexpr std::uint32_t kConnectionLost = 1, kWaitedForAll = 2;
+
 struct Header {
   char magic[8];
   std::uint64_t nonce;
   std::int32_t rank, waited_for;
-  std::uint32_t connection_lost;
+  std::uint32_t flags;       // kConnectionLost | kWaitedForAll
   std::uint32_t lengths[3];  // host, operation, message
 };
 
@@ -150,7 +152,8 @@ void FailureDesk::receive(tcp::Fd conn) {
     return;
   r.rank = h.rank;
   r.waited_for = h.waited_for >= 0 && h.waited_for < ranks_ ? h.waited_for : -1;
-  r.connection_lost = h.connection_lost != 0;
+  r.connection_lost = (h.flags & kConnectionLost) != 0;
+  r.waited_for_all = (h.flags & kWaitedForAll) != 0;
   const char taken = 'K';
   if (!tcp::writeFully(conn.get(), &taken, 1)) return;
   std::lock_guard<std::mutex> lock(mu_);
@@ -205,7 +208,8 @@ std::string FailureDesk::trySend(const std::string& ip, const FailureReport& min
   h.nonce = nonce_;
   h.rank = mine.rank;
   h.waited_for = mine.waited_for;
-  h.connection_lost = mine.connection_lost ? 1 : 0;
+  h.flags =
+      (mine.connection_lost ? kConnectionLost : 0) | (mine.waited_for_all ? kWaitedForAll : 0);
   for (int i = 0; i < 3; ++i) h.lengths[i] = static_cast<std::uint32_t>(texts[i].size());
   bool sent = tcp::writeFully(conn.get(), &h, sizeof h);
   for (const auto& t : texts) sent = sent && tcp::writeFully(conn.get(), t.data(), t.size());

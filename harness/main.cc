@@ -6,6 +6,8 @@
 // 3 wrong results; 4 an acceptance rule failed (--spec, or `collbench check`).
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -155,26 +157,24 @@ void describeTransport(RunInfo& run, const Transport& transport, const SweepBuff
 
 // Rank 0's record of a failed job: what it saw, and the verdict of every rank's report (the
 // culprit, when the reports point at one rank, is the failed rank).
-RunStatus failedStatus(const SweepFailure& e, const JobBootstrap& boot,
-                       const std::vector<std::string>& rank_hosts,
+RunStatus failedStatus(const FailureReport& mine, const std::vector<std::string>& rank_hosts,
                        std::vector<FailureReport> reports) {
   RunStatus st;
   st.state = "failed";
   const FailureVerdict verdict = judgeFailure(reports, rank_hosts);
   st.failed_rank = verdict.culprits.size() == 1 ? verdict.culprits.front()
-                   : e.suspect() >= 0           ? e.suspect()
-                                                : boot.rank();
+                   : mine.waited_for >= 0       ? mine.waited_for
+                                                : mine.rank;
   st.failed_host = rank_hosts.at(static_cast<std::size_t>(st.failed_rank));
-  st.operation = e.operation();
-  st.message = "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): " + e.what();
+  st.operation = mine.operation;
+  st.message = "rank " + std::to_string(mine.rank) + " (" + mine.host + "): " + mine.message;
   st.verdict = verdict.text;
   st.reports = std::move(reports);
   return st;
 }
 
 struct Job;
-[[noreturn]] void failJob(Job& job, const SweepFailure& e, const std::vector<std::string>& hosts,
-                          std::int64_t wrong);
+[[noreturn]] void failJob(Job& job, const SweepFailure& e, std::int64_t wrong);
 
 // Everything one launch measures, shared by its --ranks stages.
 struct Job {
@@ -185,6 +185,7 @@ struct Job {
   ResultSink& sink;
   Watchdog& watchdog;
   FailureDesk& desk;
+  const std::vector<std::string>& rank_hosts;
 };
 
 // One --ranks stage: the first k ranks sweep over a subgroup of the launch's connections while
@@ -211,19 +212,18 @@ std::int64_t runStage(Job& job, int k, std::uint64_t& calls) {
   return wrong;
 }
 
-// A failure mid-run: said by the rank that saw it and reported to rank 0, which judges every
-// report into one verdict and records it in the result file (with every measurement taken so
-// far); then rank 0 ends the job. The others wait for that (bounded), so that their own end
-// does not take rank 0 down first.
-void failJob(Job& job, const SweepFailure& e, const std::vector<std::string>& hosts,
-             std::int64_t wrong) {
+// Ends a failed job, from the thread that caught the failure (the sweep's, or the watchdog's
+// when a step with no deadline of its own hung): rank 0 gathers every failed rank's report,
+// judges them into one verdict, says it and records it in the result file (with every
+// measurement taken so far), then ends the job. The others report to rank 0 and wait for that
+// (bounded), so that their own end does not take rank 0 down first. Whichever thread comes
+// second waits for the first to end the process.
+[[noreturn]] void endFailedJob(Job& job, const FailureReport& mine, std::int64_t wrong) {
+  static std::atomic_flag ending = ATOMIC_FLAG_INIT;
+  while (ending.test_and_set()) std::this_thread::sleep_for(std::chrono::seconds(1));
   JobBootstrap& boot = job.boot;
-  job.watchdog.disarm();  // what follows has deadlines of its own
-  say("rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): FAILED: " + e.what());
-  const FailureReport mine{boot.rank(),  boot.hostname(), e.suspect(),
-                           e.peerLost(), e.operation(),   e.what()};
   if (boot.rank() == 0) {
-    const RunStatus status = failedStatus(e, boot, hosts, job.desk.collect(mine));
+    const RunStatus status = failedStatus(mine, job.rank_hosts, job.desk.collect(mine));
     say("verdict: " + status.verdict);
     if (!job.o.json_path.empty()) {
       job.sink.finish(status, wrong);
@@ -237,19 +237,36 @@ void failJob(Job& job, const SweepFailure& e, const std::vector<std::string>& ho
     }
     job.desk.awaitEnd();
   }
+  // From the watchdog's thread too: MPI_Abort is the one MPI call made while the main thread
+  // waits inside MPI (it polls nonblocking calls, so it holds no lock for long).
   boot.abort(kExitRuntime);
-  std::_Exit(kExitRuntime);  // not reached: abort() ends the process
+}
+
+void failJob(Job& job, const SweepFailure& e, std::int64_t wrong) {
+  JobBootstrap& boot = job.boot;
+  job.watchdog.disarm();  // what follows has deadlines of its own
+  say("rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + "): FAILED: " + e.what());
+  const FailureReport mine{boot.rank(),  boot.hostname(), e.suspect(),
+                           e.peerLost(), e.operation(),   e.what()};
+  endFailedJob(job, mine, wrong);
+}
+
+// The watchdog's report: this rank hung in a step that waits for every rank.
+[[noreturn]] void failHungJob(Job& job, const std::string& task, const std::string& message) {
+  FailureReport mine{job.boot.rank(), job.boot.hostname(), -1, false, task, message};
+  mine.waited_for_all = true;
+  endFailedJob(job, mine, 0);
 }
 
 // --collective pairwise or neighbors: the screen over every rank, its verdicts on rank 0's
 // console and in the result file. Exit 4 when it flagged anything.
-int runScreen(Job& job, const std::vector<std::string>& rank_hosts) {
+int runScreen(Job& job) {
   job.world.setBootstrap(&job.boot);
   PairScreen screen;
   try {
-    screen = runLinkScreen(job.o, job.boot, job.world, rank_hosts, job.watchdog);
+    screen = runLinkScreen(job.o, job.boot, job.world, job.rank_hosts, job.watchdog);
   } catch (const SweepFailure& e) {
-    failJob(job, e, rank_hosts, 0);
+    failJob(job, e, 0);
   }
   job.sink.screen(screen);
   RunStatus done;
@@ -267,7 +284,7 @@ int runScreen(Job& job, const std::vector<std::string>& rank_hosts) {
 
 // Every stage, then the acceptance verdicts on rank 0. A failure is recorded in the result
 // file (by rank 0, which then aborts the job; other ranks abort at once).
-int runSweeps(Job& job, const std::vector<std::string>& rank_hosts) {
+int runSweeps(Job& job) {
   const Options& o = job.o;
   JobBootstrap& boot = job.boot;
   std::int64_t wrong = 0;
@@ -275,7 +292,7 @@ int runSweeps(Job& job, const std::vector<std::string>& rank_hosts) {
     std::uint64_t calls = job.world.calls();
     for (int k : rankCounts(o.ranks, boot.size())) wrong += runStage(job, k, calls);
   } catch (const SweepFailure& e) {
-    failJob(job, e, rank_hosts, wrong);
+    failJob(job, e, wrong);
   }
   wrong = static_cast<std::int64_t>(boot.maxOverRanks(static_cast<std::uint64_t>(wrong)));
   RunStatus done;
@@ -386,7 +403,7 @@ std::unique_ptr<JobBootstrap> startBootstrap(const Options& o, int& argc, char**
   gethostname(host, sizeof host - 1);
   Watchdog start_up(o.comm.timeout + std::chrono::seconds(mpi ? 0 : 10),
                     "launcher rank " + std::to_string(launcherRank()) + " (" + host + ")",
-                    [] { std::_Exit(kExitRuntime); });
+                    [](const std::string&, const std::string&) { std::_Exit(kExitRuntime); });
   start_up.setTask(mpi ? "start-up (MPI_Init waits for every rank; a rank that prints nothing "
                          "here never started)"
                        : "start-up (the env rendezvous)");
@@ -413,11 +430,15 @@ int runJob(Options o, JobBootstrap& boot, double startup_s, int argc, char** arg
     if (boot.rank() == 0) say("error: " + problem);
     return kExitUsage;
   }
-  // Backstop for hangs no transport deadline sees (the bootstrap's calls): print, save what the
-  // result file should say, and exit; mpirun takes the rest of the job down, and without it
-  // the others see this rank's connections close.
+  // Backstop for hangs no transport deadline sees (the bootstrap's calls): once the failure
+  // desk is up (`watched`), the hang is reported to rank 0 for the verdict like any failure;
+  // before, it saves what the result file should say and exits. mpirun takes the rest of the
+  // job down; without it the others see this rank's connections close.
+  std::atomic<Job*> watched{nullptr};
   Watchdog watchdog(watchdogLimit(o),
-                    "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")", [] {
+                    "rank " + std::to_string(boot.rank()) + " (" + boot.hostname() + ")",
+                    [&watched](const std::string& task, const std::string& message) {
+                      if (Job* job = watched.load()) failHungJob(*job, task, message);
                       writeLastWords();
                       std::_Exit(kExitRuntime);
                     });
@@ -445,8 +466,10 @@ int runJob(Options o, JobBootstrap& boot, double startup_s, int argc, char** arg
   watchdog.arm("sharing rank 0's address");
   FailureDesk desk(boot, reportWait(o.comm.timeout));
   watchdog.disarm();
-  Job job{o, boot, world, buffers, sink, watchdog, desk};
-  const int status = o.screen.empty() ? runSweeps(job, rank_hosts) : runScreen(job, rank_hosts);
+  Job job{o, boot, world, buffers, sink, watchdog, desk, rank_hosts};
+  watched = &job;
+  const int status = o.screen.empty() ? runSweeps(job) : runScreen(job);
+  watched = nullptr;
   world.releaseRegions();
   return status;
 }

@@ -165,6 +165,7 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--inject-stall-rank", o.inject_stall_rank)->group("");
   app.add_option("--inject-late-join-rank", o.inject_late_join_rank)->group("");
   app.add_option("--inject-late-rank", o.inject_late_rank)->group("");
+  app.add_option("--inject-gather-stall-rank", o.inject_gather_stall_rank)->group("");
   app.add_flag("--version", o.show_version, "Print version and build configuration");
   app.add_flag("--list", o.show_list, "List transports and algorithms");
   app.add_flag("--list-fabrics", o.show_fabrics, "List the built-in fabric profiles");

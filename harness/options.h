@@ -66,9 +66,12 @@ struct Options {
   int inject_stall_rank = -1;
   int inject_late_join_rank = -1;  // this rank never reaches MPI_Init
   int inject_late_rank = -1;       // this rank sleeps before each timed call (a straggler)
-  bool spin_given = false;         // --tcp-spin-us was on the command line
-  bool yield_given = false;        // --tcp-yield-us was on the command line
-  std::string progress = "auto";   // libfabric: poll, block, or auto (block when oversubscribed)
+  // This rank hangs before the second size's gather of check results (the bootstrap's gather,
+  // which has no deadline per peer: the watchdog catches it).
+  int inject_gather_stall_rank = -1;
+  bool spin_given = false;        // --tcp-spin-us was on the command line
+  bool yield_given = false;       // --tcp-yield-us was on the command line
+  std::string progress = "auto";  // libfabric: poll, block, or auto (block when oversubscribed)
   // Where transport_options.libfabric.provider came from: "--fi-provider", "FI_PROVIDER" or
   // "default" (auto), for the result file.
   std::string fi_provider_source = "default";

@@ -256,6 +256,8 @@ void Sweep::checkPass(Algorithm& algo, const CollectiveDescriptor& coll, const B
   CheckResult res = coll.check(args, rank, n, o_.seed, result);
   WrongReport mine{static_cast<std::int64_t>(res.wrong), res.first_wrong, res.got, res.expected,
                    bytesSentOffHost()};
+  if (sizes_started_ == 2 && rank == o_.inject_gather_stall_rank)
+    std::this_thread::sleep_for(std::chrono::hours(1));
   std::vector<WrongReport> all(n);
   step(what, "gathering check results", [&] { boot_.allgather(&mine, sizeof mine, all.data()); });
   std::int64_t total = 0;

@@ -13,7 +13,7 @@ std::int64_t nowNs() {
 
 }  // namespace
 
-Watchdog::Watchdog(std::chrono::milliseconds limit, std::string who, std::function<void()> on_fire)
+Watchdog::Watchdog(std::chrono::milliseconds limit, std::string who, OnFire on_fire)
     : limit_(limit), who_(std::move(who)), on_fire_(std::move(on_fire)) {
   thread_ = std::thread([this] { loop(); });
 }
@@ -44,12 +44,14 @@ void Watchdog::loop() {
   while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_; })) {
     const std::int64_t since = armed_at_ns_.load(std::memory_order_acquire);
     if (since == 0 || nowNs() - since < std::chrono::nanoseconds(limit_).count()) continue;
-    std::fprintf(stderr, "collbench: %s: no progress for %.1f s in %s (%s); aborting the job\n",
-                 who_.c_str(), std::chrono::duration<double>(limit_).count(), task_.c_str(),
-                 phase_.load());
+    char message[512];
+    std::snprintf(message, sizeof message, "no progress for %.1f s in %s (%s)",
+                  std::chrono::duration<double>(limit_).count(), task_.c_str(), phase_.load());
+    std::fprintf(stderr, "collbench: %s: %s; aborting the job\n", who_.c_str(), message);
     std::fflush(stderr);
+    const std::string task = task_;
     lock.unlock();
-    on_fire_();
+    on_fire_(task, message);
     return;
   }
 }

@@ -1,8 +1,8 @@
 // A backstop against hangs that no transport deadline covers: MPI's own collectives (the
 // baseline, and the bootstrap's gathers) have no timeout. The owner arms it before each
 // blocking step; a background thread checks every 200 ms, and when one step has lasted longer
-// than the limit it prints what this rank was doing and calls `on_fire` (the harness aborts
-// the MPI job there).
+// than the limit it prints what this rank was doing and calls `on_fire` with the task and the
+// message (the harness reports the hang to rank 0's failure desk and ends the job there).
 #pragma once
 
 #include <atomic>
@@ -17,7 +17,8 @@ namespace collbench {
 
 class Watchdog {
  public:
-  Watchdog(std::chrono::milliseconds limit, std::string who, std::function<void()> on_fire);
+  using OnFire = std::function<void(const std::string& task, const std::string& message)>;
+  Watchdog(std::chrono::milliseconds limit, std::string who, OnFire on_fire);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -34,7 +35,7 @@ class Watchdog {
 
   const std::chrono::milliseconds limit_;
   const std::string who_;
-  const std::function<void()> on_fire_;
+  const OnFire on_fire_;
   std::atomic<std::int64_t> armed_at_ns_{0};  // 0 when disarmed
   std::atomic<const char*> phase_{""};
   std::mutex mu_;

@@ -100,9 +100,13 @@ FailureVerdict judgeFailure(const std::vector<FailureReport>& reports,
   for (const auto& r : reports) {
     if (r.rank >= 0 && r.rank < ranks) report_of[r.rank] = &r;
   }
+  std::vector<int> silent;
+  for (int r = 0; r < ranks; ++r) {
+    if (report_of.count(r) == 0) silent.push_back(r);
+  }
   // Culprits grouped by host and by whether they reported, in rank order.
   std::map<std::pair<std::string, bool>, Group> groups;
-  std::vector<int> circle;
+  std::vector<int> circle, stuck;
   for (const auto& [rank, report] : report_of) {
     std::vector<int> found;
     const int end = chainEnd(rank, report_of, ranks, found);
@@ -110,26 +114,37 @@ FailureVerdict judgeFailure(const std::vector<FailureReport>& reports,
       if (circle.empty()) circle = found;
       continue;
     }
-    Group& g = groups[{rank_hosts[static_cast<std::size_t>(end)], report_of.count(end) == 0}];
-    if (std::find(g.culprits.begin(), g.culprits.end(), end) == g.culprits.end())
-      g.culprits.push_back(end);
-    if (end == rank) continue;
-    g.waiters.insert(rank);
-    g.lost = g.lost || (report->waited_for == end && report->connection_lost);
-    if (report->waited_for != end) {
-      g.via.push_back("rank " + std::to_string(rank) + " through rank " +
-                      std::to_string(report->waited_for));
+    // A wait for every rank ends at every rank that did not report.
+    const auto at = report_of.find(end);
+    const bool for_all = at != report_of.end() && at->second->waited_for_all;
+    if (for_all && silent.empty()) {
+      stuck.push_back(rank);
+      continue;
+    }
+    for (int culprit : for_all ? silent : std::vector<int>{end}) {
+      Group& g =
+          groups[{rank_hosts[static_cast<std::size_t>(culprit)], report_of.count(culprit) == 0}];
+      if (std::find(g.culprits.begin(), g.culprits.end(), culprit) == g.culprits.end())
+        g.culprits.push_back(culprit);
+      if (culprit == rank) continue;
+      g.waiters.insert(rank);
+      g.lost = g.lost || (report->waited_for == culprit && report->connection_lost);
+      if (report->waited_for >= 0 && report->waited_for != culprit) {
+        g.via.push_back("rank " + std::to_string(rank) + " through rank " +
+                        std::to_string(report->waited_for));
+      }
     }
   }
   FailureVerdict v;
-  std::vector<int> silent;
-  for (int r = 0; r < ranks; ++r) {
-    if (report_of.count(r) == 0) silent.push_back(r);
-  }
   for (auto& [key, g] : groups) {
     std::sort(g.culprits.begin(), g.culprits.end());
     v.text += (v.text.empty() ? "" : ". ") + describeGroup(g, report_of, rank_hosts);
     v.culprits.insert(v.culprits.end(), g.culprits.begin(), g.culprits.end());
+  }
+  if (v.culprits.empty() && circle.empty() && !stuck.empty()) {
+    v.text = "every rank reported, " + rankList(stuck) +
+             " stuck in a step that waits for every rank and names none: no single rank; "
+             "screen the links between them (--collective pairwise)";
   }
   if (v.culprits.empty() && !circle.empty()) {
     v.text = silent.empty()

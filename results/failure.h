@@ -4,7 +4,8 @@
 // report and that every wait leads to is the culprit (dead, hung, or cut off from the others:
 // "host2 (rank 2) sent no report; ranks 0 and 1 waited for it"), as is a rank that failed
 // without waiting for anyone. Waits that go round in a circle among ranks that all reported
-// point at no single rank.
+// point at no single rank. A rank stuck in a step that waits for every rank (the watchdog's
+// report, FailureReport::waited_for_all) waited for whichever ranks sent no report.
 #pragma once
 
 #include <string>

@@ -51,6 +51,7 @@ nlohmann::json toJson(const FailureReport& r) {
           {"host", r.host},
           {"waited_for", rankOrNull(r.waited_for)},
           {"connection_lost", r.connection_lost},
+          {"waited_for_all", r.waited_for_all},
           {"operation", r.operation},
           {"message", r.message}};
 }
@@ -394,6 +395,7 @@ FailureReport readReport(const Field& f) {
   r.host = f["host"].str();
   r.waited_for = f["waited_for"].isNull() ? -1 : static_cast<int>(f["waited_for"].integer());
   r.connection_lost = f["connection_lost"].boolean();
+  if (f.has("waited_for_all")) r.waited_for_all = f["waited_for_all"].boolean();
   r.operation = f["operation"].str();
   r.message = f["message"].str();
   return r;

@@ -110,6 +110,9 @@ struct FailureReport {
   bool connection_lost = false;  // its connection to waited_for failed (closed, reset, error)
   std::string operation;         // what it was running
   std::string message;
+  // It was stuck in a step that waits for every rank and has no deadline per peer (the
+  // bootstrap's gathers, MPI's collectives) until the watchdog fired, so it names no one rank.
+  bool waited_for_all = false;
 };
 
 // Where the run stands: "running" while sizes are being measured, then "complete" or "failed".

@@ -167,10 +167,17 @@ add_test(NAME mpi_stalled_rank_times_out
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/fault.sh ${MPIRUN} ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA}
           "timed out waiting for (recv from|send to) rank 2 .* rank 2 runs on host"
           --inject-stall-rank 2 --timeout 2)
+# Stalled where no transport deadline applies (MPI's gather of check results): the watchdogs of
+# ranks 0 and 1 report to rank 0's failure desk, and the verdict still names rank 2.
+add_test(NAME mpi_gather_stall_is_judged
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/fault.sh ${MPIRUN} ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA}
+          "no progress for [0-9.]+ s in .*\\(gathering check results\\); aborting the job"
+          --inject-gather-stall-rank 2 --timeout 2)
 add_test(NAME mpi_sigkill_rank_mid_sweep
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/sigkill.sh ${MPIRUN} ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA})
 add_test(NAME mpi_strangers_on_tcp_ports
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi/strangers.sh ${MPIRUN} ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA})
-set_tests_properties(mpi_dead_rank_is_named mpi_stalled_rank_times_out mpi_sigkill_rank_mid_sweep
+set_tests_properties(mpi_dead_rank_is_named mpi_stalled_rank_times_out mpi_gather_stall_is_judged
+  mpi_sigkill_rank_mid_sweep
   mpi_strangers_on_tcp_ports PROPERTIES
   LABELS mpi ENVIRONMENT "${MPI_ENV}" RUN_SERIAL TRUE TIMEOUT 120)

@@ -26,6 +26,36 @@ TEST(FailureVerdict, NamesTheRankEveryWaitLeadsToThatSentNoReport) {
             "hung, or cut off from the others (reports from 2 of 3 ranks)");
 }
 
+// The watchdog's case: ranks 0 and 1 stuck in a gather of every rank (no per-peer deadline)
+// while host2 was cut off; rank 1 could name rank 0 (through it), rank 0 no one.
+FailureReport stuck(int rank) {
+  FailureReport r = waited(rank, -1, "no progress for 9.5 s in gathering check results");
+  r.waited_for_all = true;
+  return r;
+}
+
+TEST(FailureVerdict, AWaitForEveryRankEndsAtTheSilentOnes) {
+  FailureVerdict v = judgeFailure({stuck(0), stuck(1)}, kThreeHosts);
+  EXPECT_EQ(v.culprits, std::vector<int>{2});
+  EXPECT_EQ(v.text,
+            "host2 (rank 2) sent no report; ranks 0 and 1 waited for it: hung, or cut off from "
+            "the others (reports from 2 of 3 ranks)");
+  v = judgeFailure({stuck(0), waited(1, 0)}, kThreeHosts);
+  EXPECT_EQ(v.culprits, std::vector<int>{2});
+  EXPECT_EQ(v.text,
+            "host2 (rank 2) sent no report; ranks 0 and 1 waited for it (rank 1 through rank 0): "
+            "hung, or cut off from the others (reports from 2 of 3 ranks)");
+}
+
+TEST(FailureVerdict, EveryRankStuckInAGatherBlamesNoSingleRank) {
+  FailureVerdict v = judgeFailure({stuck(0), stuck(1), stuck(2)}, kThreeHosts);
+  EXPECT_TRUE(v.culprits.empty());
+  EXPECT_EQ(v.text,
+            "every rank reported, ranks 0, 1 and 2 stuck in a step that waits for every rank and "
+            "names none: no single rank; screen the links between them (--collective pairwise) "
+            "(reports from 3 of 3 ranks)");
+}
+
 TEST(FailureVerdict, GroupsAHostsRanks) {
   const std::vector<std::string> hosts = {"a", "a", "b", "b"};
   FailureVerdict v = judgeFailure({waited(0, 2), waited(1, 3)}, hosts);
