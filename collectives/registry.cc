@@ -9,6 +9,7 @@
 #include "collectives/p2p/p2p.h"
 #include "collectives/reducescatter/reducescatter.h"
 #include "collectives/rooted/rooted.h"
+#include "collectives/select/best.h"
 #if COLLBENCH_HAVE_MPI
 #include "collectives/native/mpi.h"
 #endif
@@ -26,6 +27,13 @@ struct Registered {
   std::unique_ptr<Algorithm> algo;
   bool by_default;
 };
+
+template <typename... Algos>
+std::vector<std::unique_ptr<Algorithm>> list(Algos... algos) {
+  std::vector<std::unique_ptr<Algorithm>> out;
+  (out.push_back(std::move(algos)), ...);
+  return out;
+}
 
 // Every algorithm, fresh. Constructors do no work, so this is cheap.
 std::vector<Registered> registered() {
@@ -46,6 +54,13 @@ std::vector<Registered> registered() {
   add(makeTreeReduce(), true);
   add(makePairwiseAlltoall(), true);
   add(makeAllAtOnceAlltoall(), true);
+  add(makeBest(list(makeRingAllreduce(), makeTreeAllreduce(), makeRecursiveDoublingAllreduce(),
+                    makeHierAllreduce(makeRingAllreduce()),
+                    makeHierAllreduce(makeTreeAllreduce()))),
+      false);
+  add(makeBest(list(makeChainBroadcast(), makeTreeBroadcast())), false);
+  add(makeBest(list(makeChainReduce(), makeTreeReduce())), false);
+  add(makeBest(list(makePairwiseAlltoall(), makeAllAtOnceAlltoall())), false);
   add(makeRingSendrecv(), true);
   add(makePingpong(), true);
 #if COLLBENCH_HAVE_MPI

@@ -111,6 +111,13 @@ ModelForm fabricForm(const std::string& collective, const std::string& algo) {
     throw UsageError("--algo: unknown " + collective + " algorithm '" + algo +
                      "'; available: " + algorithmNames(collective));
   }
+  if (const auto among = algorithm->candidates(); !among.empty()) {
+    std::string names;
+    for (const auto& name : among) names += (names.empty() ? "" : ",") + name;
+    throw UsageError("--algo " + algo + ": it picks the fastest of " + names +
+                     " per size, so it has no cost model of its own; predict those (--algo " +
+                     names + ") and read the crossovers");
+  }
   const std::string form = algorithm->costForm();
   const auto named = formNamed(form);
   if (!named) throw std::logic_error(collective + " " + algo + ": unknown cost form " + form);

@@ -163,8 +163,14 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
        << (m.in_place ? " in-place" : " out-of-place");
   watchdog_.setTask(what.str());
   sink_.starting(what.str());
+  step(what.str(), "choosing the algorithm", [&] { algo.prepare(comm_, args); });
   if (o_.check) checkPass(algo, coll, shape, args, what.str(), m);
   const std::vector<double> times = timedPass(algo, args, what.str(), m.iterations);
+  if (const AlgorithmChoice* choice = algo.choice(comm_, args)) {
+    m.chosen_algorithm = choice->algorithm;
+    m.cost_form = choice->cost_form;
+    m.calibration_us = choice->calibration_us;
+  }
   summarizeTimes(times, coll, m);
   m.algbw_gbps = gbps(m.bytes, m.time_us.mean);
   m.bus_factor = coll.busFactor(m.ranks);

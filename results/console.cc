@@ -8,8 +8,8 @@ namespace collbench {
 
 namespace {
 
-// Wide enough for the longest algorithm name ("recursive-doubling").
-constexpr int kAlgoWidth = 18;
+// Wide enough for the longest algorithm name ("recursive-doubling") as best's choice.
+constexpr int kAlgoWidth = 23;
 
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 std::string format(const char* fmt, ...) {
@@ -35,6 +35,17 @@ std::string hostOfRank(const std::vector<HostInfo>& hosts, int rank) {
     }
   }
   return "?";
+}
+
+// The algorithm column: best shows what it chose ("best:tree"; "best:ring/tree" when out of
+// place and in place chose differently).
+std::string algorithmLabel(const Measurement* oop, const Measurement* ip) {
+  const Measurement* any = oop ? oop : ip;
+  if (any->chosen_algorithm.empty()) return any->algorithm;
+  std::string label = any->algorithm + ":" + any->chosen_algorithm;
+  if (oop && ip && ip->chosen_algorithm != oop->chosen_algorithm)
+    label += "/" + ip->chosen_algorithm;
+  return label;
 }
 
 }  // namespace
@@ -89,7 +100,7 @@ void ConsoleReporter::add(const Measurement* oop, const Measurement* ip) {
                    any->root >= 0 ? (", root " + std::to_string(any->root)).c_str() : "",
                    any->bus_factor);
   }
-  out_ << format(" %-*s %-9s %12llu %12llu %8s %6s", kAlgoWidth, any->algorithm.c_str(),
+  out_ << format(" %-*s %-9s %12llu %12llu %8s %6s", kAlgoWidth, algorithmLabel(oop, ip).c_str(),
                  any->transport.c_str(), static_cast<unsigned long long>(any->bytes),
                  static_cast<unsigned long long>(any->count), any->dtype.c_str(), any->op.c_str())
        << half(oop) << half(ip) << "\n";

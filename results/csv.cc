@@ -42,7 +42,8 @@ constexpr const char* kColumns[] = {"label",
                                     "inter_host_bytes",
                                     "last_arrival_rank",
                                     "last_arrival_iterations",
-                                    "last_arrival_wait_us"};
+                                    "last_arrival_wait_us",
+                                    "chosen_algorithm"};
 
 std::string number(double v) {
   std::ostringstream out;
@@ -109,6 +110,7 @@ std::string csvRow(const std::string& label, const Measurement& m) {
       m.skew.last_arrival_rank < 0 ? "" : std::to_string(m.skew.last_arrival_rank),
       m.skew.last_arrival_rank < 0 ? "" : std::to_string(m.skew.last_arrival_count),
       m.skew.last_arrival_rank < 0 ? "" : number(m.skew.last_arrival_wait_us),
+      csvField(m.chosen_algorithm),
   };
   return joinLine(fields);
 }

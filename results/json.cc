@@ -32,6 +32,15 @@ nlohmann::json toJson(const RankSkew& s) {
           {"spread_us", s.spread_us()},     {"last_arrival", last}};
 }
 
+// What "best" chose and each candidate's calibration time; null for every other algorithm.
+nlohmann::json choiceJson(const Measurement& m) {
+  if (m.chosen_algorithm.empty()) return nullptr;
+  nlohmann::json calibration = nlohmann::json::array();
+  for (const auto& [algorithm, us] : m.calibration_us)
+    calibration.push_back({{"algorithm", algorithm}, {"time_us", us}});
+  return {{"algorithm", m.chosen_algorithm}, {"calibration", calibration}};
+}
+
 nlohmann::json toJson(const HostInfo& h) {
   nlohmann::json nics = nlohmann::json::array();
   for (const auto& n : h.nics) {
@@ -92,6 +101,7 @@ nlohmann::json toJson(const Measurement& m) {
       {"busbw_gbps", m.busbw_gbps},
       {"bus_factor", m.bus_factor},
       {"cost_form", m.cost_form},
+      {"choice", choiceJson(m)},
       {"link_utilization", orNull(m.link_utilization, m.link_utilization >= 0)},
       {"skew", toJson(m.skew)},
   };
@@ -338,6 +348,15 @@ TimeStats readStats(const Field& f) {
   return t;
 }
 
+void readChoice(const Field& f, Measurement& m) {
+  m.chosen_algorithm = f["algorithm"].str();
+  const Field calibration = f["calibration"];
+  for (std::size_t i = 0; i < calibration.size(); ++i) {
+    m.calibration_us.emplace_back(calibration.at(i)["algorithm"].str(),
+                                  calibration.at(i)["time_us"].number(0));
+  }
+}
+
 Measurement readMeasurement(const Field& f) {
   Measurement m;
   m.collective = f["collective"].str();
@@ -365,6 +384,7 @@ Measurement readMeasurement(const Field& f) {
     if (!m.cost_form.empty() && !formNamed(m.cost_form))
       f["cost_form"].fail("unknown cost form '" + m.cost_form + "' (known: " + formNames() + ")");
   }
+  if (f.has("choice") && !f["choice"].isNull()) readChoice(f["choice"], m);
   if (f.has("root") && !f["root"].isNull()) m.root = static_cast<int>(f["root"].integer(0));
   if (m.collective == "allreduce") m.collective = "all_reduce";  // schema 1 and 2
   m.wrong = f["wrong"].isNull() ? -1 : f["wrong"].integer();

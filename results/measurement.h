@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace collbench {
@@ -58,6 +59,10 @@ struct Measurement {
   std::string collective = "all_reduce";  // a name from collectives/api/collectives.json
   std::string algorithm;
   std::string cost_form;  // its cost model (results/model.h); empty in files before schema 3
+  // For "best": the algorithm it chose for this call and each candidate's calibration time
+  // (microseconds, the slowest rank's median); empty for every other algorithm.
+  std::string chosen_algorithm;
+  std::vector<std::pair<std::string, double>> calibration_us;
   std::string transport;
   int ranks = 0;
   int hosts = 1;  // distinct hosts among those ranks

@@ -132,9 +132,10 @@ CostParams fitNonNegative(const std::vector<Row>& rows, const std::array<bool, 4
   return best;
 }
 
+// best's measurements mix algorithms, and so cost forms, across sizes: fitted by none.
 bool usable(const Measurement& m, const std::string& dtype, const std::string& op) {
-  return !m.in_place && m.wrong <= 0 && m.dtype == dtype && (m.op == op || m.op == "none") &&
-         m.bytes > 0 && m.time_us.p50 > 0;
+  return m.chosen_algorithm.empty() && !m.in_place && m.wrong <= 0 && m.dtype == dtype &&
+         (m.op == op || m.op == "none") && m.bytes > 0 && m.time_us.p50 > 0;
 }
 
 void scoreFit(CostModel& model, const std::vector<const Measurement*>& points) {

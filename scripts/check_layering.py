@@ -28,10 +28,11 @@ ALLOWED = {
        for folder in ("allreduce", "allgather", "reducescatter", "rooted", "alltoall")},
     "collectives/p2p": ["collectives/api", "collectives/reduce", "transports/api"],
     "collectives/native": ["collectives/api", "collectives/reduce", "transports/api"],
+    "collectives/select": ["collectives/api", "collectives/reduce", "transports/api"],
     "collectives/registry": ["collectives/api", "collectives/allreduce", "collectives/allgather",
                              "collectives/reducescatter", "collectives/rooted",
                              "collectives/alltoall", "collectives/native", "collectives/p2p",
-                             "transports/api"],
+                             "collectives/select", "transports/api"],
     "results": [],
     "harness": None,  # sees everything
 }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectives/api/communicator.h"
@@ -40,6 +41,14 @@ inline CollArgs sameShapeArgs(const void* send, void* recv, std::size_t count, D
   return CollArgs{send, recv, count, count, dtype, op, root, send == recv};
 }
 
+// What an algorithm that picks among others (best) chose for one call's arguments, and the
+// calibration it chose by: each candidate's time in microseconds (the slowest rank's median).
+struct AlgorithmChoice {
+  std::string algorithm;
+  std::string cost_form;  // the chosen algorithm's
+  std::vector<std::pair<std::string, double>> calibration_us;
+};
+
 class Algorithm {
  public:
   virtual ~Algorithm() = default;
@@ -68,6 +77,19 @@ class Algorithm {
   // Collective: every rank of comm calls it with the same counts, dtype, op and root. Blocks
   // until this rank's result is in args.recv. Throws TransportError subclasses on failure.
   virtual void run(Communicator& comm, const CollArgs& args) = 0;
+  // Work that must not be timed, done before the first call with these arguments: run() does
+  // it itself when it was not done. Collective, like run(). Leaves args.recv's contents as
+  // they were.
+  virtual void prepare(Communicator& /*comm*/, const CollArgs& /*args*/) {}
+  // For an algorithm that picks another per call (best): the names it picks among, in order;
+  // empty for every other algorithm. Such an algorithm has no cost model of its own.
+  virtual std::vector<std::string> candidates() const { return {}; }
+  // For an algorithm that picks another per call (best): its pick for these arguments, once
+  // prepared; nullptr otherwise.
+  virtual const AlgorithmChoice* choice(const Communicator& /*comm*/,
+                                        const CollArgs& /*args*/) const {
+    return nullptr;
+  }
 };
 
 }  // namespace collbench

@@ -61,7 +61,7 @@ def _measurement(m):
         "wrong": m.wrong, "link_utilization": None,
         "skew": {"slowest_rank": 0, "slowest_mean_us": t, "fastest_rank": 0,
                  "fastest_mean_us": t, "spread_us": 0.0, "last_arrival": None},
-        "inter_host_bytes": None,
+        "inter_host_bytes": None, "choice": None,
     }
 
 

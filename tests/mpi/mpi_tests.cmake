@@ -18,7 +18,7 @@ foreach(np 2 3 4)
 endforeach()
 # Every collective, ours and the vendors' baselines, every element checked by the harness, over
 # TCP and libfabric's tcp provider, at a rank count that divides nothing evenly; roots 2 and 1.
-set(EVERY_COLLECTIVE_ALGOS ring,tree,chain,pairwise,all-at-once,mpi)
+set(EVERY_COLLECTIVE_ALGOS ring,tree,chain,pairwise,all-at-once,best,mpi)
 if(COLLBENCH_HAVE_GLOO)
   string(APPEND EVERY_COLLECTIVE_ALGOS ",gloo")
 endif()

@@ -88,6 +88,25 @@ TEST(ResultFile, RoundTrips) {
   EXPECT_EQ(m.wrong, 0);
 }
 
+TEST(ResultFile, BestsChoiceRoundTrips) {
+  Measurement best = sample();
+  best.algorithm = "best";
+  best.chosen_algorithm = "tree";
+  best.calibration_us = {{"ring", 12.5}, {"tree", 9.25}};
+  const nlohmann::json doc = resultDocument(sampleRun(), {best, sample()});
+  EXPECT_EQ(doc["measurements"][0]["choice"]["algorithm"], "tree");
+  EXPECT_EQ(doc["measurements"][0]["choice"]["calibration"][1]["time_us"], 9.25);
+  EXPECT_TRUE(doc["measurements"][1]["choice"].is_null());
+  ResultFile f = parseResultFile(doc.dump(), "r.json");
+  EXPECT_EQ(f.measurements[0].chosen_algorithm, "tree");
+  EXPECT_EQ(f.measurements[0].calibration_us, best.calibration_us);
+  EXPECT_EQ(f.measurements[1].chosen_algorithm, "");
+  nlohmann::json bad = doc;
+  bad["measurements"][0]["choice"]["calibration"][0].erase("time_us");
+  EXPECT_STREQ(readError(bad.dump()).what(),
+               "r.json: measurements[0].choice.calibration[0]: missing field 'time_us'");
+}
+
 // The text written during a sweep is the same document as resultDocument(), with zero, one and
 // several measurements, and reads back.
 TEST(ResultFile, IncrementalTextIsTheSameDocument) {
@@ -162,11 +181,11 @@ TEST(Csv, HeaderAndOneRowPerMeasurement) {
   std::getline(lines, b);
   EXPECT_FALSE(std::getline(lines, extra));
   EXPECT_EQ(header.rfind("label,collective,algorithm,transport,ranks,bytes,count,", 0), 0u);
-  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 35);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 36);
   EXPECT_NE(header.find(",op,root,in_place,"), std::string::npos) << header;
   EXPECT_NE(header.find(",busbw_gbps,bus_factor,cost_form,"), std::string::npos) << header;
   EXPECT_NE(header.find(",rank_spread_us,hosts,inter_host_bytes,last_arrival_rank,"
-                        "last_arrival_iterations,last_arrival_wait_us"),
+                        "last_arrival_iterations,last_arrival_wait_us,chosen_algorithm"),
             std::string::npos)
       << header;
   EXPECT_EQ(

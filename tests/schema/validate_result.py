@@ -69,6 +69,7 @@ def semantic_problems(doc, args):
         if last and (last["rank"] >= n or last["iterations"] > m["iterations"]):
             problems.append(f"{where}: last arrival {last} outside {n} ranks, "
                             f"{m['iterations']} iterations")
+        problems += choice_problems(m, where)
         if args.ranks and n != args.ranks:
             problems.append(f"{where}: ranks {n}, expected {args.ranks}")
         if m["wrong"] not in (0, None):
@@ -93,6 +94,22 @@ def semantic_problems(doc, args):
     return problems
 
 
+def choice_problems(m, where):
+    """best records what it chose, from the candidates it calibrated; nothing else does."""
+    choice = m.get("choice")
+    if (choice is not None) != (m["algorithm"] == "best"):
+        return [f"{where}: choice {choice} with algorithm {m['algorithm']!r}"]
+    if choice is None:
+        return []
+    times = {c["algorithm"]: c["time_us"] for c in choice["calibration"]}
+    if len(times) != len(choice["calibration"]) or choice["algorithm"] not in times:
+        return [f"{where}: chose {choice['algorithm']!r} from calibrated {list(times)}"]
+    fastest = min(times, key=times.get)
+    if times[choice["algorithm"]] > times[fastest]:
+        return [f"{where}: chose {choice['algorithm']!r}, but {fastest!r} calibrated faster"]
+    return []
+
+
 def csv_problems(doc, path):
     """The CSV file must hold the JSON file's measurements, row for row."""
     with open(path, newline="") as f:
@@ -108,7 +125,8 @@ def csv_problems(doc, path):
                 and abs(float(row["busbw_gbps"]) - m["busbw_gbps"]) <= 1e-6 * m["busbw_gbps"]
                 and abs(float(row["time_p99_us"]) - m["time_us"]["p99"]) <= 1e-6 * m["time_us"]["p99"]
                 and row["wrong"] == ("" if m["wrong"] is None else str(m["wrong"]))
-                and int(row["slowest_rank"]) == m["skew"]["slowest_rank"])
+                and int(row["slowest_rank"]) == m["skew"]["slowest_rank"]
+                and row["chosen_algorithm"] == ((m.get("choice") or {}).get("algorithm") or ""))
         if not same:
             problems.append(f"{path}: row {i + 1} does not match measurements[{i}]: {row}")
     return problems

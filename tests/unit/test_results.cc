@@ -124,13 +124,31 @@ TEST(ConsoleReporter, RowReadsLikeNcclTests) {
   // The legend and the column heads come above the first row.
   const std::string text = out.str();
   ASSERT_EQ(text.rfind("# time = mean of per-iteration times", 0), 0u) << text;
-  EXPECT_EQ(text.substr(text.find("# all_reduce")),
-            "# all_reduce, 4 ranks: busbw = algbw * 1.5\n"
-            " ring               tcp            1048576       262144  float32    sum     200.00   "
-            "5.243   7.864      0     200.00   5.243   7.864      3\n"
-            "# a note\n"
-            "# Out of bounds values : 3 FAILED\n"
-            "# Avg bus bandwidth    : 7.86432 GB/s\n");
+  EXPECT_EQ(
+      text.substr(text.find("# all_reduce")),
+      "# all_reduce, 4 ranks: busbw = algbw * 1.5\n"
+      " ring                    tcp            1048576       262144  float32    sum     200.00   "
+      "5.243   7.864      0     200.00   5.243   7.864      3\n"
+      "# a note\n"
+      "# Out of bounds values : 3 FAILED\n"
+      "# Avg bus bandwidth    : 7.86432 GB/s\n");
+}
+
+// best's rows name what it chose, out of place / in place when the two differ.
+TEST(ConsoleReporter, BestShowsItsChoice) {
+  for (const char* ip_choice : {"tree", "recursive-doubling"}) {
+    std::ostringstream out;
+    ConsoleReporter table(out);
+    Measurement a = sample(false), b = sample(true);
+    a.algorithm = b.algorithm = "best";
+    a.chosen_algorithm = "tree";
+    b.chosen_algorithm = ip_choice;
+    table.add(&a, &b);
+    const std::string want = ip_choice == std::string("tree")
+                                 ? "\n best:tree" + std::string(15, ' ') + "tcp "
+                                 : "\n best:tree/recursive-doubling tcp ";
+    EXPECT_NE(out.str().find(want), std::string::npos) << out.str();
+  }
 }
 
 TEST(Json, DocumentCarriesRunAndMeasurements) {
