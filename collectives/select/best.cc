@@ -94,23 +94,29 @@ class Best : public Algorithm {
     return out;
   }
 
-  // This rank's median time of each candidate.
+  // This rank's median time of each candidate over kCalibrationRounds rounds. In each round
+  // every candidate in turn runs kCalibrationRuns calls back to back after a barrier, as the
+  // timed loop does (what one call leaves behind, ranks leaving at different times, is paid
+  // by the next call of the same algorithm); the rounds take turns among the candidates, so
+  // that a slow spell of a shared machine does not fall on one candidate alone.
   static std::vector<double> calibrate(Communicator& comm, const CollArgs& args,
                                        const std::vector<Algorithm*>& algos) {
-    std::vector<double> medians;
     for (Algorithm* a : algos) {
       for (int i = 0; i < kCalibrationWarmup; ++i) a->run(comm, args);
-      comm.barrier();
-      std::vector<double> runs;
-      for (int i = 0; i < kCalibrationRuns; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        a->run(comm, args);
-        runs.push_back(
-            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                .count());
-      }
-      medians.push_back(median(runs));
     }
+    std::vector<std::vector<double>> rounds(algos.size());
+    for (int round = 0; round < kCalibrationRounds; ++round) {
+      for (std::size_t c = 0; c < algos.size(); ++c) {
+        comm.barrier();
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < kCalibrationRuns; ++i) algos[c]->run(comm, args);
+        const std::chrono::duration<double, std::micro> took =
+            std::chrono::steady_clock::now() - t0;
+        rounds[c].push_back(took.count() / kCalibrationRuns);
+      }
+    }
+    std::vector<double> medians;
+    for (const auto& r : rounds) medians.push_back(median(r));
     return medians;
   }
 

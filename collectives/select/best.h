@@ -9,13 +9,16 @@
 
 namespace collbench {
 
-// Calibration before the first call of each shape (counts, dtype, op, root, placement): each
-// candidate that supports it runs kCalibrationWarmup + kCalibrationRuns times on the call's own
-// buffers (an in-place input is put back afterwards); every rank's median over the timed runs
-// goes to every rank through the communicator's bootstrap, and the candidate whose slowest
-// rank's median is least is chosen, the same on every rank. Needs comm.bootstrap().
+// Calibration before the first call of each shape (counts, dtype, op, root, placement), on the
+// call's own buffers (an in-place input is put back afterwards): each candidate that supports
+// the shape runs kCalibrationWarmup calls, then kCalibrationRounds rounds in which each in turn
+// runs kCalibrationRuns calls back to back after a barrier; a rank's time for a candidate is
+// the median over rounds of its time per call. Every rank's times go to every rank through the
+// communicator's bootstrap, and the candidate whose slowest rank's time is least is chosen, the
+// same on every rank. Needs comm.bootstrap().
 inline constexpr int kCalibrationWarmup = 1;
-inline constexpr int kCalibrationRuns = 3;
+inline constexpr int kCalibrationRounds = 3;
+inline constexpr int kCalibrationRuns = 2;
 
 std::unique_ptr<Algorithm> makeBest(std::vector<std::unique_ptr<Algorithm>> candidates);
 

@@ -79,7 +79,7 @@ TEST(Best, ChoosesTheCandidateWhoseSlowestRankIsFastest) {
     EXPECT_GE(p.calibration_us[1].second, 15000.0);
   }
   EXPECT_EQ(picked[0].calibration_us, picked[1].calibration_us);
-  EXPECT_EQ(calls.load(), 2 * 2 * (kCalibrationWarmup + kCalibrationRuns));
+  EXPECT_EQ(calls.load(), 2 * 2 * (kCalibrationWarmup + kCalibrationRounds * kCalibrationRuns));
 }
 
 TEST(Best, TheFirstCandidateIsNotFavoured) {
