@@ -124,14 +124,14 @@ std::vector<Param> networkParams() {
   for (const auto& t : networkTransports()) {
     for (const char* algo : {"ring", "tree", "recursive-doubling"}) {
       for (int n : {2, 3, 4}) {
-        for (std::size_t c : {0, 1, 7, 1000, 1048579}) {
+        for (std::size_t c : {1, 7, 1000, 1048579}) {  // 0: the loopback grid checks it
           if (t == "libfabric:udp" && c > 1000) continue;
           out.emplace_back(t, algo, n, c);
         }
       }
     }
   }
-  for (std::size_t c : {0, 7, 1048579}) out.emplace_back("tcp", "best", 3, c);
+  for (std::size_t c : {7, 1048579}) out.emplace_back("tcp", "best", 3, c);
   return out;
 }
 

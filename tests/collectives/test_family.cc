@@ -165,8 +165,11 @@ std::vector<std::string> networkTransports() {
   return kinds;
 }
 
+// Every transport at 2 and 3 ranks (the loopback grid has 1 to 8, and zero elements;
+// zero-byte messages are checked on every transport by the conformance tests and every
+// barrier; pairwise alltoall at 4 and 8 ranks over TCP below).
 INSTANTIATE_TEST_SUITE_P(Network, FamilyTest,
-                         ::testing::ValuesIn(params(networkTransports(), {2, 3, 4}, {0, 7, 20011})),
+                         ::testing::ValuesIn(params(networkTransports(), {2, 3}, {7, 20011})),
                          paramName);
 
 // Pairwise alltoall with several rounds posted at once, at power-of-two and other rank counts.
