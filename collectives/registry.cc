@@ -1,7 +1,10 @@
 #include "collectives/registry.h"
 
 #include <algorithm>
+#include <iterator>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "collectives/allgather/allgather.h"
 #include "collectives/allreduce/allreduce.h"
@@ -28,15 +31,9 @@ struct Registered {
   bool by_default;
 };
 
-template <typename... Algos>
-std::vector<std::unique_ptr<Algorithm>> list(Algos... algos) {
-  std::vector<std::unique_ptr<Algorithm>> out;
-  (out.push_back(std::move(algos)), ...);
-  return out;
-}
-
-// Every algorithm, fresh. Constructors do no work, so this is cheap.
-std::vector<Registered> registered() {
+// Our algorithms (over the communicator's transport), fresh: the one list, read again for
+// best's candidates.
+std::vector<Registered> ours() {
   std::vector<Registered> all;
   auto add = [&all](std::unique_ptr<Algorithm> algo, bool by_default) {
     all.push_back({std::move(algo), by_default});
@@ -54,15 +51,38 @@ std::vector<Registered> registered() {
   add(makeTreeReduce(), true);
   add(makePairwiseAlltoall(), true);
   add(makeAllAtOnceAlltoall(), true);
-  add(makeBest(list(makeRingAllreduce(), makeTreeAllreduce(), makeRecursiveDoublingAllreduce(),
-                    makeHierAllreduce(makeRingAllreduce()),
-                    makeHierAllreduce(makeTreeAllreduce()))),
-      false);
-  add(makeBest(list(makeChainBroadcast(), makeTreeBroadcast())), false);
-  add(makeBest(list(makeChainReduce(), makeTreeReduce())), false);
-  add(makeBest(list(makePairwiseAlltoall(), makeAllAtOnceAlltoall())), false);
   add(makeRingSendrecv(), true);
   add(makePingpong(), true);
+  return all;
+}
+
+// best (not measured by default) for each collective with two or more of our algorithms,
+// choosing among all of them, in the list's order.
+void addBest(std::vector<Registered>& all) {
+  std::vector<std::pair<std::string, std::vector<std::unique_ptr<Algorithm>>>> by_collective;
+  for (auto& r : ours()) {
+    const std::string collective = r.algo->collective();
+    auto it = std::find_if(by_collective.begin(), by_collective.end(),
+                           [&](const auto& c) { return c.first == collective; });
+    if (it == by_collective.end()) {
+      by_collective.emplace_back();
+      by_collective.back().first = collective;
+      it = std::prev(by_collective.end());
+    }
+    it->second.push_back(std::move(r.algo));
+  }
+  for (auto& [collective, candidates] : by_collective) {
+    if (candidates.size() >= 2) all.push_back({makeBest(std::move(candidates)), false});
+  }
+}
+
+// Every algorithm, fresh. Constructors do no work, so this is cheap.
+std::vector<Registered> registered() {
+  std::vector<Registered> all = ours();
+  addBest(all);
+  auto add = [&all](std::unique_ptr<Algorithm> algo, bool by_default) {
+    all.push_back({std::move(algo), by_default});
+  };
 #if COLLBENCH_HAVE_MPI
   for (auto& algo : makeMpiCollectives()) add(std::move(algo), true);
 #endif

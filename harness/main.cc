@@ -240,6 +240,7 @@ std::int64_t runStage(Job& job, int k, std::uint64_t& calls) {
   // From the watchdog's thread too: MPI_Abort is the one MPI call made while the main thread
   // waits inside MPI (it polls nonblocking calls, so it holds no lock for long).
   boot.abort(kExitRuntime);
+  std::_Exit(kExitRuntime);  // not reached: abort() ends the process
 }
 
 void failJob(Job& job, const SweepFailure& e, std::int64_t wrong) {
