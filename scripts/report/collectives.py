@@ -13,9 +13,18 @@ _FACTORS = {"2(n-1)/n": lambda n: 2 * (n - 1) / n, "(n-1)/n": lambda n: (n - 1) 
 
 
 @functools.lru_cache(maxsize=None)
-def table():
+def _document():
     with open(_JSON, encoding="utf-8") as f:
-        return {c["name"]: c for c in json.load(f)["collectives"]}
+        return json.load(f)
+
+
+def table():
+    return {c["name"]: c for c in _document()["collectives"]}
+
+
+def dtype_size(dtype):
+    """Bytes of one element of a data type by collbench's name (float32, ...); None if unknown."""
+    return _document()["dtypes"].get(dtype)
 
 
 def canonical(name):

@@ -19,10 +19,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "scripts", "report"))
 import collectives  # noqa: E402  (collectives/api/collectives.json)
 
-DTYPE_SIZE = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2, "int32": 4,
-              "int64": 8, "uint8": 1}
-
-
 def semantic_problems(doc, args):
     problems = []
     seen_algos = set()
@@ -37,7 +33,7 @@ def semantic_problems(doc, args):
         # "same", where it is the whole buffer.
         known = collectives.canonical(m["collective"]) is not None
         parts = 1 if not known or collectives.layout(m["collective"]) == "same" else m["ranks"]
-        if m["bytes"] != m["count"] * DTYPE_SIZE[m["dtype"]] * parts:
+        if m["bytes"] != m["count"] * collectives.dtype_size(m["dtype"]) * parts:
             problems.append(f"{where}: bytes != count * sizeof({m['dtype']}) * {parts}")
         n = m["ranks"]
         factor = collectives.bus_factor(m["collective"], n)

@@ -3,7 +3,10 @@
 #include <cstdint>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "collectives/api/check.h"
+#include "collectives/api/collectives_json.h"
 #include "collectives/reduce/reduce.h"
 
 namespace collbench {
@@ -79,6 +82,16 @@ TEST(Types, NamesParseBothWays) {
   EXPECT_EQ(parseDataType("half"), DataType::kFloat16);
   EXPECT_FALSE(parseDataType("float8").has_value());
   EXPECT_FALSE(parseReduceOp("xor").has_value());
+}
+
+// The report tool, its importers and the validator read element sizes from collectives.json.
+TEST(Types, SizesAreTheOnesCollectivesJsonGives) {
+  const auto sizes = nlohmann::json::parse(kCollectivesJson)["dtypes"];
+  ASSERT_EQ(sizes.size(), allDataTypes().size());
+  for (DataType t : allDataTypes()) {
+    ASSERT_TRUE(sizes.contains(dtypeName(t))) << dtypeName(t);
+    EXPECT_EQ(sizes[dtypeName(t)].get<std::size_t>(), dtypeSize(t)) << dtypeName(t);
+  }
 }
 
 }  // namespace
