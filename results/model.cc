@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <tuple>
 #include <utility>
@@ -22,8 +23,8 @@ double ceilLog2(int n) {
 std::array<double, 2> flatTerms(ModelForm form, int n, double bytes) {
   if (n <= 1) return {0, 0};
   switch (form) {
-    case ModelForm::kTree:
-      return {2 * ceilLog2(n), 2 * bytes};
+    case ModelForm::kTree:  // the busiest rank of the double binary tree sends c S
+      return {2 * ceilLog2(n), (n == 2 ? 1 : n == 3 ? 1.5 : 2) * bytes};
     case ModelForm::kLinear:
       return {n - 1.0, (n - 1.0) / n * bytes};
     case ModelForm::kChain:
@@ -139,22 +140,34 @@ bool usable(const Measurement& m, const std::string& dtype, const std::string& o
 }
 
 void scoreFit(CostModel& model, const std::vector<const Measurement*>& points) {
-  double sum = 0, ss_tot = 0, ss_res = 0, rel2 = 0, rel_max = 0;
+  double sum = 0, ss_tot = 0, ss_res = 0, rel2 = 0;
   for (const auto* m : points) sum += m->time_us.p50;
   const double mean = sum / static_cast<double>(points.size());
+  std::vector<FitPoint> fitted;
   for (const auto* m : points) {
     const double t = m->time_us.p50;
     const double pred =
         predictMicroseconds(model, m->ranks, m->hosts, static_cast<double>(m->bytes));
+    fitted.push_back({m->ranks, m->hosts, m->bytes, t, pred});
     ss_tot += (t - mean) * (t - mean);
     ss_res += (pred - t) * (pred - t);
-    rel2 += ((pred - t) / t) * ((pred - t) / t);
-    rel_max = std::max(rel_max, std::abs(pred - t) / t);
+    rel2 += fitted.back().relError() * fitted.back().relError();
   }
-  model.fit.points = static_cast<int>(points.size());
-  model.fit.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 1;
-  model.fit.rms_rel_error = std::sqrt(rel2 / static_cast<double>(points.size()));
-  model.fit.max_rel_error = rel_max;
+  std::sort(fitted.begin(), fitted.end(), [](const FitPoint& x, const FitPoint& y) {
+    return std::abs(x.relError()) > std::abs(y.relError());
+  });
+  FitQuality& q = model.fit;
+  q.points = static_cast<int>(points.size());
+  q.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 1;
+  q.rms_rel_error = std::sqrt(rel2 / static_cast<double>(points.size()));
+  q.max_rel_error = std::abs(fitted.front().relError());
+  q.rel_error_low = q.rel_error_high = fitted.front().relError();
+  for (const FitPoint& f : fitted) {
+    q.rel_error_low = std::min(q.rel_error_low, f.relError());
+    q.rel_error_high = std::max(q.rel_error_high, f.relError());
+  }
+  fitted.resize(std::min<std::size_t>(fitted.size(), kWorstPointsKept));
+  q.worst = fitted;
 }
 
 CostModel fitOne(const std::vector<const Measurement*>& points) {
@@ -232,6 +245,43 @@ double predictMicroseconds(const CostModel& m, int ranks, int hosts, double byte
   return t;
 }
 
+bool poorFit(const FitQuality& q) {
+  return q.points > 0 && (q.r2 < kPoorFitR2 || q.rms_rel_error > kPoorFitRmsRelError);
+}
+
+std::array<double, 2> predictionSpread(const CostModel& m, double predicted_us) {
+  if (m.fit.points == 0) return {predicted_us, predicted_us};
+  // measured = predicted / (1 + relative error); an error of -100% would mean no time at all.
+  const auto measured = [&](double rel) { return predicted_us / std::max(1 + rel, 1e-3); };
+  return {measured(m.fit.rel_error_high), measured(m.fit.rel_error_low)};
+}
+
+std::string Extrapolation::describe() const {
+  if (ranks && bytes) return "ranks,bytes";
+  return ranks ? "ranks" : bytes ? "bytes" : "-";
+}
+
+Extrapolation extrapolation(const CostModel& m, int ranks, std::uint64_t bytes) {
+  Extrapolation e;
+  if (m.ranks.empty()) return e;
+  e.ranks = ranks < m.ranks.front() || ranks > m.ranks.back();
+  e.bytes = bytes < m.min_bytes || bytes > m.max_bytes;
+  return e;
+}
+
+std::uint64_t tokenBucketBytes(const RunInfo& run) {
+  const auto it = run.environment.find("COLLBENCH_LINK_EMULATION");
+  if (it == run.environment.end()) return 0;
+  const auto at = it->second.find("burst=");
+  if (it->second.rfind("tbf ", 0) != 0 || at == std::string::npos) return 0;
+  return std::strtoull(it->second.c_str() + at + 6, nullptr, 10);
+}
+
+double bytesAcrossHosts(const Measurement& m) {
+  if (m.hosts <= 1) return 0;
+  return costTerms(formOf(m), m.ranks, m.hosts, static_cast<double>(m.bytes))[1];
+}
+
 std::vector<CostModel> fitModels(const std::vector<Measurement>& measurements,
                                  const std::string& dtype, const std::string& op) {
   using Key = std::tuple<std::string, std::string, std::string>;
@@ -276,6 +326,28 @@ double crossoverBytes(const CostModel& x, const CostModel& y, int ranks, int hos
   return s > 0 ? s : -1;
 }
 
+namespace {
+
+nlohmann::json fitDocument(const FitQuality& q) {
+  nlohmann::json worst = nlohmann::json::array();
+  for (const FitPoint& p : q.worst) {
+    worst.push_back({{"ranks", p.ranks},
+                     {"hosts", p.hosts},
+                     {"bytes", p.bytes},
+                     {"measured_us", p.measured_us},
+                     {"predicted_us", p.predicted_us}});
+  }
+  return {{"points", q.points},
+          {"r2", q.r2},
+          {"rms_rel_error", q.rms_rel_error},
+          {"max_rel_error", q.max_rel_error},
+          {"rel_error_low", q.rel_error_low},
+          {"rel_error_high", q.rel_error_high},
+          {"worst", worst}};
+}
+
+}  // namespace
+
 nlohmann::json modelDocument(const std::vector<CostModel>& models,
                              const std::vector<std::string>& sources) {
   nlohmann::json list = nlohmann::json::array();
@@ -288,11 +360,7 @@ nlohmann::json modelDocument(const std::vector<CostModel>& models,
                     {"algorithm", m.algorithm},
                     {"form", formName(m.form)},
                     {"params", params},
-                    {"fit",
-                     {{"points", m.fit.points},
-                      {"r2", m.fit.r2},
-                      {"rms_rel_error", m.fit.rms_rel_error},
-                      {"max_rel_error", m.fit.max_rel_error}}},
+                    {"fit", fitDocument(m.fit)},
                     {"ranks", m.ranks},
                     {"min_bytes", m.min_bytes},
                     {"max_bytes", m.max_bytes}});
@@ -304,6 +372,44 @@ namespace {
 
 [[noreturn]] void bad(const std::string& source, const std::string& where, const std::string& why) {
   throw ModelFormatError(source + ": " + where + ": " + why);
+}
+
+double numberAt(const nlohmann::json& j, const char* key, const std::string& source,
+                const std::string& where) {
+  if (!j.contains(key) || !j[key].is_number()) bad(source, where + "." + key, "expected a number");
+  return j[key].get<double>();
+}
+
+// What the model was fitted on: its rank counts and sizes (absent in a hand-written model).
+void parseRange(const nlohmann::json& j, const std::string& source, const std::string& where,
+                CostModel& m) {
+  if (!j.contains("ranks")) return;
+  if (!j["ranks"].is_array()) bad(source, where + ".ranks", "expected an array of rank counts");
+  for (const auto& r : j["ranks"]) {
+    if (!r.is_number_integer() || r.get<int>() < 1)
+      bad(source, where + ".ranks", "expected rank counts >= 1");
+    m.ranks.push_back(r.get<int>());
+  }
+  std::sort(m.ranks.begin(), m.ranks.end());
+  m.min_bytes = static_cast<std::uint64_t>(numberAt(j, "min_bytes", source, where));
+  m.max_bytes = static_cast<std::uint64_t>(numberAt(j, "max_bytes", source, where));
+}
+
+// The fit's quality: points, R^2 and the relative errors (the worst points are not needed to
+// predict, and are not read back).
+void parseFit(const nlohmann::json& j, const std::string& source, const std::string& where,
+              FitQuality& q) {
+  if (!j.is_object()) bad(source, where, "expected an object");
+  q.points = static_cast<int>(numberAt(j, "points", source, where));
+  q.r2 = numberAt(j, "r2", source, where);
+  q.rms_rel_error = numberAt(j, "rms_rel_error", source, where);
+  q.max_rel_error = numberAt(j, "max_rel_error", source, where);
+  if (j.contains("rel_error_low")) {  // files before the spread: symmetric
+    q.rel_error_low = numberAt(j, "rel_error_low", source, where);
+    q.rel_error_high = numberAt(j, "rel_error_high", source, where);
+  } else {
+    q.rel_error_low = -q.max_rel_error, q.rel_error_high = q.max_rel_error;
+  }
 }
 
 CostModel parseModel(const nlohmann::json& j, const std::string& source, const std::string& where) {
@@ -334,6 +440,8 @@ CostModel parseModel(const nlohmann::json& j, const std::string& source, const s
     m.params[c] = v.get<double>();
     m.identified[c] = true;
   }
+  parseRange(j, source, where, m);
+  if (j.contains("fit")) parseFit(j["fit"], source, where + ".fit", m.fit);
   return m;
 }
 

@@ -6,8 +6,9 @@
 // the derivations and sources):
 //   ring         2(n-1) a + 2(n-1)/n S b            all-reduce ring (Patarasuk and Yuan 2009;
 //                                                   Thakur, Rabenseifner and Gropp 2005)
-//   tree         2 ceil(log2 n) a + 2 S b           all-reduce, NCCL's pipelined double binary
-//                                                   tree
+//   tree         2 ceil(log2 n) a + c S b           all-reduce, NCCL's pipelined double binary
+//                                                   tree; c = 1, 1.5, 2 at n = 2, 3, >= 4 (the
+//                                                   busiest rank sends c S)
 //   hier         2(L-1) a' + 2(L-1)/L S b'          ring reduce-scatter and all-gather inside a
 //                + 2(H-1) a + 2(H-1)/H (S/L) b      host of L ranks; ring across H hosts on S/L
 //   hier-tree    the same inside hosts + 2 ceil(log2 H) a + 2 (S/L) b across them
@@ -50,12 +51,29 @@ enum class ModelForm {
 // Parameters in the order of costTerms(): a, b, a', b' (microseconds, microseconds per byte).
 using CostParams = std::array<double, 4>;
 
+// One fitted point: where it was measured, and what the model says of it.
+struct FitPoint {
+  int ranks = 0, hosts = 0;
+  std::uint64_t bytes = 0;
+  double measured_us = 0, predicted_us = 0;
+  double relError() const { return (predicted_us - measured_us) / measured_us; }
+};
+
 struct FitQuality {
   int points = 0;
   double r2 = 0;             // 1 - SS_res / SS_tot over the fitted times
   double rms_rel_error = 0;  // sqrt(mean(((predicted - measured) / measured)^2))
   double max_rel_error = 0;
+  // The signed extremes of (predicted - measured) / measured: the spread of a prediction.
+  double rel_error_low = 0, rel_error_high = 0;
+  std::vector<FitPoint> worst;  // the points with the largest relative errors, worst first
 };
+
+// When a fit is not to be trusted: R^2 below this, or an RMS relative error above the other.
+constexpr double kPoorFitR2 = 0.9;
+constexpr double kPoorFitRmsRelError = 0.15;
+constexpr int kWorstPointsKept = 3;
+bool poorFit(const FitQuality& q);
 
 struct CostModel {
   std::string transport;
@@ -82,6 +100,27 @@ ModelForm formOf(const Measurement& m);
 // rounded up.
 std::array<double, 4> costTerms(ModelForm form, int ranks, int hosts, double bytes);
 double predictMicroseconds(const CostModel& m, int ranks, int hosts, double bytes);
+
+// The band of times a prediction's fit allows: `predicted` divided by one plus the fit's
+// largest and smallest relative errors. {predicted, predicted} for a model without a fit.
+std::array<double, 2> predictionSpread(const CostModel& m, double predicted_us);
+
+// Whether (ranks, bytes) lies outside what a fitted model saw: more or fewer ranks than it
+// was fitted on, or sizes beyond its smallest and largest. A fabric profile has no range.
+struct Extrapolation {
+  bool ranks = false, bytes = false;
+  bool any() const { return ranks || bytes; }
+  std::string describe() const;  // "-", "ranks", "bytes" or "ranks,bytes"
+};
+Extrapolation extrapolation(const CostModel& m, int ranks, std::uint64_t bytes);
+
+// Emulated links (scripts/netns-hosts.sh) pass a call that moves less than the token bucket
+// of tc's tbf per rank at the speed of the host, not of the link. The bucket a run recorded
+// (run.environment COLLBENCH_LINK_EMULATION "tbf rate=R burst=BYTES"); 0 when none.
+std::uint64_t tokenBucketBytes(const RunInfo& run);
+// Bytes one rank moves across hosts in one call of m (the b term's coefficient); 0 when the
+// call stays inside one host.
+double bytesAcrossHosts(const Measurement& m);
 
 // One model per (transport, collective, algorithm) from the out-of-place, correctly checked
 // measurements of `dtype` and `op` (collectives without an op record "none" and always match), by

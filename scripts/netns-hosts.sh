@@ -10,6 +10,15 @@
 #   -H HOSTS           hosts to emulate (default 2, at most 200)
 #   -r RANKS_PER_HOST  ranks on each (default 2); rank r runs on host r / RANKS_PER_HOST
 #   --rate RATE        per-link limit in each direction, in tc's units (e.g. 200mbit, 1gbit)
+#   --burst BYTES      the token bucket of every rate limit (tc tbf burst; default 256k): a
+#                      call that moves less than this per rank crosses at the speed of the
+#                      host, not of the link. Give a plain number of bytes or with k or m
+#                      (1024, 1024^2). The run records "tbf rate=RATE burst=BYTES" in its
+#                      result file (run.environment.COLLBENCH_LINK_EMULATION), and
+#                      `collbench model fit` leaves such calls out of the fit. Smaller buckets
+#                      starve the link when ranks outnumber cores: at 16 ranks on 2 cores and
+#                      200mbit, ring all-reduce reached 0.0085 GB/s busbw with 32k against
+#                      0.024 with 256k (a bucket must cover the time a rank waits for a core)
 #   --host-rate H=RATE          host H's link at RATE in both directions (a bad cable or NIC
 #                               planted on one host; repeatable, wins over --rate)
 #   --host-egress-rate H=RATE   host H's link at RATE out of the host only (one bad direction)
@@ -76,7 +85,7 @@ leftovers() {
     grep -E "^(cbv[0-9]+|$BRIDGE)$" || true
 }
 
-hosts=2 per_host=2 rate="" keep=0 launcher=mpirun
+hosts=2 per_host=2 rate="" burst=256k keep=0 launcher=mpirun
 declare -A host_rate host_egress_rate
 collbench=$(cd "$(dirname "$0")/.." && pwd)/build/collbench
 mpirun_args=()
@@ -85,6 +94,7 @@ while [ $# -gt 0 ]; do
     -H) hosts=$2; shift 2 ;;
     -r) per_host=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
+    --burst) burst=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --launcher) launcher=$2; shift 2 ;;
     --host-rate | --host-egress-rate)
@@ -111,6 +121,13 @@ done
 for h in "${!host_rate[@]}" "${!host_egress_rate[@]}"; do
   [ "$h" -lt "$hosts" ] || die "--host-rate/--host-egress-rate: host $h is not one of 0 to $((hosts - 1))"
 done
+[[ $burst =~ ^([0-9]+)([km]?)$ ]] || die "--burst: '$burst' is not a byte count (e.g. 32768, 32k, 1m)"
+case ${BASH_REMATCH[2]} in
+  k) burst_bytes=$((BASH_REMATCH[1] * 1024)) ;;
+  m) burst_bytes=$((BASH_REMATCH[1] * 1024 * 1024)) ;;
+  *) burst_bytes=${BASH_REMATCH[1]} ;;
+esac
+[ "$burst_bytes" -ge 2048 ] || die "--burst: $burst_bytes bytes is less than one packet (at least 2048)"
 [ "$launcher" = mpirun ] || [ "$launcher" = env ] || die "--launcher: '$launcher' is not mpirun or env"
 [ -x "$collbench" ] || die "no collbench binary at $collbench (build it, or give --collbench)"
 [ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
@@ -127,8 +144,8 @@ add_host() {
   # Out of the host (cb0) and into it (the bridge side of the pair).
   local into=${host_rate[$h]:-$rate}
   local out=${host_egress_rate[$h]:-$into}
-  [ -z "$out" ] || ip netns exec "$ns" tc qdisc add dev cb0 root tbf rate "$out" burst 256kb latency 100ms
-  [ -z "$into" ] || tc qdisc add dev "cbv$h" root tbf rate "$into" burst 256kb latency 100ms
+  [ -z "$out" ] || ip netns exec "$ns" tc qdisc add dev cb0 root tbf rate "$out" burst "${burst_bytes}b" latency 100ms
+  [ -z "$into" ] || tc qdisc add dev "cbv$h" root tbf rate "$into" burst "${burst_bytes}b" latency 100ms
 }
 
 setup() {
@@ -157,6 +174,10 @@ echo "netns-hosts: $hosts hosts x $per_host ranks, link ${rate:-unlimited}$(for 
   echo -n ", host $h ${host_rate[$h]}"; done)$(for h in "${!host_egress_rate[@]}"; do
   echo -n ", host $h out ${host_egress_rate[$h]}"; done)" >&2
 export GLOO_SOCKET_IFNAME=cb0
+# What the links are, for the result file: a model fit must know which calls rode the bucket.
+if [ -n "$rate" ] || [ ${#host_rate[@]} -gt 0 ] || [ ${#host_egress_rate[@]} -gt 0 ]; then
+  export COLLBENCH_LINK_EMULATION="tbf rate=${rate:-unlimited} burst=$burst_bytes"
+fi
 if [ "$launcher" = env ]; then
   # Rank 0 listens in host 0's namespace; the others reach it across the bridge.
   "$(dirname "$0")/launch-local.sh" -n $((hosts * per_host)) --per-host "$per_host" \

@@ -217,6 +217,13 @@ def _osu_bytes(size, collective, ranks):
     return size
 
 
+def _osu_count(nbytes, dtype):
+    """OSU prints bytes, not elements; the elements are those bytes in its datatype (None when
+    the type is unknown or the bytes are not whole elements)."""
+    size = collectives.dtype_size(dtype)
+    return nbytes // size if size and nbytes % size == 0 else None
+
+
 def parse_osu(text, path, ranks=None):
     header = re.search(r"^# OSU MPI(?:-\w+)? (\w+) Latency Test", text, flags=re.M)
     collective = collective_name(header.group(1) if header else "allreduce", path)
@@ -240,7 +247,8 @@ def parse_osu(text, path, ranks=None):
         factor = collectives.bus_factor(collective, ranks)
         out.append(Measurement(
             label=_stem(path), tool="osu", collective=collective, algorithm="mpi",
-            transport="mpi", ranks=ranks, bytes=nbytes, dtype=dtype, op="sum",
+            transport="mpi", ranks=ranks, bytes=nbytes, count=_osu_count(nbytes, dtype),
+            dtype=dtype, op="sum",
             in_place=False, time_us=avg, algbw_gbps=algbw,
             busbw_gbps=algbw * factor if factor is not None else None))
     if not out:

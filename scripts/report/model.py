@@ -26,7 +26,7 @@ def _doubling_steps(n):
 # The coefficients of alpha and beta of each form without levels, at n >= 2 ranks and size bytes.
 _FLAT = {
     "ring": lambda n, size: (2.0 * (n - 1), 2.0 * (n - 1) / n * size),
-    "tree": lambda n, size: (2.0 * _ceil_log2(n), 2.0 * size),
+    "tree": lambda n, size: (2.0 * _ceil_log2(n), {2: 1.0, 3: 1.5}.get(n, 2.0) * size),
     "linear": lambda n, size: (n - 1.0, (n - 1.0) / n * size),
     "chain": lambda n, size: (n - 1.0, float(size)),
     "binary-tree": lambda n, size: (_ceil_log2(n), (2.0 if n >= 4 else 1.0) * size),
@@ -56,6 +56,17 @@ def cost_terms(form, ranks, hosts, size):
 def predict_us(model, ranks, hosts, size):
     terms = cost_terms(model["form"], ranks, hosts, size)
     return sum(t * (model["params"].get(p) or 0.0) for t, p in zip(terms, PARAMS))
+
+
+def spread_us(model, predicted):
+    """The band of times the fit's residuals allow around a prediction (as collbench model
+    predict gives it): predicted / (1 + the largest and the smallest relative error)."""
+    fit = model.get("fit")
+    if not fit or not fit.get("points"):
+        return predicted, predicted
+    high = fit.get("rel_error_high", fit["max_rel_error"])
+    low = fit.get("rel_error_low", -fit["max_rel_error"])
+    return predicted / max(1 + high, 1e-3), predicted / max(1 + low, 1e-3)
 
 
 def load_models(path):

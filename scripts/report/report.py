@@ -24,7 +24,7 @@ except ImportError:  # said in main(), with the fixes, rather than as a tracebac
 
 from convert import to_collbench  # noqa: E402
 from importers import FormatError, file_notes, load  # noqa: E402
-from model import ModelError, load_models, predict_us  # noqa: E402
+from model import ModelError, load_models, predict_us, spread_us  # noqa: E402
 from screen import load_screens, screen_parts  # noqa: E402
 
 
@@ -181,25 +181,36 @@ def plot_vs_ranks(records, path, value=lambda m: m.busbw_gbps,
 
 
 def model_points(records, models):
-    """(measurement, predicted us) for every out-of-place collbench measurement a model covers."""
-    return [(m, predict_us(models[(m.collective, m.algorithm)], m.ranks, m.hosts, m.bytes))
-            for m in records
-            if m.tool == "collbench" and (m.collective, m.algorithm) in models and not m.in_place
-            and m.bytes > 0 and m.ranks and m.p50_us]
+    """(measurement, predicted us, (low, high) us the fit allows) for every out-of-place
+    collbench measurement a model covers."""
+    points = []
+    for m in records:
+        model = models.get((m.collective, m.algorithm))
+        if (m.tool != "collbench" or model is None or m.in_place or m.bytes <= 0 or not m.ranks
+                or not m.p50_us):
+            continue
+        p = predict_us(model, m.ranks, m.hosts, m.bytes)
+        points.append((m, p, spread_us(model, p)))
+    return points
 
 
 def plot_model(points, path):
-    """Measured median time (markers) and the model's prediction (lines) against size."""
-    title = "Cost model: predicted (lines) vs measured (markers)"
+    """Measured median time (markers), the model's prediction (lines) and the band its fit's
+    residuals allow (shaded) against size."""
+    title = "Cost model: predicted (lines, fit spread shaded) vs measured (markers)"
     if not points:
         return Omitted(title, NO_MODEL_POINTS)
     fig, ax = _new_plot(title)
-    keys = sorted({(m.algorithm, m.ranks) for m, _ in points})
+    keys = sorted({(m.algorithm, m.ranks) for m, _, _ in points})
     for i, (algo, n) in enumerate(keys):
-        pts = sorted((m.bytes, m.p50_us, p) for m, p in points if (m.algorithm, m.ranks) == (algo, n))
+        pts = sorted((m.bytes, m.p50_us, p, band) for m, p, band in points
+                     if (m.algorithm, m.ranks) == (algo, n))
         colour = f"C{i % 10}"
-        ax.plot([x[0] for x in pts], [x[2] for x in pts], color=colour, label=f"{algo}, {n} ranks")
-        ax.plot([x[0] for x in pts], [x[1] for x in pts], "o", color=colour)
+        sizes = [x[0] for x in pts]
+        ax.plot(sizes, [x[2] for x in pts], color=colour, label=f"{algo}, {n} ranks")
+        ax.fill_between(sizes, [x[3][0] for x in pts], [x[3][1] for x in pts], color=colour,
+                        alpha=0.15, linewidth=0)
+        ax.plot(sizes, [x[1] for x in pts], "o", color=colour)
     _size_axis(ax)
     ax.set_yscale("log")
     ax.set_ylabel("time per operation (us, log scale)")
@@ -207,10 +218,13 @@ def plot_model(points, path):
 
 
 def model_rows(points):
-    header = ["algorithm", "ranks", "hosts", "size", "measured p50 (us)", "predicted (us)", "error"]
+    header = ["algorithm", "ranks", "hosts", "size", "measured p50 (us)", "predicted (us)",
+              "fit spread (us)", "error"]
     rows = [[m.algorithm, str(m.ranks), str(m.hosts or 1), size_text(m.bytes), fmt(m.p50_us, 4),
-             fmt(p, 4), f"{100 * (p - m.p50_us) / m.p50_us:+.1f}%"]
-            for m, p in sorted(points, key=lambda x: (x[0].algorithm, x[0].ranks, x[0].bytes))]
+             fmt(p, 4), f"{fmt(band[0], 4)} - {fmt(band[1], 4)}",
+             f"{100 * (p - m.p50_us) / m.p50_us:+.1f}%"]
+            for m, p, band in sorted(points, key=lambda x: (x[0].algorithm, x[0].ranks,
+                                                            x[0].bytes))]
     return header, rows
 
 

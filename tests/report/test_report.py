@@ -457,12 +457,116 @@ def test_conversion_refuses_what_the_source_does_not_say(tmp_path):
     result = run_report(sample("osu_allreduce.txt"), "--to-collbench", str(out))
     assert result.returncode == 2
     assert "osu_allreduce: all_reduce 4 B: the rank count is unknown" in result.stderr
-    result = run_report(sample("osu_allreduce.txt"), "--osu-ranks", "4", "--to-collbench",
-                        str(out))
-    assert result.returncode == 2
-    assert "the element count is unknown (osu does not print it)" in result.stderr
     assert not out.exists()
     result = run_report(sample("nccl_all_reduce.json"), "-o", str(tmp_path), "--to-collbench",
                         str(out))
     assert result.returncode == 2
     assert "give one of -o/--output (a report) and --to-collbench" in result.stderr
+
+
+def test_osu_converts_with_its_rank_count(tmp_path):
+    """OSU prints bytes; the elements are those bytes in its datatype (MPI_FLOAT here)."""
+    out = tmp_path / "osu.json"
+    result = run_report(sample("osu_allreduce.txt"), "--osu-ranks", "4", "--to-collbench",
+                        str(out))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(out.read_text())
+    assert [(m["bytes"], m["count"], m["ranks"]) for m in doc["measurements"]] == [
+        (4, 1, 4), (1024, 256, 4), (1048576, 262144, 4)]
+    assert [m["time_us"]["p50"] for m in doc["measurements"]] == [2.1, 4.0, 500.0]
+
+
+# --- collbench model: other tools' results, emulated links, poor fits, predictions as JSON --
+
+def collbench_exe():
+    exe = os.environ.get("COLLBENCH_EXE")
+    if not exe:
+        pytest.skip("COLLBENCH_EXE not set (ctest sets it)")
+    return exe
+
+
+def test_model_fit_reads_nccl_tests_and_osu_through_the_importers(tmp_path):
+    out = tmp_path / "m.json"
+    result = subprocess.run([collbench_exe(), "model", "fit", sample("nccl_all_reduce.txt"),
+                             sample("osu_allreduce.txt"), "--osu-ranks", "4", "-o", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    models = {m["algorithm"]: m for m in json.loads(out.read_text())["models"]}
+    assert (models["nccl"]["fit"]["points"], models["nccl"]["ranks"]) == (5, [4])
+    assert (models["mpi"]["fit"]["points"], models["mpi"]["ranks"]) == (3, [4])
+    # The sample's 128 MiB at 1000 us: beta near 2(n-1)/n * 128 MiB / 1000 us = 201 GB/s busbw.
+    assert 150 < 1e-3 / models["nccl"]["params"]["beta_us_per_byte"] < 250
+
+
+def test_model_fit_names_a_file_nothing_reads(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    result = subprocess.run([collbench_exe(), "model", "fit", str(path)], capture_output=True,
+                            text=True)
+    assert result.returncode == 2
+    assert f"{path}: not a collbench result file, and " in result.stderr
+    assert "could not read it" in result.stderr
+
+
+def emulated_ring(tmp_path, bucket):
+    """A ring all-reduce over 2 and 4 emulated hosts at 0.025 GB/s with a 256 KiB token bucket:
+    calls that move less than the bucket per rank cross at the host's speed (20 us a step)."""
+    doc = json.loads(open(sample("collbench_tcp.json")).read())
+    template = doc["measurements"][0]
+    doc["measurements"] = []
+    for n in (2, 4):
+        for size in (1024 * 4 ** k for k in range(8)):
+            link_bytes = 2 * (n - 1) / n * size
+            t = 2 * (n - 1) * 20 + (link_bytes / 0.025e3 if link_bytes >= 262144 else 0)
+            m = dict(template, ranks=n, hosts=n, bytes=size, count=size // 4)
+            m["time_us"] = {k: t for k in ("min", "mean", "p50", "p95", "p99", "max")}
+            m["time_us"]["samples"] = 5
+            m["algbw_gbps"] = m["busbw_gbps"] = size / t / 1e3
+            doc["measurements"].append(m)
+    doc["run"]["environment"] = (
+        {"COLLBENCH_LINK_EMULATION": f"tbf rate=200mbit burst={bucket}"} if bucket else {})
+    path = tmp_path / f"ring{bucket}.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_model_fit_leaves_out_calls_below_the_token_bucket(tmp_path):
+    out = tmp_path / "m.json"
+    result = subprocess.run([collbench_exe(), "model", "fit", str(emulated_ring(tmp_path, 262144)),
+                             "-o", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "token bucket per rank across hosts (tc tbf burst 262144 B)" in result.stdout
+    assert "tcp all_reduce ring 2 ranks: 1024,4096,16384,65536 B" in result.stdout
+    assert "fits poorly" not in result.stderr
+    ring = json.loads(out.read_text())["models"][0]
+    assert 1e-3 / ring["params"]["beta_us_per_byte"] == pytest.approx(0.025, rel=1e-6)
+    assert ring["params"]["alpha_us"] == pytest.approx(20, rel=1e-6)
+
+
+def test_model_fit_warns_of_a_poor_fit_with_its_worst_points(tmp_path):
+    result = subprocess.run([collbench_exe(), "model", "fit", str(emulated_ring(tmp_path, 0))],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "collbench model fit: warning: tcp all_reduce ring fits poorly (R^2" in result.stderr
+    assert "worst points:\n  " in result.stderr
+    assert "left out of the fit" not in result.stdout
+
+
+def test_model_predict_json_follows_its_schema(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    fitted = tmp_path / "m.json"
+    subprocess.run([collbench_exe(), "model", "fit", str(emulated_ring(tmp_path, 0)), "-o",
+                    str(fitted)], capture_output=True, check=True)
+    out = tmp_path / "p.json"
+    subprocess.run([collbench_exe(), "model", "predict", "--model", str(fitted), "--algo", "ring",
+                    "--ranks", "4,16", "--bytes", "1M,1G", "-J", str(out)], capture_output=True,
+                   check=True)
+    doc = json.loads(out.read_text())
+    with open(os.path.join(ROOT, "results", "schema", "prediction.schema.json")) as f:
+        jsonschema.validate(doc, json.load(f))
+    rows = {(p["ranks"], p["bytes"]): p for p in doc["predictions"]}
+    assert rows[(4, 1 << 20)]["extrapolated"] == {"ranks": False, "bytes": False}
+    assert rows[(16, 1 << 30)]["extrapolated"] == {"ranks": True, "bytes": True}
+    for p in doc["predictions"]:
+        assert p["time_us_low"] < p["time_us"] < p["time_us_high"]
+    assert doc["source"] == {"model_file": str(fitted)}

@@ -7,6 +7,11 @@
 namespace collbench {
 namespace {
 
+struct FormName {
+  ModelForm form;
+  const char* name;
+};
+
 Measurement point(const std::string& algo, int ranks, int hosts, std::uint64_t bytes, double t) {
   Measurement m;
   m.algorithm = algo;
@@ -27,7 +32,9 @@ TEST(Model, TermsFollowTheDocumentedForms) {
   EXPECT_EQ(costTerms(ModelForm::kTree, 5, 1, 1000), (std::array<double, 4>{6, 2000, 0, 0}));
   // 8 ranks on 2 hosts: 4 per host; across hosts a ring of 2 on 1000 / 4 bytes.
   EXPECT_EQ(costTerms(ModelForm::kHierRing, 8, 2, 1000), (std::array<double, 4>{2, 250, 6, 1500}));
-  EXPECT_EQ(costTerms(ModelForm::kHierTree, 8, 2, 1000), (std::array<double, 4>{2, 500, 6, 1500}));
+  // Across 2 hosts the tree is one exchange of the 250 bytes.
+  EXPECT_EQ(costTerms(ModelForm::kHierTree, 8, 2, 1000), (std::array<double, 4>{2, 250, 6, 1500}));
+  EXPECT_EQ(costTerms(ModelForm::kHierTree, 16, 4, 1000), (std::array<double, 4>{4, 500, 6, 1500}));
   EXPECT_EQ(costTerms(ModelForm::kRing, 1, 1, 1000), (std::array<double, 4>{0, 0, 0, 0}));
 }
 
@@ -109,7 +116,7 @@ TEST(Model, FitRecoversRingAndTreeParameters) {
   for (int n : {2, 4, 8}) {
     for (std::uint64_t s : {8ull, 4096ull, 1ull << 20, 1ull << 26}) {
       ms.push_back(point("ring", n, 1, s, 2.0 * (n - 1) * 20 + 2.0 * (n - 1) / n * s * 0.001));
-      ms.push_back(point("tree", n, 1, s, 2 * std::log2(n) * 30 + 2.0 * s * 0.0005));
+      ms.push_back(point("tree", n, 1, s, 2 * std::log2(n) * 30 + (n == 2 ? 1 : 2.0) * s * 0.0005));
     }
   }
   ms.push_back(point("ring", 4, 1, 4096, 1));  // in-place, wrong dtype: ignored
@@ -151,6 +158,103 @@ TEST(Model, HierSeparatesInsideFromAcrossHosts) {
   auto models = fitModels(ms, "float32", "sum");
   ASSERT_EQ(models.size(), 1u);
   for (int c = 0; c < 4; ++c) EXPECT_NEAR(models[0].params[c] / truth.params[c], 1, 1e-6) << c;
+}
+
+// The busiest rank of the double binary tree sends S at 2 ranks, 1.5 S at 3, 2 S from 4 on
+// (collectives/patterns/tree.h: one tree's inner rank is the other's leaf).
+TEST(Model, TreeBandwidthTermFollowsTheBusiestRank) {
+  EXPECT_EQ(costTerms(ModelForm::kTree, 2, 1, 1000), (std::array<double, 4>{2, 1000, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kTree, 3, 1, 1000), (std::array<double, 4>{4, 1500, 0, 0}));
+  EXPECT_EQ(costTerms(ModelForm::kTree, 16, 1, 1000), (std::array<double, 4>{8, 2000, 0, 0}));
+}
+
+// With 5% multiplicative noise on every time, every form's a and b come back within 10%, the
+// fit's spread covers the noise, and its worst points are the largest errors.
+TEST(Model, FitRecoversEveryFormThroughNoise) {
+  std::uint64_t state = 12345;
+  auto noise = [&state] {  // uniform in [-0.05, 0.05], the same sequence on every run
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (static_cast<double>(state >> 11) / 9007199254740992.0 - 0.5) * 0.1;
+  };
+  for (const FormName& f : {FormName{ModelForm::kRing, "ring"},
+                            {ModelForm::kTree, "tree"},
+                            {ModelForm::kLinear, "linear"},
+                            {ModelForm::kChain, "chain"},
+                            {ModelForm::kBinaryTree, "binary-tree"},
+                            {ModelForm::kPair, "pair"},
+                            {ModelForm::kRecursiveDoubling, "recursive-doubling"}}) {
+    const CostModel truth{"tcp", "all_reduce", f.name, f.form, {25, 0.002, 0, 0}, {}, {}, {}, 0, 0};
+    std::vector<Measurement> ms;
+    for (int n : {2, 3, 4, 8}) {
+      for (std::uint64_t s : {8ull, 4096ull, 65536ull, 1ull << 20, 1ull << 24}) {
+        const double t = predictMicroseconds(truth, n, 1, static_cast<double>(s));
+        ms.push_back(point(f.name, n, 1, s, t * (1 + noise())));
+        ms.back().cost_form = f.name;
+      }
+    }
+    const auto models = fitModels(ms, "float32", "sum");
+    ASSERT_EQ(models.size(), 1u) << f.name;
+    const CostModel& m = models[0];
+    EXPECT_NEAR(m.params[0] / 25, 1, 0.1) << f.name;
+    EXPECT_NEAR(m.params[1] / 0.002, 1, 0.1) << f.name;
+    EXPECT_GT(m.fit.r2, 0.99) << f.name;
+    EXPECT_FALSE(poorFit(m.fit)) << f.name;
+    EXPECT_LT(m.fit.rel_error_low, 0) << f.name;
+    EXPECT_GT(m.fit.rel_error_high, 0) << f.name;
+    ASSERT_EQ(m.fit.worst.size(), 3u);
+    EXPECT_NEAR(std::abs(m.fit.worst[0].relError()), m.fit.max_rel_error, 1e-12) << f.name;
+    EXPECT_GE(std::abs(m.fit.worst[1].relError()), std::abs(m.fit.worst[2].relError()));
+  }
+}
+
+// Times that no alpha-beta line describes (a step at 64 KiB, as a token bucket gives) make a
+// poor fit, and its worst point is where the model misses most.
+TEST(Model, PoorFitIsFlaggedWithItsWorstPoints) {
+  std::vector<Measurement> ms;
+  for (int n : {2, 4}) {
+    for (std::uint64_t s = 1024; s <= (16u << 20); s *= 4) {
+      ms.push_back(point("ring", n, n, s, s < 65536 ? 50.0 : 50.0 + s * 0.04));
+    }
+  }
+  const auto models = fitModels(ms, "float32", "sum");
+  ASSERT_EQ(models.size(), 1u);
+  EXPECT_TRUE(poorFit(models[0].fit));
+  ASSERT_FALSE(models[0].fit.worst.empty());
+  const FitPoint& w = models[0].fit.worst[0];
+  EXPECT_NEAR(std::abs(w.relError()), models[0].fit.max_rel_error, 1e-12);
+  EXPECT_FALSE(poorFit(FitQuality{}));  // no fit (a fabric profile): nothing to flag
+}
+
+TEST(Model, SpreadAndExtrapolation) {
+  CostModel m{"tcp", "all_reduce", "ring", ModelForm::kRing, {10, 0.001, 0, 0}, {true, true},
+              {},    {2, 4},       1024,   1 << 20};
+  m.fit.points = 8;
+  m.fit.rel_error_low = -0.2, m.fit.rel_error_high = 0.25;
+  // measured = predicted / (1 + error): 100 / 1.25 and 100 / 0.8.
+  EXPECT_EQ(predictionSpread(m, 100), (std::array<double, 2>{80, 125}));
+  EXPECT_FALSE(extrapolation(m, 2, 1024).any());
+  EXPECT_EQ(extrapolation(m, 8, 4096).describe(), "ranks");
+  EXPECT_EQ(extrapolation(m, 4, 8).describe(), "bytes");
+  EXPECT_EQ(extrapolation(m, 1024, 1 << 30).describe(), "ranks,bytes");
+  const CostModel fabric = fabricModel("all_reduce", "ring", ModelForm::kRing, 15, 400);
+  EXPECT_EQ(predictionSpread(fabric, 100), (std::array<double, 2>{100, 100}));
+  EXPECT_FALSE(extrapolation(fabric, 1024, 1 << 30).any());
+}
+
+// netns-hosts.sh records its links; a call that moves less than the bucket per rank across
+// hosts is told apart, one that stays inside a host never is.
+TEST(Model, TokenBucketOfAnEmulatedLink) {
+  RunInfo run;
+  EXPECT_EQ(tokenBucketBytes(run), 0u);
+  run.environment["COLLBENCH_LINK_EMULATION"] = "tbf rate=200mbit burst=32768";
+  EXPECT_EQ(tokenBucketBytes(run), 32768u);
+  run.environment["COLLBENCH_LINK_EMULATION"] = "netem delay=1ms";
+  EXPECT_EQ(tokenBucketBytes(run), 0u);
+  EXPECT_EQ(bytesAcrossHosts(point("ring", 4, 4, 1000, 1)), 1500);  // 2(n-1)/n S
+  EXPECT_EQ(bytesAcrossHosts(point("ring", 4, 1, 1000, 1)), 0);
+  Measurement hier = point("hier", 8, 2, 1000, 1);
+  hier.cost_form = "hier";
+  EXPECT_EQ(bytesAcrossHosts(hier), 250);  // a ring of 2 hosts on S / 4
 }
 
 TEST(Model, NegativeParametersAreNotFitted) {
