@@ -138,6 +138,10 @@ collbench_mpi_test(mpi_ranks_sweep ${CMAKE_CURRENT_SOURCE_DIR}/mpi/ranks_sweep.s
 collbench_mpi_test(mpi_netns_hosts ${CMAKE_CURRENT_SOURCE_DIR}/mpi/netns.sh
   ${CMAKE_SOURCE_DIR}/scripts/netns-hosts.sh ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA})
 set_tests_properties(mpi_netns_hosts PROPERTIES SKIP_RETURN_CODE 77)
+# A model fitted on emulated links finds the link's rate, leaving out what rode the bucket.
+collbench_mpi_test(mpi_netns_model_fit ${CMAKE_CURRENT_SOURCE_DIR}/mpi/netns_model.sh
+  ${CMAKE_SOURCE_DIR}/scripts/netns-hosts.sh ${COLLBENCH_EXE})
+set_tests_properties(mpi_netns_model_fit PROPERTIES SKIP_RETURN_CODE 77)
 # The failure verdict under mpirun, whose own traffic crosses the cut cable too.
 collbench_mpi_test(mpi_netns_cut_link ${CMAKE_CURRENT_SOURCE_DIR}/launch/cut_link_netns.sh
   ${CMAKE_SOURCE_DIR}/scripts/netns-hosts.sh ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA} mpirun)
