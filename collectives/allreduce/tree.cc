@@ -9,6 +9,11 @@
 // (measured: on 200 Mbit/s emulated links a schedule that waited on a fixed lag reached
 // 37-50% of the ring's busbw at 4 and 8 hosts).
 //
+// Results go down at most `segments_in_flight` at a time per tree, as partial sums go up: the
+// socket to a child also carries this rank's partial sums up the other tree, and a rank that
+// posted every result at once starved the other tree until its queue drained (measured at 4
+// emulated hosts: the two trees ran one after the other; docs/PERFORMANCE.md).
+//
 // Children's segments land in scratch slots, `segments_in_flight` per child and tree, reused
 // once reduced. A rank posts the receive of a segment's result once its send of that segment's
 // partial sum has completed: the result lands in the buffer the partial sum leaves from.
@@ -151,17 +156,22 @@ class TreeEvents : TreeShape {
         reduceReady(e.t);
       } else if (e.child == kResult) {
         resultArrived(e.t, e.k);
+      } else if (e.child == kDownSent) {
+        --down_in_flight_[e.t];
+        passDown(e.t);
       } else {
         ++arrived_[e.t][e.k];
         reduceReady(e.t);
       }
     }
-    tr_.wait(sends_, comm_.deadline());
+    waitAt([&] { tr_.wait(pending_, comm_.deadline()); },
+           [&] { return describe(events_.front()); });  // the last results to the children
   }
 
  private:
-  static constexpr int kResult = -1;  // Event::child: the parent's result arrived
-  static constexpr int kUpSent = -2;  // Event::child: the partial sum has left
+  static constexpr int kResult = -1;    // Event::child: the parent's result arrived
+  static constexpr int kUpSent = -2;    // Event::child: the partial sum has left
+  static constexpr int kDownSent = -3;  // Event::child: a result has left for a child
   struct Event {
     int t;
     int child;  // index among the children, or kResult, or kUpSent
@@ -175,6 +185,10 @@ class TreeEvents : TreeShape {
     return true;
   }
   std::string describe(const Event& e) const {
+    if (e.child == kDownSent) {
+      return "tree " + std::to_string(e.t) + " result down to the children, chunk " +
+             std::to_string(e.k);
+    }
     if (e.child != kUpSent) return where(e.t, e.child, e.k);
     return "tree " + std::to_string(e.t) + " partial sum up to parent rank " +
            std::to_string(node_[e.t].parent) + ", chunk " + std::to_string(e.k);
@@ -228,7 +242,19 @@ class TreeEvents : TreeShape {
   // order of their receives: a transport may report later ones first.
   void resultArrived(int t, std::size_t k) {
     have_result_[t][k] = true;
-    for (; done_[t] < chunks_[t] && have_result_[t][done_[t]]; ++done_[t]) sendDown(t, done_[t]);
+    passDown(t);
+  }
+  void passDown(int t) {
+    for (; done_[t] < chunks_[t] && have_result_[t][done_[t]] && down_in_flight_[t] < slots_;
+         ++done_[t]) {
+      const Range r = chunk(t, done_[t]);
+      for (int child : node_[t].children) {
+        ++down_in_flight_[t];
+        expect(tr_.postSend(child, withChannel(tag_, kDownChannel + t), out_.region,
+                            out_.base + offset(r), bytesOf(r)),
+               {t, kDownSent, done_[t]});
+      }
+    }
   }
 
   std::array<std::vector<std::size_t>, kTrees> arrived_;  // children's segments in, per chunk
@@ -240,6 +266,7 @@ class TreeEvents : TreeShape {
   std::array<std::size_t, kTrees> done_{};                // chunks whose result is here, in order
   std::vector<Request> pending_;                          // receives not yet complete, with
   std::vector<Event> events_;                             // what each one is
+  std::array<std::size_t, kTrees> down_in_flight_{};
 };
 
 // The fixed-order schedule, for transports whose operations complete in groups (NCCL): chunk k
