@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Point-to-point figures of collbench's transports next to libfabric's own fi_pingpong
-# (Debian's libfabric-bin) on the same provider, measured in the same run, as a Markdown table:
-# one-way latency (half the round trip) and bandwidth, with the ratio collbench / fi_pingpong.
+# (Debian's libfabric-bin) on the same provider, and of the TCP transport next to one plain
+# blocking socket (tests/bench/raw_socket_pingpong), measured in the same run, as a Markdown
+# table: one-way latency (half the round trip) and bandwidth, with the ratio collbench / peer
+# (the peer's columns are headed fi_pingpong; for tcp they hold the raw socket's figures).
 #   scripts/bench-p2p.sh [SIZES]        default SIZES: "8 1048576 67108864"
 # Needs a build (scripts/run.sh --version builds one). Runs 2 ranks on this host.
 set -euo pipefail
@@ -59,12 +61,28 @@ print(f"| libfabric | {provider} | {size} | {us:.2f} | {fi_us:.2f} | {ratio(us, 
 PY
   done
 done
-for size in $sizes; do  # the TCP transport, for reference (fi_pingpong has no counterpart)
+# The TCP transport against one plain blocking socket (tests/bench/raw_socket_pingpong.cc),
+# pinned the same way: the ratio is what the transport adds per message.
+raw=$BUILD_DIR/tests/raw_socket_pingpong
+raw_run() {
+  local size=$1 iters port=$((47000 + RANDOM % 2000))
+  iters=$(iterations "$size")
+  pin 0 "$raw" server "$port" "$size" "$iters" 10 &
+  local server=$!
+  $(pin_prefix 1) "$raw" client 127.0.0.1 "$port" "$size" "$iters" 10
+  wait "$server"
+}
+for size in $sizes; do
+  read -r raw_us raw_gbs < <(raw_run "$size" || echo "nan nan")
   collbench_run tcp - "$size" "$work/cb.json"
-  python3 - "$work/cb.json" "$size" <<'PY'
+  python3 - "$work/cb.json" "$size" "$raw_us" "$raw_gbs" <<'PY'
 import json, sys
-m = json.load(open(sys.argv[1]))["measurements"][0]
-us = m["time_us"]["p50"]
-print(f"| tcp | - | {sys.argv[2]} | {us:.2f} | - | - | {m['bytes'] / (us * 1e3):.3f} | - | - |")
+path, size, raw_us, raw_gbs = sys.argv[1:]
+m = json.load(open(path))["measurements"][0]
+us, gbs = m["time_us"]["p50"], m["bytes"] / (m["time_us"]["p50"] * 1e3)
+raw_us, raw_gbs = float(raw_us), float(raw_gbs)
+ratio = lambda a, b: f"{a / b:.2f}" if b == b and b > 0 else "-"
+print(f"| tcp | raw socket | {size} | {us:.2f} | {raw_us:.2f} | {ratio(us, raw_us)} | {gbs:.3f} | "
+      f"{raw_gbs:.3f} | {ratio(gbs, raw_gbs)} |")
 PY
 done
