@@ -175,7 +175,7 @@ echo "netns-hosts: $hosts hosts x $per_host ranks, link ${rate:-unlimited}$(for 
   echo -n ", host $h out ${host_egress_rate[$h]}"; done)" >&2
 export GLOO_SOCKET_IFNAME=cb0
 # What the links are, for the result file: a model fit must know which calls rode the bucket.
-if [ -n "$rate" ] || [ ${#host_rate[@]} -gt 0 ] || [ ${#host_egress_rate[@]} -gt 0 ]; then
+if [ -n "$rate${host_rate[*]-}${host_egress_rate[*]-}" ]; then
   export COLLBENCH_LINK_EMULATION="tbf rate=${rate:-unlimited} burst=$burst_bytes"
 fi
 if [ "$launcher" = env ]; then
