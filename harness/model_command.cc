@@ -375,7 +375,8 @@ int compare(const std::string& model_path, const std::vector<std::string>& files
     const Measurement& m = in.m;
     const CostModel* model = findModel(models, m.collective, m.algorithm);
     if (!model || m.in_place || m.bytes == 0) continue;
-    const double pred = predictMicroseconds(*model, m.ranks, m.hosts, static_cast<double>(m.bytes));
+    const double pred =
+        predictMicroseconds(*model, m.ranks, m.hosts, static_cast<double>(m.bytes), spreadOf(m));
     const double err = (pred - m.time_us.p50) / m.time_us.p50;
     const Extrapolation beyond = extrapolation(*model, m.ranks, m.bytes);
     std::string range = beyond.any() ? "extrapolated:" + beyond.describe() : "fitted";

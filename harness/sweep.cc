@@ -6,9 +6,11 @@
 #include <cstring>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "collectives/api/check.h"
 #include "collectives/api/collective.h"
+#include "collectives/patterns/hier.h"
 #include "collectives/reduce/reduce.h"
 #include "collectives/registry.h"
 #include "transports/api/errors.h"
@@ -139,6 +141,20 @@ void Sweep::injectFaults() {
   if (comm_.rank() == o_.inject_stall_rank) std::this_thread::sleep_for(std::chrono::hours(1));
 }
 
+namespace {
+
+// Ranks on the fullest and on the emptiest host (hier's cost model needs both).
+std::pair<int, int> hostSpread(const std::vector<int>& host_of_rank, int n) {
+  int largest = 0, smallest = n;
+  for (const auto& ranks : ranksByHost(host_of_rank, n)) {
+    largest = std::max(largest, static_cast<int>(ranks.size()));
+    smallest = std::min(smallest, static_cast<int>(ranks.size()));
+  }
+  return {largest, smallest};
+}
+
+}  // namespace
+
 Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
                            const BufferShape& shape, const CollArgs& args) {
   const std::size_t esize = dtypeSize(args.dtype);
@@ -150,6 +166,7 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   m.transport = algo.usesTransport() ? o_.transport : algo.library();
   m.ranks = comm_.size();
   m.hosts = comm_.hostCount();
+  std::tie(m.largest_host_ranks, m.smallest_host_ranks) = hostSpread(comm_.hosts(), m.ranks);
   m.bytes = shape.bufferCount() * esize;  // nccl-tests' size: the larger buffer
   m.count = shape.param_count;
   m.dtype = dtypeName(args.dtype);

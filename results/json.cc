@@ -108,6 +108,9 @@ nlohmann::json toJson(const Measurement& m) {
   j["wrong"] = m.wrong < 0 ? nlohmann::json(nullptr) : nlohmann::json(m.wrong);
   j["inter_host_bytes"] =
       m.inter_host_bytes < 0 ? nlohmann::json(nullptr) : nlohmann::json(m.inter_host_bytes);
+  if (m.largest_host_ranks > 0) {
+    j["host_ranks"] = {{"largest", m.largest_host_ranks}, {"smallest", m.smallest_host_ranks}};
+  }
   return j;
 }
 
@@ -392,6 +395,12 @@ Measurement readMeasurement(const Field& f) {
   if (f.has("hosts")) m.hosts = static_cast<int>(f["hosts"].integer(1));
   if (f.has("inter_host_bytes") && !f["inter_host_bytes"].isNull())
     m.inter_host_bytes = f["inter_host_bytes"].integer();
+  if (f.has("host_ranks")) {
+    m.largest_host_ranks = static_cast<int>(f["host_ranks"]["largest"].integer(1));
+    m.smallest_host_ranks = static_cast<int>(f["host_ranks"]["smallest"].integer(1));
+    if (m.smallest_host_ranks > m.largest_host_ranks)
+      f["host_ranks"]["smallest"].fail("more ranks than on the largest host");
+  }
   if (m.bytes > 0 && m.count == 0) f["count"].fail("zero elements in a non-empty message");
   if (f.has("skew")) {
     Field s = f["skew"];

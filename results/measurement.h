@@ -66,6 +66,9 @@ struct Measurement {
   std::string transport;
   int ranks = 0;
   int hosts = 1;  // distinct hosts among those ranks
+  // Ranks on the fullest and on the emptiest of those hosts; 0 when not recorded (files
+  // before the field, converted results): an even spread is then assumed.
+  int largest_host_ranks = 0, smallest_host_ranks = 0;
   std::uint64_t bytes = 0;
   std::uint64_t count = 0;
   std::string dtype;

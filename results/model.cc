@@ -147,7 +147,7 @@ void scoreFit(CostModel& model, const std::vector<const Measurement*>& points) {
   for (const auto* m : points) {
     const double t = m->time_us.p50;
     const double pred =
-        predictMicroseconds(model, m->ranks, m->hosts, static_cast<double>(m->bytes));
+        predictMicroseconds(model, m->ranks, m->hosts, static_cast<double>(m->bytes), spreadOf(*m));
     fitted.push_back({m->ranks, m->hosts, m->bytes, t, pred});
     ss_tot += (t - mean) * (t - mean);
     ss_res += (pred - t) * (pred - t);
@@ -179,7 +179,7 @@ CostModel fitOne(const std::vector<const Measurement*>& points) {
   model.min_bytes = std::numeric_limits<std::uint64_t>::max();
   std::vector<Row> rows;
   for (const auto* m : points) {
-    Row r = costTerms(model.form, m->ranks, m->hosts, static_cast<double>(m->bytes));
+    Row r = costTerms(model.form, m->ranks, m->hosts, static_cast<double>(m->bytes), spreadOf(*m));
     for (int c = 0; c < 4; ++c) {
       model.identified[c] = model.identified[c] || r[c] != 0;
       r[c] /= m->time_us.p50;
@@ -225,21 +225,27 @@ ModelForm formOf(const Measurement& m) {
   return by_name ? *by_name : ModelForm::kRing;
 }
 
-std::array<double, 4> costTerms(ModelForm form, int ranks, int hosts, double bytes) {
+HostSpread spreadOf(const Measurement& m) { return {m.largest_host_ranks, m.smallest_host_ranks}; }
+
+std::array<double, 4> costTerms(ModelForm form, int ranks, int hosts, double bytes,
+                                HostSpread spread) {
   if (form != ModelForm::kHierRing && form != ModelForm::kHierTree) {
     const auto t = flatTerms(form, ranks, bytes);
     return {t[0], t[1], 0, 0};
   }
   const int h = std::max(1, hosts);
-  const int local = (ranks + h - 1) / h;
-  const auto inside = flatTerms(ModelForm::kRing, local, bytes);
+  const int even = (ranks + h - 1) / h;
+  const int largest = spread.largest > 0 ? spread.largest : even;
+  const int smallest = spread.smallest > 0 ? spread.smallest : even;
+  const auto inside = flatTerms(ModelForm::kRing, largest, bytes);
   const auto across = flatTerms(form == ModelForm::kHierTree ? ModelForm::kTree : ModelForm::kRing,
-                                h, bytes / local);
+                                h, bytes / smallest);
   return {across[0], across[1], inside[0], inside[1]};
 }
 
-double predictMicroseconds(const CostModel& m, int ranks, int hosts, double bytes) {
-  const auto terms = costTerms(m.form, ranks, hosts, bytes);
+double predictMicroseconds(const CostModel& m, int ranks, int hosts, double bytes,
+                           HostSpread spread) {
+  const auto terms = costTerms(m.form, ranks, hosts, bytes, spread);
   double t = 0;
   for (int c = 0; c < 4; ++c) t += terms[c] * m.params[c];
   return t;
@@ -279,7 +285,7 @@ std::uint64_t tokenBucketBytes(const RunInfo& run) {
 
 double bytesAcrossHosts(const Measurement& m) {
   if (m.hosts <= 1) return 0;
-  return costTerms(formOf(m), m.ranks, m.hosts, static_cast<double>(m.bytes))[1];
+  return costTerms(formOf(m), m.ranks, m.hosts, static_cast<double>(m.bytes), spreadOf(m))[1];
 }
 
 std::vector<CostModel> fitModels(const std::vector<Measurement>& measurements,

@@ -10,7 +10,8 @@
 //                                                   tree; c = 1, 1.5, 2 at n = 2, 3, >= 4 (the
 //                                                   busiest rank sends c S)
 //   hier         2(L-1) a' + 2(L-1)/L S b'          ring reduce-scatter and all-gather inside a
-//                + 2(H-1) a + 2(H-1)/H (S/L) b      host of L ranks; ring across H hosts on S/L
+//                + 2(H-1) a + 2(H-1)/H (S/L') b     host of L ranks; ring across H hosts on S/L'
+//                                                   (L the fullest host's ranks, L' the emptiest's)
 //   hier-tree    the same inside hosts + 2 ceil(log2 H) a + 2 (S/L) b across them
 //   linear       (n-1) a + (n-1)/n S b              all-gather and reduce-scatter rings,
 //                                                   pairwise and all-at-once alltoall
@@ -96,10 +97,19 @@ std::string formNames();
 // (all-reduce and pingpong only) the form its algorithm's name implies.
 ModelForm formOf(const Measurement& m);
 
-// The coefficients of a, b, a', b' in t(ranks, hosts, bytes). Ranks per host is ranks / hosts
-// rounded up.
-std::array<double, 4> costTerms(ModelForm form, int ranks, int hosts, double bytes);
-double predictMicroseconds(const CostModel& m, int ranks, int hosts, double bytes);
+// How ranks sit on hosts, for hier: the fullest host's ranks set the inner ring (L ranks), the
+// emptiest host's ranks the share each of its ranks carries across hosts (S / L_min). Zero:
+// an even spread, ranks / hosts rounded up for both.
+struct HostSpread {
+  int largest = 0, smallest = 0;
+};
+HostSpread spreadOf(const Measurement& m);
+
+// The coefficients of a, b, a', b' in t(ranks, hosts, bytes).
+std::array<double, 4> costTerms(ModelForm form, int ranks, int hosts, double bytes,
+                                HostSpread spread = {});
+double predictMicroseconds(const CostModel& m, int ranks, int hosts, double bytes,
+                           HostSpread spread = {});
 
 // The band of times a prediction's fit allows: `predicted` divided by one plus the fit's
 // largest and smallest relative errors. {predicted, predicted} for a model without a fit.

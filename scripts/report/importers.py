@@ -41,6 +41,8 @@ class Measurement:
     hosts: Optional[int] = None
     count: Optional[int] = None  # elements, as the source prints them
     root: Optional[int] = None
+    # Ranks on the fullest and the emptiest host (collbench result files from the field on).
+    host_ranks: Optional[tuple] = None
 
 
 def collective_name(name, path):
@@ -84,7 +86,9 @@ def parse_collbench_json(text, path):
                 p99_us=float(m["time_us"]["p99"]), algbw_gbps=float(m["algbw_gbps"]),
                 busbw_gbps=float(m["busbw_gbps"]), link_utilization=m.get("link_utilization"),
                 wrong=m["wrong"], hosts=int(m.get("hosts", 1)), count=int(m["count"]),
-                root=m.get("root")))
+                root=m.get("root"),
+                host_ranks=(m["host_ranks"]["largest"], m["host_ranks"]["smallest"])
+                if m.get("host_ranks") else None))
         return out
     except (KeyError, TypeError, ValueError) as e:
         raise FormatError(f"{path}: collbench result file: missing or bad field {e}") from None

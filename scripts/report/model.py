@@ -41,20 +41,21 @@ def _flat(form, n, size):
     return _FLAT[form](n, size)
 
 
-def cost_terms(form, ranks, hosts, size):
-    """Coefficients of alpha, beta, alpha_intra, beta_intra in t(ranks, hosts, size)."""
+def cost_terms(form, ranks, hosts, size, host_ranks=None):
+    """Coefficients of alpha, beta, alpha_intra, beta_intra in t(ranks, hosts, size).
+    host_ranks: (ranks on the fullest host, on the emptiest), or None for an even spread."""
     if form in _FLAT:
         return _flat(form, ranks, size) + (0.0, 0.0)
     if form not in ("hier", "hier-tree"):
         raise ModelError(f"unknown model form '{form}'")
     h = max(1, hosts or 1)
-    local = -(-ranks // h)
-    across = _flat("tree" if form == "hier-tree" else "ring", h, size / local)
-    return across + _flat("ring", local, size)
+    largest, smallest = host_ranks or (-(-ranks // h),) * 2
+    across = _flat("tree" if form == "hier-tree" else "ring", h, size / smallest)
+    return across + _flat("ring", largest, size)
 
 
-def predict_us(model, ranks, hosts, size):
-    terms = cost_terms(model["form"], ranks, hosts, size)
+def predict_us(model, ranks, hosts, size, host_ranks=None):
+    terms = cost_terms(model["form"], ranks, hosts, size, host_ranks)
     return sum(t * (model["params"].get(p) or 0.0) for t, p in zip(terms, PARAMS))
 
 

@@ -189,7 +189,7 @@ def model_points(records, models):
         if (m.tool != "collbench" or model is None or m.in_place or m.bytes <= 0 or not m.ranks
                 or not m.p50_us):
             continue
-        p = predict_us(model, m.ranks, m.hosts, m.bytes)
+        p = predict_us(model, m.ranks, m.hosts, m.bytes, m.host_ranks)
         points.append((m, p, spread_us(model, p)))
     return points
 

@@ -35,6 +35,7 @@ for hosts in (2, 3):
     assert [h["rank_list"] for h in doc["run"]["hosts"]] == [[2 * i, 2 * i + 1] for i in range(hosts)]
     for m in doc["measurements"]:
         assert m["wrong"] == 0 and m["hosts"] == hosts, m
+        assert m["host_ranks"] == {"largest": 2, "smallest": 2}, m
 limited = {m["algorithm"]: m for m in json.load(open(f"{d}/limited.json"))["measurements"]}
 link = 400e6 / 8 / 1e9  # GB/s
 ring, hier = limited["ring"], limited["hier"]

@@ -570,3 +570,9 @@ def test_model_predict_json_follows_its_schema(tmp_path):
     for p in doc["predictions"]:
         assert p["time_us_low"] < p["time_us"] < p["time_us_high"]
     assert doc["source"] == {"model_file": str(fitted)}
+
+
+def test_hier_on_uneven_hosts_matches_the_cpp_form():
+    """4 + 1 ranks: as tests/results/test_model.cc's Model.HierOnUnevenHosts."""
+    assert model.cost_terms("hier", 5, 2, 1000, (4, 1)) == (2.0, 1000.0, 6.0, 1500.0)
+    assert model.cost_terms("hier", 5, 2, 1000) == pytest.approx((2, 1000 / 3, 4, 4000 / 3))

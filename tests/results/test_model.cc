@@ -226,8 +226,9 @@ TEST(Model, PoorFitIsFlaggedWithItsWorstPoints) {
 }
 
 TEST(Model, SpreadAndExtrapolation) {
-  CostModel m{"tcp", "all_reduce", "ring", ModelForm::kRing, {10, 0.001, 0, 0}, {true, true},
-              {},    {2, 4},       1024,   1 << 20};
+  CostModel m = fabricModel("all_reduce", "ring", ModelForm::kRing, 10, 8);  // b = 0.001
+  m.ranks = {2, 4};
+  m.min_bytes = 1024, m.max_bytes = 1 << 20;
   m.fit.points = 8;
   m.fit.rel_error_low = -0.2, m.fit.rel_error_high = 0.25;
   // measured = predicted / (1 + error): 100 / 1.25 and 100 / 0.8.
@@ -255,6 +256,39 @@ TEST(Model, TokenBucketOfAnEmulatedLink) {
   Measurement hier = point("hier", 8, 2, 1000, 1);
   hier.cost_form = "hier";
   EXPECT_EQ(bytesAcrossHosts(hier), 250);  // a ring of 2 hosts on S / 4
+}
+
+// Uneven hosts (4 + 1 ranks): the fullest host sets the inner ring, and the lone rank carries
+// the whole buffer across; a fit on such runs recovers all four parameters.
+TEST(Model, HierOnUnevenHosts) {
+  EXPECT_EQ(costTerms(ModelForm::kHierRing, 5, 2, 1000, {4, 1}),
+            (std::array<double, 4>{2, 1000, 6, 1500}));
+  EXPECT_EQ(costTerms(ModelForm::kHierRing, 5, 2, 1000),  // unrecorded: ceil(5 / 2) = 3 each
+            (std::array<double, 4>{2, 1000.0 / 3, 4, 4000.0 / 3}));
+  const CostModel truth{"tcp",
+                        "all_reduce",
+                        "hier",
+                        ModelForm::kHierRing,
+                        {50, 0.002, 5, 0.0002},
+                        {true, true, true, true},
+                        {},
+                        {},
+                        0,
+                        0};
+  std::vector<Measurement> ms;
+  for (auto [n, h, big, small] :
+       {std::array<int, 4>{5, 2, 4, 1}, {6, 2, 4, 2}, {7, 3, 4, 1}, {8, 2, 4, 4}, {6, 3, 2, 2}}) {
+    for (std::uint64_t s : {64ull, 1ull << 16, 1ull << 24}) {
+      Measurement m = point("hier", n, h, s, 0);
+      m.largest_host_ranks = big, m.smallest_host_ranks = small;
+      m.time_us.p50 = predictMicroseconds(truth, n, h, static_cast<double>(s), spreadOf(m));
+      ms.push_back(m);
+    }
+  }
+  const auto models = fitModels(ms, "float32", "sum");
+  ASSERT_EQ(models.size(), 1u);
+  for (int c = 0; c < 4; ++c) EXPECT_NEAR(models[0].params[c] / truth.params[c], 1, 1e-6) << c;
+  EXPECT_EQ(bytesAcrossHosts(ms[2]), 2 * 0.5 * (1 << 24));  // 5 ranks, 16 MiB: the lone rank
 }
 
 TEST(Model, NegativeParametersAreNotFitted) {
@@ -287,16 +321,14 @@ TEST(Model, FabricProfileGivesLatencyAndLinkTime) {
 }
 
 TEST(Model, FileRoundTripsAndBadFilesAreNamed) {
-  CostModel m{"tcp",
-              "all_reduce",
-              "hier-tree",
-              ModelForm::kHierTree,
-              {1, 2, 3, 4},
-              {true, false, true, true},
-              {},
-              {2, 4},
-              8,
-              64};
+  CostModel m;
+  m.transport = "tcp";
+  m.algorithm = "hier-tree";
+  m.form = ModelForm::kHierTree;
+  m.params = {1, 2, 3, 4};
+  m.identified = {true, false, true, true};
+  m.ranks = {2, 4};
+  m.min_bytes = 8, m.max_bytes = 64;
   auto back = parseModelFile(modelDocument({m}, {"a.json"}).dump(), "m.json");
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].form, ModelForm::kHierTree);
