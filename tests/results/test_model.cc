@@ -137,18 +137,18 @@ TEST(Model, FitRecoversRingAndTreeParameters) {
   EXPECT_FALSE(models[1].identified[2]);
 }
 
+// A hier model with every parameter known: a = 50 us, 500 MB/s across hosts, 5 us and 5 GB/s
+// inside them.
+CostModel hierTruth() {
+  CostModel m = fabricModel("all_reduce", "hier", ModelForm::kHierRing, 50, 4);  // b = 0.002
+  m.transport = "tcp";
+  m.params = {50, 0.002, 5, 0.0002};
+  return m;
+}
+
 TEST(Model, HierSeparatesInsideFromAcrossHosts) {
   std::vector<Measurement> ms;
-  const CostModel truth{"tcp",
-                        "all_reduce",
-                        "hier",
-                        ModelForm::kHierRing,
-                        {50, 0.002, 5, 0.0002},
-                        {true, true, true, true},
-                        {},
-                        {},
-                        0,
-                        0};
+  const CostModel truth = hierTruth();
   for (auto [n, h] : {std::pair{4, 1}, {4, 2}, {8, 2}, {8, 4}, {6, 3}}) {
     for (std::uint64_t s : {64ull, 1ull << 16, 1ull << 24}) {
       ms.push_back(
@@ -265,16 +265,7 @@ TEST(Model, HierOnUnevenHosts) {
             (std::array<double, 4>{2, 1000, 6, 1500}));
   EXPECT_EQ(costTerms(ModelForm::kHierRing, 5, 2, 1000),  // unrecorded: ceil(5 / 2) = 3 each
             (std::array<double, 4>{2, 1000.0 / 3, 4, 4000.0 / 3}));
-  const CostModel truth{"tcp",
-                        "all_reduce",
-                        "hier",
-                        ModelForm::kHierRing,
-                        {50, 0.002, 5, 0.0002},
-                        {true, true, true, true},
-                        {},
-                        {},
-                        0,
-                        0};
+  const CostModel truth = hierTruth();
   std::vector<Measurement> ms;
   for (auto [n, h, big, small] :
        {std::array<int, 4>{5, 2, 4, 1}, {6, 2, 4, 2}, {7, 3, 4, 1}, {8, 2, 4, 4}, {6, 3, 2, 2}}) {
