@@ -329,9 +329,13 @@ std::string firstProblem(JobBootstrap& boot, const std::string& mine) {
 // in the kernel's OOM killer halfway through a sweep. Collective over the bootstrap.
 std::string checkMemory(const Options& o, JobBootstrap& boot) {
   bool workspace = false;
-  for (const auto& p : o.plan)
-    workspace = workspace || makeAlgorithm(p.collective, p.algorithm)->usesWorkspace();
-  const std::uint64_t buffers = workspace ? 3 : 2;
+  int own = 0;
+  for (const auto& p : o.plan) {
+    const auto algorithm = makeAlgorithm(p.collective, p.algorithm);
+    workspace = workspace || algorithm->usesWorkspace();
+    own = std::max(own, algorithm->ownBuffers());
+  }
+  const std::uint64_t buffers = 2 + (workspace ? 1 : 0) + static_cast<std::uint64_t>(own);
   const std::uint64_t per_rank = ((o.max_bytes + 7) / 8 * 8) * buffers +
                                  o.comm.segment_bytes * (2 * o.comm.segments_in_flight + 2);
   const std::uint64_t need = per_rank * static_cast<std::uint64_t>(boot.localSize());

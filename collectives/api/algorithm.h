@@ -68,6 +68,9 @@ class Algorithm {
   // Whether run() uses the communicator's workspace() (up to one buffer's worth of memory
   // beside the two message buffers), for the memory check before the run.
   virtual bool usesWorkspace() const { return false; }
+  // Buffers of the message's size it allocates for itself besides those (best: the copy of
+  // the call's buffer that its calibration puts back), for the same check.
+  virtual int ownBuffers() const { return 0; }
   // The name of its alpha-beta cost model (results/model.h, docs/MODELS.md), recorded with
   // every measurement for `collbench model fit`. By default the collective's (collectives.json
   // "cost_form"): vendor baselines and bandwidth-optimal algorithms keep it.

@@ -64,6 +64,7 @@ class Best : public Algorithm {
     return std::any_of(candidates_.begin(), candidates_.end(),
                        [](const auto& c) { return c->usesWorkspace(); });
   }
+  int ownBuffers() const override { return 1; }  // the calibration's copy of the buffer
   bool supports(const Communicator& comm, const CollArgs& args) const override {
     return comm.bootstrap() != nullptr && !usable(comm, args).empty();
   }

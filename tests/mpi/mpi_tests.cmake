@@ -127,6 +127,10 @@ collbench_mpi_test(mpi_spec_fails
 collbench_mpi_test(mpi_maxbytes_above_free_memory
   ${EXPECT} 2 "-e/--maxbytes: 64 GiB needs [0-9.]+ GiB on host .* \\(2 ranks x 2 buffers\\), but only [0-9.]+ GiB is available" --
   ${MPIRUN} -np 2 ${COLLBENCH_EXE} -e 64G)
+# best keeps a copy of the buffer while it calibrates: one buffer more.
+collbench_mpi_test(mpi_maxbytes_counts_best_calibration_copy
+  ${EXPECT} 2 "-e/--maxbytes: 64 GiB needs [0-9.]+ GiB on host .* \\(2 ranks x 3 buffers\\), but only" --
+  ${MPIRUN} -np 2 ${COLLBENCH_EXE} -e 64G --algo best --collective broadcast)
 collbench_mpi_test(mpi_rank_never_joins
   ${EXPECT} 1 "launcher rank [01] .[^)]+.: no progress for [0-9.]+ s in start-up .MPI_Init waits for every rank. a rank that prints nothing here never started. .MPI_Init." --
   ${MPIRUN} -np 3 ${COLLBENCH_EXE} --timeout 2 --inject-late-join-rank 2)
