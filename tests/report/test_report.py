@@ -576,3 +576,26 @@ def test_hier_on_uneven_hosts_matches_the_cpp_form():
     """4 + 1 ranks: as tests/results/test_model.cc's Model.HierOnUnevenHosts."""
     assert model.cost_terms("hier", 5, 2, 1000, (4, 1)) == (2.0, 1000.0, 6.0, 1500.0)
     assert model.cost_terms("hier", 5, 2, 1000) == pytest.approx((2, 1000 / 3, 4, 4000 / 3))
+
+
+def test_fabric_profiles_match_the_docs():
+    """docs/MODELS.md's profile table holds the numbers collbench --list-fabrics prints."""
+    listed = {}
+    out = subprocess.run([collbench_exe(), "--list-fabrics"], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines()[1:]:
+        cols = line.split()
+        if len(cols) >= 4 and not line.startswith(" "):
+            try:
+                listed[cols[0]] = (float(cols[1]), float(cols[3]))
+            except ValueError:
+                continue
+    with open(os.path.join(ROOT, "docs", "MODELS.md")) as f:
+        text = f.read()
+    table = text[text.index("## Fabric profiles"):]
+    documented = {}
+    for line in table.splitlines():
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cols) == 5 and cols[1].replace(".", "").isdigit():
+            documented[cols[0]] = (float(cols[1]), float(cols[2]))
+    assert documented and documented == listed
