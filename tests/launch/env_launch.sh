@@ -88,14 +88,16 @@ expect 2 "error: options differ between ranks: rank 0 has maxbytes=1024, rank 1 
 expect 2 "error: --algo mpi: (MPI's collectives need --bootstrap mpi|collbench was built without MPI)" -- \
   env RANK=0 WORLD_SIZE=1 "$collbench" --algo ring,mpi -e 8
 expect 2 "error: --bootstrap: 'pmix' is not one of mpi, env, auto" -- "$collbench" --bootstrap pmix
-# A second job on a port in use: rank 0 cannot listen there and says so.
-python3 -c 'import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("", int(sys.argv[1]))); s.listen(); time.sleep(5)' "$port" &
-sleep 0.5
-expect 1 "rank 0 cannot listen on port $port: Address already in use .another job" -- \
-  env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$collbench" -e 8
-kill %1 2>/dev/null || true
+# A second job on a port in use: rank 0 cannot listen there and says so. The other job takes
+# a port of its own choosing and says which once it listens ($port, used above, may still be
+# held by the connections of the runs before: reusing it made this step flaky).
+exec {busy}< <(python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("", 0)); s.listen(); print(s.getsockname()[1], flush=True)
+time.sleep(10)')
+read -r -t 5 taken <&"$busy" || fail "the listener standing in for another job did not start"
+expect 1 "rank 0 cannot listen on port $taken: Address already in use .another job" -- \
+  env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$taken "$collbench" -e 8 --timeout 5
+exec {busy}<&-
 # A rank that dies in the middle of a screen: the round and the pair are named, and the result
 # file says the run failed.
 expect 1 "FAILED: pairwise screen, round 2 of 3, with rank [0-9] .*(connection closed by|Connection reset by peer)" -- \

@@ -9,7 +9,7 @@ set -euo pipefail
 root=$1 collbench=$2 validator=$3 schema=$4
 dir=$(mktemp -d /tmp/collbench-slurm.XXXXXX)
 cleanup() {
-  "$root/scripts/slurm/local-cluster.sh" down "$dir" || true
+  "$root/scripts/slurm/local-cluster.sh" down "$dir/cluster" || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
