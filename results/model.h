@@ -12,7 +12,7 @@
 //   hier         2(L-1) a' + 2(L-1)/L S b'          ring reduce-scatter and all-gather inside a
 //                + 2(H-1) a + 2(H-1)/H (S/L') b     host of L ranks; ring across H hosts on S/L'
 //                                                   (L the fullest host's ranks, L' the emptiest's)
-//   hier-tree    the same inside hosts + 2 ceil(log2 H) a + 2 (S/L) b across them
+//   hier-tree    the same inside hosts + 2 ceil(log2 H) a + c (S/L') b across them (c as tree's)
 //   linear       (n-1) a + (n-1)/n S b              all-gather and reduce-scatter rings,
 //                                                   pairwise and all-at-once alltoall
 //   chain        (n-1) a + S b                      pipelined chain broadcast and reduce
