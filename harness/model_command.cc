@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -169,11 +168,9 @@ struct PredictArgs {
 };
 
 std::vector<CostModel> loadModels(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ModelFormatError(path + ": cannot read the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parseModelFile(text.str(), path);
+  const auto text = readWholeFile(path);
+  if (!text) throw ModelFormatError(path + ": cannot read the file");
+  return parseModelFile(*text, path);
 }
 
 // The cost form of one of our algorithms (or a vendor baseline), as the algorithm declares it.

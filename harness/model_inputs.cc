@@ -5,9 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "harness/build_info.h"
 #include "results/json.h"
@@ -15,21 +13,6 @@
 
 namespace collbench {
 namespace {
-
-std::string readText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ResultFormatError(path + ": cannot read the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A collbench result file is a JSON object with a run and measurements; nccl-tests' JSON is not.
-bool isCollbenchResult(const std::string& text) {
-  const auto doc = nlohmann::json::parse(text, nullptr, false);
-  return !doc.is_discarded() && doc.is_object() && doc.contains("run") &&
-         doc.contains("measurements");
-}
 
 // Runs the report tool's converter; its messages go to stderr, where they name the file.
 int runConverter(const std::vector<std::string>& args) {
@@ -66,7 +49,7 @@ ResultFile imported(const std::string& path, const ImportOptions& options) {
     args.insert(args.end(), {"--osu-ranks", std::to_string(options.osu_ranks)});
   const int rc = runConverter(args);
   ResultFile file;
-  if (rc == 0) file = parseResultFile(readText(tmp), path);
+  if (rc == 0) file = parseResultFile(readWholeFile(tmp).value_or(""), path);
   unlink(tmp);
   if (rc != 0) {
     throw ResultFormatError(path + ": not a collbench result file, and " + tool +
@@ -87,9 +70,12 @@ std::vector<ModelInput> readModelInputs(const std::vector<std::string>& files,
                                         const ImportOptions& options) {
   std::vector<ModelInput> out;
   for (const auto& path : files) {
-    const std::string text = readText(path);
-    const ResultFile file =
-        isCollbenchResult(text) ? parseResultFile(text, path) : imported(path, options);
+    const auto text = readWholeFile(path);
+    if (!text) throw ResultFormatError(path + ": cannot read the file");
+    const auto doc = nlohmann::json::parse(*text, nullptr, false);
+    const ResultFile file = !doc.is_discarded() && isResultDocument(doc)
+                                ? parseResultDocument(doc, path)
+                                : imported(path, options);
     const std::uint64_t bucket = tokenBucketBytes(file.run);
     for (const auto& m : file.measurements) {
       const double across = bytesAcrossHosts(m);

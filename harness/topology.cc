@@ -5,21 +5,17 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+
+#include "results/json.h"
 
 namespace collbench {
 
 namespace {
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  if (in) text << in.rdbuf();
-  return text.str();
-}
+std::string readFile(const std::string& path) { return readWholeFile(path).value_or(""); }
 
 std::vector<std::string> listDir(const std::string& path) {
   std::vector<std::string> names;

@@ -559,10 +559,18 @@ std::string notOurs(const std::string& source, const std::string& what) {
 
 }  // namespace
 
+bool isResultDocument(const nlohmann::json& doc) {
+  return doc.is_object() && doc.contains("schema_version");
+}
+
 ResultFile parseResultFile(const std::string& text, const std::string& source) {
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded()) throw ResultFormatError(notOurs(source, "not valid JSON"));
-  if (!doc.is_object() || !doc.contains("schema_version")) {
+  return parseResultDocument(doc, source);
+}
+
+ResultFile parseResultDocument(const nlohmann::json& doc, const std::string& source) {
+  if (!isResultDocument(doc)) {
     throw ResultFormatError(
         notOurs(source, "not a collbench result file (no 'schema_version' at its top level)"));
   }
@@ -582,12 +590,18 @@ ResultFile parseResultFile(const std::string& text, const std::string& source) {
   return file;
 }
 
-ResultFile readResultFile(const std::string& path) {
+std::optional<std::string> readWholeFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw ResultFormatError(path + ": cannot open");
+  if (!in) return std::nullopt;
   std::ostringstream text;
   text << in.rdbuf();
-  return parseResultFile(text.str(), path);
+  return text.str();
+}
+
+ResultFile readResultFile(const std::string& path) {
+  const auto text = readWholeFile(path);
+  if (!text) throw ResultFormatError(path + ": cannot open");
+  return parseResultFile(*text, path);
 }
 
 }  // namespace collbench

@@ -79,5 +79,12 @@ struct ResultFile {
 // the input in messages. Throws ResultFormatError.
 ResultFile parseResultFile(const std::string& text, const std::string& source);
 ResultFile readResultFile(const std::string& path);
+// The same from a parsed document; isResultDocument() tells a collbench result (an object with
+// a schema_version) from other JSON, such as nccl-tests' -J output.
+bool isResultDocument(const nlohmann::json& doc);
+ResultFile parseResultDocument(const nlohmann::json& doc, const std::string& source);
+
+// The whole file at `path`; nullopt when it cannot be opened.
+std::optional<std::string> readWholeFile(const std::string& path);
 
 }  // namespace collbench

@@ -1,10 +1,11 @@
 #include "results/spec.h"
 
+#include "results/json.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -203,11 +204,9 @@ Spec parseSpec(const std::string& text, const std::string& source) {
 }
 
 Spec loadSpec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw SpecError(path + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseSpec(text.str(), path);
+  const auto text = readWholeFile(path);
+  if (!text) throw SpecError(path + ": cannot open");
+  return parseSpec(*text, path);
 }
 
 }  // namespace collbench
