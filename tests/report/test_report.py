@@ -572,6 +572,24 @@ def test_model_predict_json_follows_its_schema(tmp_path):
     assert doc["source"] == {"model_file": str(fitted)}
 
 
+def test_spread_matches_collbench_model_predict(tmp_path):
+    """The report's band (model.spread_us) is the one `collbench model predict` prints."""
+    fitted = dict(MODEL["models"][0], fit={"points": 8, "r2": 0.99, "rms_rel_error": 0.1,
+                                           "max_rel_error": 0.25, "rel_error_low": -0.2,
+                                           "rel_error_high": 0.25})
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(dict(MODEL, models=[fitted])))
+    out = subprocess.run([collbench_exe(), "model", "predict", "--model", str(path), "--ranks",
+                          "4,16", "--bytes", "8,1M", "--algo", fitted["algorithm"]],
+                         capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in out.splitlines() if not line.startswith("#")]
+    assert len(rows) == 4
+    for _, _, _, _, time_us, _, _, low, high, _ in rows:
+        want = model.spread_us(fitted, float(time_us))
+        assert (float(low), float(high)) == pytest.approx(want, abs=0.01)
+        assert float(low) < float(time_us) < float(high)
+
+
 def test_hier_on_uneven_hosts_matches_the_cpp_form():
     """4 + 1 ranks: as tests/results/test_model.cc's Model.HierOnUnevenHosts."""
     assert model.cost_terms("hier", 5, 2, 1000, (4, 1)) == (2.0, 1000.0, 6.0, 1500.0)

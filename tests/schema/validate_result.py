@@ -36,9 +36,11 @@ def semantic_problems(doc, args):
         if m["bytes"] != m["count"] * collectives.dtype_size(m["dtype"]) * parts:
             problems.append(f"{where}: bytes != count * sizeof({m['dtype']}) * {parts}")
         n = m["ranks"]
-        spread = m.get("host_ranks")
-        if spread and not (spread["smallest"] * m["hosts"] <= n <= spread["largest"] * m["hosts"]
-                           and spread["smallest"] + spread["largest"] * (m["hosts"] - 1) >= n):
+        spread, h = m.get("host_ranks"), m["hosts"]
+        # One host holds the largest count and the others at least the smallest, and the
+        # other way round.
+        if spread and not (spread["largest"] + spread["smallest"] * (h - 1) <= n
+                           <= spread["smallest"] + spread["largest"] * (h - 1)):
             problems.append(f"{where}: host_ranks {spread} cannot spread {n} ranks over "
                             f"{m['hosts']} hosts")
         factor = collectives.bus_factor(m["collective"], n)
