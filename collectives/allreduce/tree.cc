@@ -92,12 +92,11 @@ class TreeShape {
     if (args_.op == ReduceOp::kAvg)
       ops_.finishAverage(args_.dtype, out_.data() + offset(r), r.size(), n_);
   }
-  void sendDown(int t, std::size_t k) {
+  // Chunk k's result to one child.
+  Request postDown(int t, std::size_t k, int child) {
     const Range r = chunk(t, k);
-    for (int child : node_[t].children) {
-      sends_.push_back(tr_.postSend(child, withChannel(tag_, kDownChannel + t), out_.region,
-                                    out_.base + offset(r), bytesOf(r)));
-    }
+    return tr_.postSend(child, withChannel(tag_, kDownChannel + t), out_.region,
+                        out_.base + offset(r), bytesOf(r));
   }
   Request postChildRecv(int t, std::size_t c, std::size_t k) {
     return tr_.postRecv(node_[t].children[c], withChannel(tag_, kUpChannel + t), scratch_,
@@ -127,7 +126,6 @@ class TreeShape {
   std::array<TreeNode, kTrees> node_;
   std::array<Range, kTrees> half_;
   std::array<std::size_t, kTrees> chunks_{};
-  std::vector<Request> sends_;
 };
 
 // The event-driven schedule (see the top of the file).
@@ -247,12 +245,9 @@ class TreeEvents : TreeShape {
   void passDown(int t) {
     for (; done_[t] < chunks_[t] && have_result_[t][done_[t]] && down_in_flight_[t] < slots_;
          ++done_[t]) {
-      const Range r = chunk(t, done_[t]);
       for (int child : node_[t].children) {
         ++down_in_flight_[t];
-        expect(tr_.postSend(child, withChannel(tag_, kDownChannel + t), out_.region,
-                            out_.base + offset(r), bytesOf(r)),
-               {t, kDownSent, done_[t]});
+        expect(postDown(t, done_[t], child), {t, kDownSent, done_[t]});
       }
     }
   }
@@ -330,7 +325,7 @@ class TreeLagged : TreeShape {
       Request down = postResultRecv(t, k);
       waitAt([&] { tr_.wait(down, comm_.deadline()); }, [&] { return where(t, -1, k); });
     }
-    sendDown(t, k);
+    for (int child : node_[t].children) sends_.push_back(postDown(t, k, child));
   }
 
   std::size_t rounds_ = 0;
@@ -338,6 +333,7 @@ class TreeLagged : TreeShape {
   std::array<std::size_t, kTrees> posted_{};
   std::array<std::array<std::deque<Request>, kMaxChildren>, kTrees> child_recvs_;
   std::array<std::vector<Request>, kTrees> up_sends_;
+  std::vector<Request> sends_;  // results to the children, waited for at the end
 };
 
 class TreeAllreduce : public Algorithm {
