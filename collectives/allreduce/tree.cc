@@ -14,6 +14,13 @@
 // posted every result at once starved the other tree until its queue drained (measured at 4
 // emulated hosts: the two trees ran one after the other; docs/PERFORMANCE.md).
 //
+// A rank passes a chunk up only while fewer than `window_` of its chunks wait for their result
+// (the tree's depth, at least 2): each tree is then clocked by its own round trips. A leaf
+// that passed its whole input up at once (a TCP send completes into the socket buffer) took
+// half its link for that one flow while its inner-node flows starved, and the call ended in a
+// tail where only those ran (traced at 4 emulated hosts, 16 MiB: 0.68 of the tree's bound;
+// with the window 0.94; docs/PERFORMANCE.md).
+//
 // Children's segments land in scratch slots, `segments_in_flight` per child and tree, reused
 // once reduced. A rank posts the receive of a segment's result once its send of that segment's
 // partial sum has completed: the result lands in the buffer the partial sum leaves from.
@@ -37,6 +44,13 @@ constexpr Tag kUpChannel = 1;    // + tree index: partial sums toward the root
 constexpr Tag kDownChannel = 3;  // + tree index: results toward the leaves
 constexpr int kTrees = 2;
 constexpr int kMaxChildren = 2;
+
+// The depth of the double binary tree of n ranks, about: its levels below the root.
+std::size_t ceilLog2(int n) {
+  std::size_t d = 0;
+  while ((1 << d) < n) ++d;
+  return d;
+}
 
 // What both schedules share: the two trees, the halves, the segments and the scratch slots.
 class TreeShape {
@@ -154,6 +168,7 @@ class TreeEvents : TreeShape {
         reduceReady(e.t);
       } else if (e.child == kResult) {
         resultArrived(e.t, e.k);
+        reduceReady(e.t);  // the window may have opened
       } else if (e.child == kDownSent) {
         --down_in_flight_[e.t];
         passDown(e.t);
@@ -226,8 +241,12 @@ class TreeEvents : TreeShape {
 
   // At most `slots_` partial sums in flight up each tree: the parent posts its receives no
   // further ahead, and a transport given every chunk at once (a leaf's whole input) can run out
-  // of send resources and hold back the receives posted after them (libfabric's rxm did).
-  bool mayPassUp(int t) const { return node_[t].parent < 0 || reduced_[t] < awaited_[t] + slots_; }
+  // of send resources and hold back the receives posted after them (libfabric's rxm did). And
+  // at most `window_` chunks passed up whose result has not come back (see the top of the file).
+  bool mayPassUp(int t) const {
+    if (node_[t].parent < 0) return true;
+    return reduced_[t] < awaited_[t] + slots_ && reduced_[t] < results_[t] + window_;
+  }
 
   // Posts the result receives, in chunk order (results match them in the order the parent
   // sends, which is chunk order), of the chunks whose partial sums have left.
@@ -240,6 +259,7 @@ class TreeEvents : TreeShape {
   // order of their receives: a transport may report later ones first.
   void resultArrived(int t, std::size_t k) {
     have_result_[t][k] = true;
+    ++results_[t];
     passDown(t);
   }
   void passDown(int t) {
@@ -262,6 +282,8 @@ class TreeEvents : TreeShape {
   std::vector<Request> pending_;                          // receives not yet complete, with
   std::vector<Event> events_;                             // what each one is
   std::array<std::size_t, kTrees> down_in_flight_{};
+  std::array<std::size_t, kTrees> results_{};  // results here, in any order
+  const std::size_t window_ = std::max<std::size_t>(2, ceilLog2(n_));
 };
 
 // The fixed-order schedule, for transports whose operations complete in groups (NCCL): chunk k
@@ -288,12 +310,6 @@ class TreeLagged : TreeShape {
   }
 
  private:
-  static std::size_t ceilLog2(int n) {
-    std::size_t d = 0;
-    while ((1 << d) < n) ++d;
-    return d;
-  }
-
   // Keeps child receives posted up to `slots_` chunks ahead of chunk k.
   void postChildRecvs(int t, std::size_t k) {
     for (; posted_[t] < std::min(chunks_[t], k + slots_); ++posted_[t]) {
