@@ -6,13 +6,14 @@
 #   scripts/bench-local.sh [-o OUT_DIR] [-r REPEATS] [-n "2 4"] [--doc FILE] [--no-micro]
 #                          [--link RATE|none]
 # Launches, per rank count and repeat (8 B to 64 MiB, out-of-place, float32 sum):
-#   tcp      mpirun --mca btl tcp,self: ring, tree over TCP; mpi (Open MPI over its TCP BTL);
-#            gloo-ring, gloo-bcube (Gloo's TCP transport)
+#   tcp      mpirun --mca btl tcp,self: ring, tree, recursive-doubling and best (the fastest of
+#            ours per size) over TCP; mpi (Open MPI over its TCP BTL); gloo-ring, gloo-bcube
+#            (Gloo's TCP transport)
 #   fi-tcp   ring, tree over libfabric's tcp provider; mpi with Open MPI's default (shared
 #            memory) BTL
 #   fi-shm   ring, tree over libfabric's shm provider
 #   pingpong tcp, libfabric tcp, libfabric shm (2 ranks, the bandwidth of one link)
-#   link     ring and tree over TCP between 2 and 4 emulated hosts (network namespaces, one rank
+#   link     ring and tree over TCP between 2, 4 and 8 emulated hosts (network namespaces, one rank
 #            each) whose links tc limits to --link RATE per direction (default 1gbit), and the
 #            pingpong over the same link: loopback measures the CPU's copies, this the link
 #            (needs root; skipped with a note where namespaces cannot be made; --link none)
@@ -54,8 +55,8 @@ algos() {
   local list
   list=$("$bin" --list)
   case $list in
-    *gloo-ring*) echo "ring,tree,mpi,gloo-ring,gloo-bcube" ;;
-    *) echo "ring,tree,mpi" ;;
+    *gloo-ring*) echo "ring,tree,recursive-doubling,best,mpi,gloo-ring,gloo-bcube" ;;
+    *) echo "ring,tree,recursive-doubling,best,mpi" ;;
   esac
 }
 
@@ -95,7 +96,7 @@ if [ "$link" != none ]; then
       break
     fi
     [ "$status" = 0 ] || exit "$status"
-    for hosts in 2 4; do link_run "$hosts" "link_${hosts}_$r" --algo ring,tree; done
+    for hosts in 2 4 8; do link_run "$hosts" "link_${hosts}_$r" --algo ring,tree; done
   done
 fi
 
