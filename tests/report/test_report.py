@@ -617,3 +617,16 @@ def test_fabric_profiles_match_the_docs():
         if len(cols) == 5 and cols[1].replace(".", "").isdigit():
             documented[cols[0]] = (float(cols[1]), float(cols[2]))
     assert documented and documented == listed
+
+
+def test_performance_notes_are_the_tail_of_performance_md():
+    """docs/PERFORMANCE-NOTES.md is the home of the hand measurements; scripts/perf_table.py
+    copies it under PERFORMANCE.md's last heading. An edit made to the copy alone would be lost
+    at the next bench-local.sh run."""
+    with open(os.path.join(ROOT, "docs", "PERFORMANCE-NOTES.md")) as f:
+        notes = f.read().split("\n", 1)[1]
+    with open(os.path.join(ROOT, "docs", "PERFORMANCE.md")) as f:
+        perf = f.read()
+    heading = "## Measured by hand (docs/PERFORMANCE-NOTES.md)\n"
+    assert heading in perf
+    assert perf.split(heading, 1)[1].rstrip("\n") == notes.rstrip("\n")
