@@ -289,6 +289,18 @@ def machine(data):
             "time per size; float32 sum, out-of-place, 10 timed iterations after 3 warm-up"]
 
 
+def hand_measured_lines():
+    """docs/PERFORMANCE-NOTES.md, the home of the measurements taken by hand, as the last section
+    of PERFORMANCE.md (its own title gives way to a section heading); none when it is absent."""
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
+                         "PERFORMANCE-NOTES.md")
+    if not os.path.exists(notes):
+        return []
+    with open(notes) as f:
+        hand = f.read().split("\n", 1)[1]
+    return ["", "## Measured by hand (docs/PERFORMANCE-NOTES.md)"] + hand.rstrip("\n").split("\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir")
@@ -324,12 +336,7 @@ def main():
     if args.baseline:
         out += ["", "## Before and after", "", f"Baseline: `{args.baseline}`."]
         out += baseline_lines(data, Data(args.baseline))
-    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
-                         "PERFORMANCE-NOTES.md")
-    if os.path.exists(notes):
-        with open(notes) as f:
-            hand = f.read().split("\n", 1)[1]  # its own title gives way to a section heading
-        out += ["", "## Measured by hand (docs/PERFORMANCE-NOTES.md)"] + hand.rstrip("\n").split("\n")
+    out += hand_measured_lines()
     text = "\n".join(out) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
