@@ -55,14 +55,18 @@ if [[ $("$collbench" --list) == *gloo-ring* ]]; then
 fi
 
 # A link screen over the env bootstrap: every pair of 4 ranks measured, in the result file and
-# the CSV (a factor of 10 keeps this busy machine's noise from being flagged).
+# the CSV. Whether a pair is flagged is timing (a sanitizer build beside other tests can stall
+# one pair tenfold), so the test asserts only that the exit status agrees with the verdicts.
+rc=0
 "$launch" -n 4 -- "$collbench" --collective pairwise -b 8 -e 64K -n 3 -w 1 --outlier-change 9 \
-  -J "$dir/screen.json" --csv "$dir/screen.csv" >/dev/null
+  -J "$dir/screen.json" --csv "$dir/screen.csv" >"$dir/screen.txt" 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 4 ] || { cat "$dir/screen.txt" >&2; fail "screen exited $rc"; }
 "$validator" "$schema" "$dir/screen.json" --state complete --bootstrap env >/dev/null
-python3 - "$dir/screen.json" "$dir/screen.csv" <<'PY'
+python3 - "$dir/screen.json" "$dir/screen.csv" "$rc" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["screen"]
-assert s["kind"] == "pairwise" and s["rounds"] == 3 and s["verdicts"] == [], s
+assert s["kind"] == "pairwise" and s["rounds"] == 3, s
+assert (s["verdicts"] == []) == (sys.argv[3] == "0"), (sys.argv[3], s["verdicts"])
 for i in range(4):
     for j in range(4):
         for m in ("latency_us", "bandwidth_gbps"):
