@@ -10,7 +10,7 @@ seconds=${COLLBENCH_FUZZ_SECONDS:-15}
 build=$BUILD_DIR-fuzz
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(spec result size)
-CC=clang CXX=clang++ cmake -S "$COLLBENCH_ROOT" -B "$build" "${SANITIZER_CMAKE_FLAGS[@]}" \
+CC=clang CXX=clang++ cmake -S "$COLLBENCH_ROOT" -B "$build" "${FUZZ_CMAKE_FLAGS[@]}" \
   -DCOLLBENCH_BUILD_TESTS=OFF -DCOLLBENCH_BUILD_FUZZERS=ON -DCOLLBENCH_SANITIZE=address,undefined \
   >/dev/null
 targets=()
