@@ -2,10 +2,12 @@
 # --- Multi-process runs through mpirun ---------------------------------------------------
 set(MPIRUN ${MPIEXEC_EXECUTABLE})
 set(MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
+# Correctness and usage-error launches run beside other tests (ctest -j): what they assert does
+# not depend on timing. Those whose assertions do (deadlines, lossy links) or that share
+# namespaces and daemons are in COLLBENCH_SERIAL_TESTS at the end of this file.
 function(collbench_mpi_test name)
   add_test(NAME ${name} COMMAND ${ARGN})
-  set_tests_properties(${name} PROPERTIES LABELS mpi ENVIRONMENT "${MPI_ENV}" RUN_SERIAL TRUE
-                       TIMEOUT 300)
+  set_tests_properties(${name} PROPERTIES LABELS mpi ENVIRONMENT "${MPI_ENV}" TIMEOUT 300)
 endfunction()
 set(RUN_VALIDATE ${CMAKE_CURRENT_SOURCE_DIR}/mpi/run_and_validate.sh ${MPIRUN})
 foreach(np 2 3 4)
@@ -33,13 +35,13 @@ endforeach()
 if(COLLBENCH_HAVE_LIBFABRIC)
   # udp is udp;ofi_rxd: RDM over datagrams, reliability in software (docs/EFA.md); 4 packets
   # in flight keep its 1.17 release from losing most packets it does not recover, but at 4
-  # ranks and 1-4 MiB it still lost one in 2 of 3 full runs (2026-12-04): udp runs at 2 and 3
-  # ranks to 1 MiB.
+  # ranks and 1-4 MiB it still lost one in 2 of 3 full runs (2026-12-04), and at 3 ranks a
+  # 16 KiB tree send that never completed (2026-12-05): udp runs at 2 ranks to 1 MiB.
   foreach(provider tcp shm udp)
     set(nps 2 3 4)
     set(max_bytes 4M)
     if(provider STREQUAL "udp")
-      set(nps 2 3)
+      set(nps 2)
       set(max_bytes 1M)
     endif()
     foreach(np ${nps})
@@ -197,3 +199,18 @@ set_tests_properties(mpi_dead_rank_is_named mpi_stalled_rank_times_out mpi_gathe
   mpi_sigkill_rank_mid_sweep
   mpi_strangers_on_tcp_ports PROPERTIES
   LABELS mpi ENVIRONMENT "${MPI_ENV}" RUN_SERIAL TRUE TIMEOUT 120)
+
+# The launches that run alone: deadlines and stalls judged by the clock (--timeout 2), the
+# iteration count probed from timings, udp's lossy provider, and the emulated hosts and the
+# Slurm cluster, which use fixed namespace and daemon names.
+set(COLLBENCH_SERIAL_TESTS mpi_rank_never_joins mpi_iter_time mpi_netns_hosts mpi_netns_model_fit
+    mpi_netns_cut_link cli_first_hour slurm_sbatch)
+foreach(t ${COLLBENCH_SERIAL_TESTS})
+  set_tests_properties(${t} PROPERTIES RUN_SERIAL TRUE)
+endforeach()
+get_property(all_tests DIRECTORY PROPERTY TESTS)
+foreach(t ${all_tests})
+  if(t MATCHES "^mpi_(libfabric|pingpong_libfabric)_udp_")
+    set_tests_properties(${t} PROPERTIES RUN_SERIAL TRUE)
+  endif()
+endforeach()
