@@ -77,8 +77,10 @@ std::string clipped(const std::string& text) { return text.substr(0, kMaxText); 
 
 }  // namespace
 
-std::chrono::milliseconds reportWait(std::chrono::milliseconds timeout) {
-  return std::min(timeout / 2 + std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
+std::chrono::milliseconds reportWait(std::chrono::milliseconds timeout,
+                                     std::chrono::milliseconds watchdog_limit) {
+  return std::max(watchdog_limit - timeout, std::chrono::milliseconds(0)) +
+         std::chrono::milliseconds(1000);
 }
 
 // Rank 0 publishes "PORT\nNONCE\nHOSTKEY\nIP\nIP..."; a port of 0 means no desk.

@@ -58,8 +58,13 @@ class FailureDesk {
   std::vector<tcp::Fd> held_;           // reporters' connections, closed when the job ends
 };
 
-// How long rank 0 waits for the reports: half the --timeout and a second (the other ranks time
-// out about when rank 0 did, in the same collective), at most 5 s.
-std::chrono::milliseconds reportWait(std::chrono::milliseconds timeout);
+// How long rank 0 waits for the reports once its own operation timed out (after `timeout`
+// without progress): until the other ranks' watchdogs (`watchdog_limit` without progress) have
+// fired too, and a second for the report to travel. A survivor stalled in an MPI call (the
+// check's gather, the timing reduction), where no transport deadline applies, reports only
+// when its watchdog fires; a shorter wait left it out of the verdict. The wait ends early once
+// every rank has reported or is known gone.
+std::chrono::milliseconds reportWait(std::chrono::milliseconds timeout,
+                                     std::chrono::milliseconds watchdog_limit);
 
 }  // namespace collbench

@@ -469,7 +469,7 @@ int runJob(Options o, JobBootstrap& boot, double startup_s, int argc, char** arg
     sink.note(props.name + " " + props.provider + ": " + props.limitations);
   watchdog.setTask("setting up the failure reports");
   watchdog.arm("sharing rank 0's address");
-  FailureDesk desk(boot, reportWait(o.comm.timeout));
+  FailureDesk desk(boot, reportWait(o.comm.timeout, watchdogLimit(o)));
   watchdog.disarm();
   Job job{o, boot, world, buffers, sink, watchdog, desk, rank_hosts};
   watched = &job;
