@@ -4,7 +4,8 @@ set(MPIRUN ${MPIEXEC_EXECUTABLE})
 set(MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
 # Correctness and usage-error launches run beside other tests (ctest -j): what they assert does
 # not depend on timing. Those whose assertions do (deadlines, lossy links) or that share
-# namespaces and daemons are in COLLBENCH_SERIAL_TESTS at the end of this file.
+# namespaces and daemons are collected in COLLBENCH_SERIAL_TESTS, made RUN_SERIAL at the end.
+set(COLLBENCH_SERIAL_TESTS)
 function(collbench_mpi_test name)
   add_test(NAME ${name} COMMAND ${ARGN})
   set_tests_properties(${name} PROPERTIES LABELS mpi ENVIRONMENT "${MPI_ENV}" TIMEOUT 300)
@@ -51,6 +52,9 @@ if(COLLBENCH_HAVE_LIBFABRIC)
       set_property(TEST mpi_libfabric_${provider}_${np}ranks APPEND PROPERTY ENVIRONMENT
                    FI_OFI_RXD_MAX_UNACKED=4)
       set_property(TEST mpi_libfabric_${provider}_${np}ranks PROPERTY RESOURCE_LOCK rxd)
+      if(provider STREQUAL "udp")
+        list(APPEND COLLBENCH_SERIAL_TESTS mpi_libfabric_udp_${np}ranks)
+      endif()
     endforeach()
   endforeach()
   # Any provider fi_info knows; one that is not there is named with those that are.
@@ -110,6 +114,9 @@ foreach(transport ${PINGPONG_TRANSPORTS})
     set_property(TEST mpi_pingpong_${tid}_${np}ranks APPEND PROPERTY ENVIRONMENT ALGOS=pingpong
                  FI_OFI_RXD_MAX_UNACKED=4)
     set_property(TEST mpi_pingpong_${tid}_${np}ranks PROPERTY RESOURCE_LOCK rxd)
+    if(tid STREQUAL "libfabric_udp")
+      list(APPEND COLLBENCH_SERIAL_TESTS mpi_pingpong_${tid}_${np}ranks)
+    endif()
   endforeach()
 endforeach()
 collbench_mpi_test(mpi_wrong_results_are_reported
@@ -198,19 +205,14 @@ add_test(NAME mpi_strangers_on_tcp_ports
 set_tests_properties(mpi_dead_rank_is_named mpi_stalled_rank_times_out mpi_gather_stall_is_judged
   mpi_sigkill_rank_mid_sweep
   mpi_strangers_on_tcp_ports PROPERTIES
-  LABELS mpi ENVIRONMENT "${MPI_ENV}" RUN_SERIAL TRUE TIMEOUT 120)
+  LABELS mpi ENVIRONMENT "${MPI_ENV}" TIMEOUT 120)
 
-# The launches that run alone: deadlines and stalls judged by the clock (--timeout 2), the
-# iteration count probed from timings, udp's lossy provider, and the emulated hosts and the
-# Slurm cluster, which use fixed namespace and daemon names.
-set(COLLBENCH_SERIAL_TESTS mpi_rank_never_joins mpi_iter_time mpi_netns_hosts mpi_netns_model_fit
-    mpi_netns_cut_link cli_first_hour slurm_sbatch)
-foreach(t ${COLLBENCH_SERIAL_TESTS})
-  set_tests_properties(${t} PROPERTIES RUN_SERIAL TRUE)
-endforeach()
-get_property(all_tests DIRECTORY PROPERTY TESTS)
-foreach(t ${all_tests})
-  if(t MATCHES "^mpi_(libfabric|pingpong_libfabric)_udp_")
-    set_tests_properties(${t} PROPERTIES RUN_SERIAL TRUE)
-  endif()
-endforeach()
+# The launches that run alone: deadlines and stalls judged by the clock (--timeout 2, the
+# faults above), the iteration count probed from timings, udp's lossy provider (appended where
+# its tests are made), and the emulated hosts and the Slurm cluster, which use fixed namespace
+# and daemon names.
+list(APPEND COLLBENCH_SERIAL_TESTS mpi_rank_never_joins mpi_iter_time mpi_netns_hosts
+     mpi_netns_model_fit mpi_netns_cut_link cli_first_hour slurm_sbatch mpi_dead_rank_is_named
+     mpi_stalled_rank_times_out mpi_gather_stall_is_judged mpi_sigkill_rank_mid_sweep
+     mpi_strangers_on_tcp_ports)
+set_tests_properties(${COLLBENCH_SERIAL_TESTS} PROPERTIES RUN_SERIAL TRUE)
