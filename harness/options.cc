@@ -133,7 +133,8 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--timeout", raw.timeout_s, "Seconds one collective may take before failing");
   app.add_option("--segment-bytes", raw.segment,
                  "Pipelining segment of ring and tree (default: 256K, 1M with --transport "
-                 "libfabric)");
+                 "libfabric); tree all-reduce halves it, down to 32K, for a call too short to "
+                 "fill its depth");
   app.add_option("--segments-in-flight", o.comm.segments_in_flight,
                  "Receives posted ahead by ring and tree");
   auto& tcp = o.transport_options.tcp;

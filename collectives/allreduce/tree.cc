@@ -21,6 +21,14 @@
 // tail where only those ran (traced at 4 emulated hosts, 16 MiB: 0.68 of the tree's bound;
 // with the window 0.94; docs/PERFORMANCE.md).
 //
+// A call too short to fill the trees gets smaller segments (treeSegmentBytes, NCCL's rule):
+// at 8 ranks 1 MiB travels in 64 KiB segments, 8 per tree instead of 2 that a depth of 3 left
+// idle most of the call. A shrunk segment doubles the window: a chunk's round trip costs the
+// per-hop wake-ups and the other tree's traffic on the same links, and fewer bytes per chunk
+// cover less of it. Measured on 8 emulated 200 Mbit/s hosts (interleaved with the fixed
+// segment, 3 launches): 1 MiB 0.62-0.64 -> 0.90-0.95 of the tree's bound, 4 MiB 0.78-0.80 ->
+// 0.86-0.90; with the window left at the depth 1 MiB fell to 0.40-0.53 (docs/PERFORMANCE.md).
+//
 // Children's segments land in scratch slots, `segments_in_flight` per child and tree, reused
 // once reduced. A rank posts the receive of a segment's result once its send of that segment's
 // partial sum has completed: the result lands in the buffer the partial sum leaves from.
@@ -45,13 +53,6 @@ constexpr Tag kDownChannel = 3;  // + tree index: results toward the leaves
 constexpr int kTrees = 2;
 constexpr int kMaxChildren = 2;
 
-// The depth of the double binary tree of n ranks, about: its levels below the root.
-std::size_t ceilLog2(int n) {
-  std::size_t d = 0;
-  while ((1 << d) < n) ++d;
-  return d;
-}
-
 // What both schedules share: the two trees, the halves, the segments and the scratch slots.
 class TreeShape {
  protected:
@@ -62,7 +63,7 @@ class TreeShape {
         args_(args),
         n_(comm.size()),
         esize_(dtypeSize(args.dtype)),
-        seg_(std::max<std::size_t>(1, comm.options().segment_bytes / esize_)),
+        seg_(std::max<std::size_t>(1, segmentBytes(comm, args) / esize_)),
         slots_(static_cast<std::size_t>(std::max(1, comm.options().segments_in_flight))),
         in_(comm.buffer(args.send, args.recvBytes())),
         out_(comm.buffer(args.recv, args.recvBytes())),
@@ -75,6 +76,11 @@ class TreeShape {
     }
   }
 
+  // --segment-bytes, or less where the call is too short to fill the trees (treeSegmentBytes).
+  static std::size_t segmentBytes(const Communicator& comm, const CollArgs& args) {
+    return treeSegmentBytes(args.recvBytes() / kTrees, treeDepth(comm.size()),
+                            comm.options().segment_bytes);
+  }
   Range chunk(int t, std::size_t k) const { return segmentOf(half_[t], seg_, k); }
   std::size_t bytesOf(Range r) const { return r.size() * esize_; }
   std::size_t offset(Range r) const { return r.begin * esize_; }
@@ -283,7 +289,9 @@ class TreeEvents : TreeShape {
   std::vector<Event> events_;                             // what each one is
   std::array<std::size_t, kTrees> down_in_flight_{};
   std::array<std::size_t, kTrees> results_{};  // results here, in any order
-  const std::size_t window_ = std::max<std::size_t>(2, ceilLog2(n_));
+  // A segment shrunk to fill the trees doubles the window (measured: see the top of the file).
+  const std::size_t window_ = static_cast<std::size_t>(std::max(2, treeDepth(n_))) *
+                              (segmentBytes(comm_, args_) < comm_.options().segment_bytes ? 2 : 1);
 };
 
 // The fixed-order schedule, for transports whose operations complete in groups (NCCL): chunk k
@@ -296,7 +304,7 @@ class TreeLagged : TreeShape {
       rounds_ = std::max(rounds_, chunks_[t]);
       up_sends_[t].resize(chunks_[t]);
     }
-    lag_ = std::min<std::size_t>(rounds_, 2 * ceilLog2(n_) + 1);
+    lag_ = std::min<std::size_t>(rounds_, 2 * static_cast<std::size_t>(treeDepth(n_)) + 1);
   }
 
   void run() {

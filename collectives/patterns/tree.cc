@@ -69,4 +69,25 @@ TreeNode rootedChain(int rank, int size, int root) {
   return node;
 }
 
+int treeDepth(int size) {
+  int depth = 0;
+  while ((1 << depth) < size) ++depth;
+  return depth;
+}
+
+std::size_t treeSegmentBytes(std::size_t tree_bytes, int depth, std::size_t max_segment) {
+  struct Rule {
+    int segments_per_level;
+    std::size_t floor;
+  };
+  constexpr Rule kRules[] = {
+      {8, std::size_t{128} << 10}, {4, std::size_t{64} << 10}, {1, std::size_t{32} << 10}};
+  std::size_t segment = max_segment;
+  for (const Rule& rule : kRules) {
+    const auto wanted = static_cast<std::size_t>(rule.segments_per_level) * depth;
+    while (tree_bytes / segment < wanted && segment > rule.floor) segment /= 2;
+  }
+  return segment;
+}
+
 }  // namespace collbench

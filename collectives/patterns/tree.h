@@ -4,6 +4,7 @@
 // every link busy. Depth is about log2(size).
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 namespace collbench {
@@ -28,5 +29,15 @@ int treeRoot(int size, int t);
 // root -> root+1 -> ... -> root-1 (mod size).
 TreeNode rootedBinaryTree(int rank, int size, int root);
 TreeNode rootedChain(int rank, int size, int root);
+
+// The levels below the root of the double binary tree of `size` ranks, about: ceil(log2(size)).
+int treeDepth(int size);
+
+// The segment one tree of a double binary tree all-reduce pipelines `tree_bytes` in: at most
+// `max_segment`, halved while the call is too short to fill the tree's `depth` levels. NCCL's
+// rule for its tree (src/enqueue.cc, the tree's chunk size): halve while there are fewer than
+// 8 x depth segments and the segment is above 128 KiB, fewer than 4 x depth above 64 KiB, fewer
+// than depth above 32 KiB. A segment at or below a floor is never halved by that floor's rule.
+std::size_t treeSegmentBytes(std::size_t tree_bytes, int depth, std::size_t max_segment);
 
 }  // namespace collbench

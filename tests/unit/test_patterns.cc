@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -180,6 +181,39 @@ TEST(DoubleBinaryTree, InnerNodesOfOneTreeAreLeavesOfTheOtherForEvenSizes) {
       EXPECT_FALSE(inner0 && inner1) << "n=" << n << " rank " << r;
     }
   }
+}
+
+// The depth is the longest path to the root of either tree of the double binary tree.
+TEST(DoubleBinaryTree, DepthIsTheLongestPathToTheRoot) {
+  for (int n = 1; n <= 40; ++n) {
+    int longest = 0;
+    for (int t = 0; t < 2; ++t) {
+      for (int r = 0; r < n; ++r) {
+        int steps = 0;
+        for (int x = r; doubleBinaryTree(x, n, t).parent >= 0; x = doubleBinaryTree(x, n, t).parent)
+          ++steps;
+        longest = std::max(longest, steps);
+      }
+    }
+    EXPECT_EQ(treeDepth(n), longest) << "n=" << n;
+  }
+}
+
+// NCCL's rule for its tree's chunk: a call too short to fill the tree's levels gets smaller
+// segments, never below the floor of the rule that asks for them, never above the maximum.
+TEST(DoubleBinaryTree, SegmentShrinksToFillTheTree) {
+  constexpr std::size_t K = 1024;
+  EXPECT_EQ(treeSegmentBytes(512 * K, 3, 256 * K), 64 * K);    // 1 MiB at 8 ranks: 8 segments
+  EXPECT_EQ(treeSegmentBytes(2048 * K, 3, 256 * K), 128 * K);  // 4 MiB: 16 (8 x 3 not reached)
+  EXPECT_EQ(treeSegmentBytes(6144 * K, 3, 256 * K), 256 * K);  // 12 MiB: 24 = 8 x depth
+  EXPECT_EQ(treeSegmentBytes(6143 * K, 3, 256 * K), 128 * K);
+  EXPECT_EQ(treeSegmentBytes(512 * K, 1, 256 * K), 128 * K);  // 2 ranks: 4 segments do
+  EXPECT_EQ(treeSegmentBytes(200 * K, 3, 256 * K), 64 * K);   // 3 segments = depth
+  EXPECT_EQ(treeSegmentBytes(100 * K, 3, 256 * K), 32 * K);   // the last floor
+  EXPECT_EQ(treeSegmentBytes(0, 5, 256 * K), 32 * K);
+  EXPECT_EQ(treeSegmentBytes(0, 5, 16 * K), 16 * K);  // at or below every floor: as given
+  EXPECT_EQ(treeSegmentBytes(500, 3, 64), 64u);
+  EXPECT_EQ(treeSegmentBytes(1 << 30, 6, 4096 * K), 4096 * K);  // long calls keep the maximum
 }
 
 TEST(Hier, RanksGroupedByHostInOrderOfFirstRank) {
