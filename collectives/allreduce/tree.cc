@@ -27,7 +27,7 @@
 // per-hop wake-ups and the other tree's traffic on the same links, and fewer bytes per chunk
 // cover less of it. Measured on 8 emulated 200 Mbit/s hosts (interleaved with the fixed
 // segment, 3 launches): 1 MiB 0.62-0.64 -> 0.90-0.95 of the tree's bound, 4 MiB 0.78-0.80 ->
-// 0.86-0.90; with the window left at the depth 1 MiB fell to 0.40-0.53 (docs/PERFORMANCE.md).
+// 0.86-0.90; with the window left at the depth 1 MiB fell to 0.40-0.53.
 //
 // Children's segments land in scratch slots, `segments_in_flight` per child and tree, reused
 // once reduced. A rank posts the receive of a segment's result once its send of that segment's
@@ -63,7 +63,9 @@ class TreeShape {
         args_(args),
         n_(comm.size()),
         esize_(dtypeSize(args.dtype)),
-        seg_(std::max<std::size_t>(1, segmentBytes(comm, args) / esize_)),
+        seg_bytes_(treeSegmentBytes(args.recvBytes() / kTrees, treeDepth(comm.size()),
+                                    comm.options().segment_bytes)),
+        seg_(std::max<std::size_t>(1, seg_bytes_ / esize_)),
         slots_(static_cast<std::size_t>(std::max(1, comm.options().segments_in_flight))),
         in_(comm.buffer(args.send, args.recvBytes())),
         out_(comm.buffer(args.recv, args.recvBytes())),
@@ -76,11 +78,6 @@ class TreeShape {
     }
   }
 
-  // --segment-bytes, or less where the call is too short to fill the trees (treeSegmentBytes).
-  static std::size_t segmentBytes(const Communicator& comm, const CollArgs& args) {
-    return treeSegmentBytes(args.recvBytes() / kTrees, treeDepth(comm.size()),
-                            comm.options().segment_bytes);
-  }
   Range chunk(int t, std::size_t k) const { return segmentOf(half_[t], seg_, k); }
   std::size_t bytesOf(Range r) const { return r.size() * esize_; }
   std::size_t offset(Range r) const { return r.begin * esize_; }
@@ -138,7 +135,9 @@ class TreeShape {
   const MemoryOps& ops_;
   const CollArgs& args_;
   const int n_;
-  const std::size_t esize_, seg_, slots_;
+  const std::size_t esize_;
+  const std::size_t seg_bytes_;  // --segment-bytes, or less for a call too short to fill the trees
+  const std::size_t seg_, slots_;
   const RegisteredBuffer in_;
   const RegisteredBuffer out_;
   MemoryRegion& scratch_;
@@ -291,7 +290,7 @@ class TreeEvents : TreeShape {
   std::array<std::size_t, kTrees> results_{};  // results here, in any order
   // A segment shrunk to fill the trees doubles the window (measured: see the top of the file).
   const std::size_t window_ = static_cast<std::size_t>(std::max(2, treeDepth(n_))) *
-                              (segmentBytes(comm_, args_) < comm_.options().segment_bytes ? 2 : 1);
+                              (seg_bytes_ < comm_.options().segment_bytes ? 2 : 1);
 };
 
 // The fixed-order schedule, for transports whose operations complete in groups (NCCL): chunk k
