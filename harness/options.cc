@@ -74,8 +74,8 @@ struct RawOptions {
   std::string min_bytes = "8", max_bytes = "64M", ops = "sum", dtypes = "float32";
   std::string collectives = "all_reduce", algorithms, in_place = "both";
   std::string segment;  // empty: the transport's (TransportInfo::segment_bytes)
-  std::string chunk = "512K";
-  std::string sockbuf = "4M";
+  std::string chunk = std::to_string(TcpOptions{}.chunk_bytes);  // bytes
+  std::string sockbuf = std::to_string(TcpOptions{}.socket_buffer_bytes);
   std::string fi_provider;  // empty: not given
   std::string bootstrap = "auto";
   double timeout_s = 300;
@@ -140,7 +140,7 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   auto& tcp = o.transport_options.tcp;
   app.add_option("--tcp-addr", tcp.address, "IPv4 address or interface to listen on");
   app.add_option("--tcp-streams", tcp.streams, "TCP sockets per peer");
-  app.add_option("--tcp-chunk-bytes", raw.chunk, "TCP wire chunk size");
+  app.add_option("--tcp-chunk-bytes", raw.chunk, "TCP wire chunk size (bytes, or K/M/G)");
   app.add_option("--tcp-sockbuf", raw.sockbuf, "TCP socket buffer size (0: kernel autotuning)");
   app.add_option("--tcp-spin-us", raw.spin_us,
                  "Microseconds to busy-poll before blocking (default: 50, or 0 when this host "
