@@ -70,12 +70,23 @@ std::uint64_t sizeFlag(const std::string& flag, const std::string& text) {
   }
 }
 
+// A size as its flag is written: 65536 -> "64K", 4194304 -> "4M", 1000 -> "1000".
+std::string sizeFlagText(std::uint64_t bytes) {
+  const char* units = "KMG";
+  std::string suffix;
+  for (int u = 0; u < 3 && bytes >= 1024 && bytes % 1024 == 0; ++u) {
+    bytes /= 1024;
+    suffix = std::string(1, units[u]);
+  }
+  return std::to_string(bytes) + suffix;
+}
+
 struct RawOptions {
   std::string min_bytes = "8", max_bytes = "64M", ops = "sum", dtypes = "float32";
   std::string collectives = "all_reduce", algorithms, in_place = "both";
   std::string segment;  // empty: the transport's (TransportInfo::segment_bytes)
-  std::string chunk = std::to_string(TcpOptions{}.chunk_bytes);  // bytes
-  std::string sockbuf = std::to_string(TcpOptions{}.socket_buffer_bytes);
+  std::string chunk = sizeFlagText(TcpOptions{}.chunk_bytes);
+  std::string sockbuf = sizeFlagText(static_cast<std::uint64_t>(TcpOptions{}.socket_buffer_bytes));
   std::string fi_provider;  // empty: not given
   std::string bootstrap = "auto";
   double timeout_s = 300;
