@@ -30,7 +30,7 @@ struct TcpOptions {
   // the same host, else tcp::firstExternalAddress().
   std::string address;
   int streams = 1;                                   // sockets per peer
-  std::size_t chunk_bytes = std::size_t{512} << 10;  // messages travel in chunks of this size
+  std::size_t chunk_bytes = std::size_t{64} << 10;  // messages travel in chunks of this size
   int socket_buffer_bytes = 4 << 20;   // SO_SNDBUF/SO_RCVBUF; 0 keeps kernel autotuning
   std::chrono::microseconds spin{50};  // busy-poll this long before blocking
   // Then poll this long with sched_yield() between polls, before blocking: on a host with more
