@@ -9,6 +9,7 @@
 #include "collectives/reduce/isa.h"
 #include "collectives/registry.h"
 #include "harness/build_info.h"
+#include "harness/git_revision.h"
 #include "harness/launch.h"
 #include "harness/topology.h"
 #include "results/fabrics.h"
