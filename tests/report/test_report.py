@@ -629,3 +629,28 @@ def test_performance_notes_are_the_tail_of_performance_md():
     assert len(section) > 1000
     with open(os.path.join(ROOT, "docs", "PERFORMANCE.md")) as f:
         assert f.read().endswith(section)
+
+
+def test_libfabric_target_is_the_ratio_of_ring_medians_at_two_ranks():
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import perf_table
+
+    class Medians:
+        def __init__(self, busbw):
+            self.busbw = busbw
+
+        def bw(self, label, algo, transport, np, size):
+            return self.busbw.get((label, algo, transport, np, size))
+
+    mib = 1 << 20
+    busbw = {("tcp", "ring", "tcp", 2, s * mib): 2.0 for s in (4, 16, 64)}
+    busbw[("fi-tcp", "ring", "libfabric", 2, 4 * mib)] = 1.9
+    busbw[("fi-tcp", "ring", "libfabric", 2, 16 * mib)] = 2.2
+    busbw[("fi-tcp", "ring", "libfabric", 4, 64 * mib)] = 0.1  # 4 ranks: not this target
+    assert perf_table.libfabric_target_lines(Medians(busbw)) == [
+        "- 2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP = 0.95x to 1.10x "
+        "(target >= 0.9x): met"]
+    busbw[("fi-tcp", "ring", "libfabric", 2, 64 * mib)] = 1.7
+    assert perf_table.libfabric_target_lines(Medians(busbw))[0].endswith(
+        "= 0.85x to 1.10x (target >= 0.9x): NOT met")
+    assert perf_table.libfabric_target_lines(Medians({})) == []
