@@ -29,7 +29,7 @@ struct TcpOptions {
   // IPv4 address or interface name to listen on. Empty: 127.0.0.1 when every rank runs on
   // the same host, else tcp::firstExternalAddress().
   std::string address;
-  int streams = 1;                                   // sockets per peer
+  int streams = 1;                                  // sockets per peer
   std::size_t chunk_bytes = std::size_t{64} << 10;  // messages travel in chunks of this size
   int socket_buffer_bytes = 4 << 20;   // SO_SNDBUF/SO_RCVBUF; 0 keeps kernel autotuning
   std::chrono::microseconds spin{50};  // busy-poll this long before blocking
