@@ -100,17 +100,9 @@ if(NOT COLLBENCH_WITH_GLOO STREQUAL "OFF")
 endif()
 collbench_resolve(GLOO ${_found} "${_version}")
 
-# Git revision, for --version and result files.
-execute_process(COMMAND git describe --always --dirty --abbrev=12
-                WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-                OUTPUT_VARIABLE COLLBENCH_GIT_REVISION OUTPUT_STRIP_TRAILING_WHITESPACE
-                ERROR_QUIET)
-if(NOT COLLBENCH_GIT_REVISION)
-  set(COLLBENCH_GIT_REVISION "unknown")
-endif()
-
 function(collbench_print_summary)
-  message(STATUS "collbench ${PROJECT_VERSION} (${COLLBENCH_GIT_REVISION}) configuration:")
+  # (the git revision is read at build time: cmake/GitRevision.cmake)
+  message(STATUS "collbench ${PROJECT_VERSION} configuration:")
   foreach(dep ${COLLBENCH_OPTIONAL_NAMES})
     if(COLLBENCH_HAVE_${dep})
       set(_state "found ${COLLBENCH_${dep}_VERSION}")
