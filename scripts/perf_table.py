@@ -30,8 +30,9 @@ def size_text(n):
 
 
 def load(directory):
-    """(label, algorithm, transport, ranks, bytes) -> lists of busbw and mean time; run info."""
-    busbw, time = defaultdict(list), defaultdict(list)
+    """(label, algorithm, transport, ranks, bytes) -> medians over the repeats of busbw, mean
+    time and p50 time; run info."""
+    busbw, time, p50 = defaultdict(list), defaultdict(list), defaultdict(list)
     runs = []
     for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
         if os.path.basename(path).startswith("micro_"):
@@ -49,15 +50,16 @@ def load(directory):
             key = (run["label"], m["algorithm"], transport, m["ranks"], m["bytes"])
             busbw[key].append(m["busbw_gbps"])
             time[key].append(m["time_us"]["mean"])
+            p50[key].append(m["time_us"]["p50"])
     if not runs:
         sys.exit(f"perf_table: no result files in {directory}")
     med = lambda d: {k: statistics.median(v) for k, v in d.items()}
-    return med(busbw), med(time), runs
+    return med(busbw), med(time), med(p50), runs
 
 
 class Data:
     def __init__(self, directory):
-        self.busbw, self.time, self.runs = load(directory)
+        self.busbw, self.time, self.time_p50, self.runs = load(directory)
         self.repeats = max(len([r for r in self.runs if r["label"] == "pingpong-tcp"]), 1)
 
     def ranks(self):
@@ -68,6 +70,9 @@ class Data:
 
     def us(self, label, algo, transport, np, size):
         return self.time.get((label, algo, transport, np, size))
+
+    def p50(self, label, algo, transport, np, size):
+        return self.time_p50.get((label, algo, transport, np, size))
 
 
 def fmt(v, digits=2):
@@ -246,6 +251,21 @@ def libfabric_target_lines(data):
             f"{max(rs):.2f}x (target >= 0.9x): {ok}"]
 
 
+def small_target_lines(data):
+    """best against MPI over TCP at 8 B-4 KiB, by p50 as issue 17 states it (one slow iteration
+    of ten moves a mean by 10%)."""
+    lines = []
+    for np in data.ranks():
+        rs = [ratio(data.p50("tcp", "best", "tcp", np, s), data.p50("tcp", "mpi", "mpi", np, s))
+              for s in SMALL]
+        rs = [r for r in rs if r is not None]
+        if rs:
+            ok = "met" if max(rs) <= 1.0 else "NOT met"
+            lines.append(f"- {np} ranks, 8 B-4 KiB: best's p50 / MPI over TCP's = {min(rs):.2f} to "
+                         f"{max(rs):.2f} (target <= 1.00): {ok}")
+    return lines
+
+
 def target_lines(data, directory):
     lines = []
     for np in data.ranks():
@@ -267,14 +287,7 @@ def target_lines(data, directory):
                      f"{max(rs):.2f} (target >= 0.80): {ok}")
     lines += libfabric_target_lines(data)
     lines += link_target_lines(data)
-    for np in data.ranks():
-        rs = [ratio(data.us("tcp", "best", "tcp", np, s), data.us("tcp", "mpi", "mpi", np, s))
-              for s in SMALL]
-        rs = [r for r in rs if r is not None]
-        if rs:
-            ok = "met" if max(rs) <= 1.0 else "NOT met"
-            lines.append(f"- {np} ranks, 8 B-4 KiB: best's time / MPI over TCP's = {min(rs):.2f} to "
-                         f"{max(rs):.2f} (target <= 1.00): {ok}")
+    lines += small_target_lines(data)
     if 8 in data.ranks():
         faster = [s for s in SMALL if (data.us("tcp", "tree", "tcp", 8, s) or 1e9) <
                   (data.us("tcp", "ring", "tcp", 8, s) or 0)]

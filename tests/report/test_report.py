@@ -654,3 +654,27 @@ def test_libfabric_target_is_the_ratio_of_ring_medians_at_two_ranks():
     assert perf_table.libfabric_target_lines(Medians(busbw))[0].endswith(
         "= 0.85x to 1.10x (target >= 0.9x): NOT met")
     assert perf_table.libfabric_target_lines(Medians({})) == []
+
+
+def test_small_message_target_compares_p50_not_mean():
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import perf_table
+
+    class Medians:
+        def __init__(self, p50):
+            self.time_p50 = p50
+
+        def ranks(self):
+            return [2]
+
+        def p50(self, label, algo, transport, np, size):
+            return self.time_p50.get((label, algo, transport, np, size))
+
+    p50 = {}
+    for size in perf_table.SMALL:
+        p50[("tcp", "best", "tcp", 2, size)] = 10.0
+        p50[("tcp", "mpi", "mpi", 2, size)] = 12.5
+    assert perf_table.small_target_lines(Medians(p50)) == [
+        "- 2 ranks, 8 B-4 KiB: best's p50 / MPI over TCP's = 0.80 to 0.80 (target <= 1.00): met"]
+    p50[("tcp", "best", "tcp", 2, 8)] = 13.0
+    assert perf_table.small_target_lines(Medians(p50))[0].endswith("0.80 to 1.04 (target <= 1.00): NOT met")
