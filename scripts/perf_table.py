@@ -179,27 +179,34 @@ def link_lines(data):
     return lines
 
 
+def range_lines(what, ratios, target, unit="", at_most=False):
+    """One target line, "- WHAT = MIN to MAX (target >= TARGET): met", over the ratios that were
+    measured (None: not); none measured, no line. `target` is written as the line shows it."""
+    rs = [r for r in ratios if r is not None]
+    if not rs:
+        return []
+    ok = max(rs) <= float(target) if at_most else min(rs) >= float(target)
+    sign = "<=" if at_most else ">="
+    return [f"- {what} = {min(rs):.2f}{unit} to {max(rs):.2f}{unit} (target {sign} {target}{unit}): "
+            f"{'met' if ok else 'NOT met'}"]
+
+
 def link_target_lines(data):
     label = link_label(data)
     if not label:
         return []
     rs = [ratio(data.bw(label, "ring", "tcp", 2, s), data.bw(label, "pingpong", "tcp", 2, s))
           for s in TARGET_SIZES]
-    rs = [r for r in rs if r is not None]
-    if not rs:
+    lines = range_lines(f"2 emulated hosts over a {label[5:]} link, 4-64 MiB: ring busbw / "
+                        "pingpong bandwidth", rs, "0.80")
+    if not lines:
         return []
-    ok = "met" if min(rs) >= 0.8 else "NOT met"
-    lines = [f"- 2 emulated hosts over a {label[5:]} link, 4-64 MiB: ring busbw / pingpong bandwidth = "
-             f"{min(rs):.2f} to {max(rs):.2f} (target >= 0.80): {ok}"]
     rate = link_gbps(label)
     for n in (4, 8):
         ts = [ratio(data.bw(label, "tree", "tcp", n, s), tree_bound(rate, n))
               for s in (1 << 20, 4 << 20, 16 << 20)]
-        ts = [t for t in ts if t is not None]
-        if ts:
-            ok = "met" if min(ts) >= 0.85 else "NOT met"
-            lines.append(f"- {n} emulated hosts over a {label[5:]} link, 1-16 MiB: tree busbw / its "
-                         f"bound = {min(ts):.2f} to {max(ts):.2f} (target >= 0.85): {ok}")
+        lines += range_lines(f"{n} emulated hosts over a {label[5:]} link, 1-16 MiB: tree busbw / "
+                             "its bound", ts, "0.85")
     return lines
 
 
@@ -243,12 +250,7 @@ def libfabric_target_lines(data):
     repeats, each repeat launching both one after the other."""
     rs = [ratio(data.bw("fi-tcp", "ring", "libfabric", 2, s), data.bw("tcp", "ring", "tcp", 2, s))
           for s in TARGET_SIZES]
-    rs = [r for r in rs if r is not None]
-    if not rs:
-        return []
-    ok = "met" if min(rs) >= 0.9 else "NOT met"
-    return [f"- 2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP = {min(rs):.2f}x to "
-            f"{max(rs):.2f}x (target >= 0.9x): {ok}"]
+    return range_lines("2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP", rs, "0.9", "x")
 
 
 def small_target_lines(data):
@@ -258,33 +260,22 @@ def small_target_lines(data):
     for np in data.ranks():
         rs = [ratio(data.p50("tcp", "best", "tcp", np, s), data.p50("tcp", "mpi", "mpi", np, s))
               for s in SMALL]
-        rs = [r for r in rs if r is not None]
-        if rs:
-            ok = "met" if max(rs) <= 1.0 else "NOT met"
-            lines.append(f"- {np} ranks, 8 B-4 KiB: best's p50 / MPI over TCP's = {min(rs):.2f} to "
-                         f"{max(rs):.2f} (target <= 1.00): {ok}")
+        lines += range_lines(f"{np} ranks, 8 B-4 KiB: best's p50 / MPI over TCP's", rs, "1.00",
+                             at_most=True)
     return lines
 
 
 def target_lines(data, directory):
     lines = []
     for np in data.ranks():
-        for peer, name, want in (("gloo-ring", "Gloo ring", 1.3), ("mpi", "MPI over TCP", 1.0)):
+        for peer, name, want in (("gloo-ring", "Gloo ring", "1.3"), ("mpi", "MPI over TCP", "1.0")):
             transport = "mpi" if peer == "mpi" else "gloo"  # the transport baselines record
             rs = [ratio(data.bw("tcp", "ring", "tcp", np, s), data.bw("tcp", peer, transport, np, s))
                   for s in TARGET_SIZES]
-            rs = [r for r in rs if r is not None]
-            if rs:
-                ok = "met" if min(rs) >= want else "NOT met"
-                lines.append(f"- {np} ranks, 4-64 MiB: ring TCP / {name} = {min(rs):.2f}x to "
-                             f"{max(rs):.2f}x (target >= {want}x): {ok}")
+            lines += range_lines(f"{np} ranks, 4-64 MiB: ring TCP / {name}", rs, want, "x")
     rs = [ratio(data.bw("tcp", "ring", "tcp", 2, s), data.bw("pingpong-tcp", "pingpong", None, 2, s))
           for s in TARGET_SIZES]
-    rs = [r for r in rs if r is not None]
-    if rs:
-        ok = "met" if min(rs) >= 0.8 else "NOT met"
-        lines.append(f"- 2 ranks, 4-64 MiB: ring busbw / TCP pingpong bandwidth = {min(rs):.2f} to "
-                     f"{max(rs):.2f} (target >= 0.80): {ok}")
+    lines += range_lines("2 ranks, 4-64 MiB: ring busbw / TCP pingpong bandwidth", rs, "0.80")
     lines += libfabric_target_lines(data)
     lines += link_target_lines(data)
     lines += small_target_lines(data)

@@ -631,50 +631,53 @@ def test_performance_notes_are_the_tail_of_performance_md():
         assert f.read().endswith(section)
 
 
-def test_libfabric_target_is_the_ratio_of_ring_medians_at_two_ranks():
+class MediansStub:
+    """perf_table.Data's lookups over given medians: {(label, algo, transport, ranks, bytes):
+    value} for bus bandwidth and for p50 time."""
+
+    def __init__(self, busbw=None, p50=None, ranks=(2,)):
+        self.busbw, self.time_p50, self.rank_counts = busbw or {}, p50 or {}, list(ranks)
+
+    def ranks(self):
+        return self.rank_counts
+
+    def bw(self, label, algo, transport, np, size):
+        return self.busbw.get((label, algo, transport, np, size))
+
+    def p50(self, label, algo, transport, np, size):
+        return self.time_p50.get((label, algo, transport, np, size))
+
+
+def perf_table_module():
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
     import perf_table
+    return perf_table
 
-    class Medians:
-        def __init__(self, busbw):
-            self.busbw = busbw
 
-        def bw(self, label, algo, transport, np, size):
-            return self.busbw.get((label, algo, transport, np, size))
-
+def test_libfabric_target_is_the_ratio_of_ring_medians_at_two_ranks():
+    perf_table = perf_table_module()
     mib = 1 << 20
     busbw = {("tcp", "ring", "tcp", 2, s * mib): 2.0 for s in (4, 16, 64)}
     busbw[("fi-tcp", "ring", "libfabric", 2, 4 * mib)] = 1.9
     busbw[("fi-tcp", "ring", "libfabric", 2, 16 * mib)] = 2.2
     busbw[("fi-tcp", "ring", "libfabric", 4, 64 * mib)] = 0.1  # 4 ranks: not this target
-    assert perf_table.libfabric_target_lines(Medians(busbw)) == [
+    assert perf_table.libfabric_target_lines(MediansStub(busbw=busbw)) == [
         "- 2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP = 0.95x to 1.10x "
         "(target >= 0.9x): met"]
     busbw[("fi-tcp", "ring", "libfabric", 2, 64 * mib)] = 1.7
-    assert perf_table.libfabric_target_lines(Medians(busbw))[0].endswith(
+    assert perf_table.libfabric_target_lines(MediansStub(busbw=busbw))[0].endswith(
         "= 0.85x to 1.10x (target >= 0.9x): NOT met")
-    assert perf_table.libfabric_target_lines(Medians({})) == []
+    assert perf_table.libfabric_target_lines(MediansStub()) == []
 
 
 def test_small_message_target_compares_p50_not_mean():
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    import perf_table
-
-    class Medians:
-        def __init__(self, p50):
-            self.time_p50 = p50
-
-        def ranks(self):
-            return [2]
-
-        def p50(self, label, algo, transport, np, size):
-            return self.time_p50.get((label, algo, transport, np, size))
-
+    perf_table = perf_table_module()
     p50 = {}
     for size in perf_table.SMALL:
         p50[("tcp", "best", "tcp", 2, size)] = 10.0
         p50[("tcp", "mpi", "mpi", 2, size)] = 12.5
-    assert perf_table.small_target_lines(Medians(p50)) == [
+    assert perf_table.small_target_lines(MediansStub(p50=p50)) == [
         "- 2 ranks, 8 B-4 KiB: best's p50 / MPI over TCP's = 0.80 to 0.80 (target <= 1.00): met"]
     p50[("tcp", "best", "tcp", 2, 8)] = 13.0
-    assert perf_table.small_target_lines(Medians(p50))[0].endswith("0.80 to 1.04 (target <= 1.00): NOT met")
+    assert perf_table.small_target_lines(MediansStub(p50=p50))[0].endswith(
+        "0.80 to 1.04 (target <= 1.00): NOT met")
