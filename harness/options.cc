@@ -100,6 +100,8 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("-f,--stepfactor", o.step_factor, "Size multiplication factor between steps");
   app.add_option("-n,--iters", o.iters, "Timed iterations per size");
   app.add_option("-w,--warmup_iters", o.warmup, "Warm-up iterations per size");
+  app.add_option("--sweep-warmup", o.sweep_warmup,
+                 "Untimed calls at the largest size before each algorithm's first size");
   app.add_option("--iter-time", o.iter_time_s,
                  "Seconds of timed iterations per size, instead of -n: the count comes from "
                  "the warm-up's median time (0: use -n)");
@@ -407,6 +409,7 @@ void validate(Options& o, const RawOptions& raw) {
   checkRange("-f/--stepfactor", o.step_factor, 1.01, 1024);
   checkRange("-n/--iters", o.iters, 1, 1e7);
   checkRange("-w/--warmup_iters", o.warmup, 0, 1e7);
+  checkRange("--sweep-warmup", o.sweep_warmup, 0, 1e6);
   checkRange("--iter-time", o.iter_time_s, 0, 3600);
   checkRange("-c/--check", o.check, 0, 1);
   o.ops = parseNames<ReduceOp>("-o/--op", raw.ops, parseReduceOp, allReduceOps, reduceOpNames());
@@ -550,6 +553,7 @@ std::map<std::string, std::string> Options::canonical() const {
   m["stepfactor"] = std::to_string(step_factor);
   m["iters"] = std::to_string(iters);
   m["warmup_iters"] = std::to_string(warmup);
+  m["sweep_warmup"] = std::to_string(sweep_warmup);
   m["iter_time_s"] = std::to_string(iter_time_s);
   m["check"] = std::to_string(check);
   m["op"] = join(ops, opName);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <iomanip>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -105,9 +106,45 @@ CollArgs Sweep::argsFor(const CollectiveDescriptor& coll, const BufferShape& sha
                    o_.root);
 }
 
+void Sweep::warmUpSweep(Algorithm& algo, const CollectiveDescriptor& coll,
+                        const BufferShape& largest, DataType dtype, ReduceOp op) {
+  CollArgs args = argsFor(coll, largest, dtype, op, false);
+  if (o_.in_place == InPlaceMode::kYes || !algo.supports(comm_, args)) {
+    args = argsFor(coll, largest, dtype, op, true);
+    if (o_.in_place == InPlaceMode::kNo || !algo.supports(comm_, args)) return;
+  }
+  const std::string what = coll.name + " " + algo.name() + " " +
+                           describeSize(largest.bufferCount() * dtypeSize(dtype)) + " " +
+                           dtypeName(dtype) + " " + opName(op) + " sweep warm-up";
+  watchdog_.setTask(what);
+  sink_.starting(what);
+  coll.fill(args, comm_.rank(), comm_.size(), o_.seed, buffers_.hostView(args.send));
+  buffers_.toDevice(args.send, args.sendBytes());
+  double mine_ms = 0;
+  step(what, "sweep warm-up", [&] {
+    comm_.barrier();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < o_.sweep_warmup; ++i) {
+      watchdog_.arm("sweep warm-up");  // the limit applies to each call
+      algo.warmUp(comm_, args);
+    }
+    mine_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  });
+  std::vector<double> all(static_cast<std::size_t>(comm_.size()));
+  step(what, "gathering timings", [&] { boot_.allgather(&mine_ms, sizeof mine_ms, all.data()); });
+  std::ostringstream msg;
+  msg << what << ": " << o_.sweep_warmup << (o_.sweep_warmup == 1 ? " call" : " calls")
+      << " before the first size, " << std::fixed << std::setprecision(2)
+      << *std::max_element(all.begin(), all.end()) << " ms (slowest rank), not measured";
+  sink_.note(msg.str());
+}
+
 void Sweep::runAlgorithm(Algorithm& algo, const CollectiveDescriptor& coll, DataType dtype,
                          ReduceOp op) {
-  for (const BufferShape& shape : shapes(coll, dtype)) {
+  const std::vector<BufferShape> sizes = shapes(coll, dtype);
+  if (o_.sweep_warmup > 0 && !sizes.empty()) warmUpSweep(algo, coll, sizes.back(), dtype, op);
+  for (const BufferShape& shape : sizes) {
     const CollArgs oop_args = argsFor(coll, shape, dtype, op, false);
     const CollArgs ip_args = argsFor(coll, shape, dtype, op, true);
     const bool oop = o_.in_place != InPlaceMode::kYes && algo.supports(comm_, oop_args);

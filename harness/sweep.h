@@ -80,6 +80,10 @@ class Sweep {
  private:
   void runAlgorithm(Algorithm& algo, const CollectiveDescriptor& coll, DataType dtype, ReduceOp op);
   std::vector<BufferShape> shapes(const CollectiveDescriptor& coll, DataType dtype);
+  // --sweep-warmup: untimed calls at `largest` before the first size; notes the slowest rank's
+  // time for them (the cold start: connections opened, windows grown).
+  void warmUpSweep(Algorithm& algo, const CollectiveDescriptor& coll, const BufferShape& largest,
+                   DataType dtype, ReduceOp op);
   Measurement measure(Algorithm& algo, const CollectiveDescriptor& coll, const BufferShape& shape,
                       const CollArgs& args);
   // Fills m.wrong and m.inter_host_bytes.

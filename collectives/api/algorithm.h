@@ -84,6 +84,9 @@ class Algorithm {
   // it itself when it was not done. Collective, like run(). Leaves args.recv's contents as
   // they were.
   virtual void prepare(Communicator& /*comm*/, const CollArgs& /*args*/) {}
+  // An untimed call before a sweep's timed sizes, that warms everything run() may use
+  // (connections, windows, lazily made buffers) and decides nothing. Collective, like run().
+  virtual void warmUp(Communicator& comm, const CollArgs& args) { run(comm, args); }
   // For an algorithm that picks another per call (best): the names it picks among, in order;
   // empty for every other algorithm. Such an algorithm has no cost model of its own.
   virtual std::vector<std::string> candidates() const { return {}; }

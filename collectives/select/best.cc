@@ -76,6 +76,11 @@ class Best : public Algorithm {
     const auto it = choices_.find(keyOf(comm, args));
     return it == choices_.end() ? nullptr : &it->second.choice;
   }
+  // Every candidate once, without calibrating: a choice made on cold connections would favour
+  // whichever candidate the calibration ran last.
+  void warmUp(Communicator& comm, const CollArgs& args) override {
+    for (Algorithm* a : usable(comm, args)) a->warmUp(comm, args);
+  }
   void run(Communicator& comm, const CollArgs& args) override {
     prepare(comm, args);
     choices_.at(keyOf(comm, args)).algorithm->run(comm, args);

@@ -88,6 +88,25 @@ TEST(Best, TheFirstCandidateIsNotFavoured) {
   EXPECT_EQ(pick({0, 0}, {30, 30}, calls)[1].algorithm, "a");
 }
 
+// The sweep's warm-up runs every candidate once and chooses nothing: a calibration on cold
+// connections would be a worse one.
+TEST(Best, WarmUpRunsEveryCandidateOnceAndChoosesNothing) {
+  std::atomic<int> calls{0};
+  testing::runWorld("loopback", 2, [&](Transport& tr, Bootstrap& boot) {
+    Communicator comm(tr, CommOptions{});
+    comm.setBootstrap(&boot);
+    std::vector<std::unique_ptr<Algorithm>> candidates;
+    candidates.push_back(std::make_unique<Slow>("a", std::vector<int>{0, 0}, &calls));
+    candidates.push_back(std::make_unique<Slow>("b", std::vector<int>{0, 0}, &calls));
+    auto best = makeBest(std::move(candidates));
+    std::vector<float> send(4, 1.0f), recv(4, 0.0f);
+    const CollArgs args = sameShapeArgs(send.data(), recv.data(), 4, DataType::kFloat32);
+    best->warmUp(comm, args);
+    EXPECT_EQ(best->choice(comm, args), nullptr);
+  });
+  EXPECT_EQ(calls.load(), 2 * 2);  // two ranks, two candidates, one call each
+}
+
 TEST(Best, CalibratesOncePerShapeAndRunsTheChoice) {
   testing::runWorld("loopback", 3, [&](Transport& tr, Bootstrap& boot) {
     Communicator comm(tr, CommOptions{});

@@ -109,6 +109,14 @@ TEST(IterTime, CountFillsTheTimeWithinBounds) {
   EXPECT_EQ(parse({"-w", "0"}).warmupInForce(), 0);
 }
 
+TEST(SweepWarmup, DefaultRangeAndRecord) {
+  EXPECT_EQ(parse({}).sweep_warmup, 1);
+  const Options o = parse({"--sweep-warmup", "0"});
+  EXPECT_EQ(o.sweep_warmup, 0);
+  EXPECT_EQ(o.canonical().at("sweep_warmup"), "0");
+  EXPECT_EQ(usageError({"--sweep-warmup", "-1"}), "--sweep-warmup: -1 is out of range [0, 1e+06]");
+}
+
 TEST(OutputPaths, UnwritablePlacesAreNamed) {
   EXPECT_EQ(outputPathProblem("-J/--json", ""), "");
   EXPECT_EQ(outputPathProblem("-J/--json", "/tmp/collbench-test.json"), "");
