@@ -322,7 +322,17 @@ def machine(data):
             f"Linux {platform.release()}; one host, loopback networking",
             f"- collbench {run['version']} (git {run['git_revision']}); {libs}",
             f"- Measured {run['start_time']}; {data.repeats} repeats, median of each repeat's mean "
-            "time per size; float32 sum, out-of-place, 10 timed iterations after 3 warm-up"]
+            f"time per size; float32 sum, out-of-place, {iteration_text(run['options'])}"]
+
+
+def iteration_text(options):
+    """The iteration counts of a run, from its recorded options (a file from before
+    --sweep-warmup has none of those calls)."""
+    text = f"{options['iters']} timed iterations after {options['warmup_iters']} warm-up per size"
+    sweep = int(options.get("sweep_warmup", "0"))
+    if sweep:
+        text += f", {sweep} untimed call{'s' if sweep > 1 else ''} at the largest size first"
+    return text
 
 
 def hand_measured_lines():

@@ -681,3 +681,12 @@ def test_small_message_target_compares_p50_not_mean():
     p50[("tcp", "best", "tcp", 2, 8)] = 13.0
     assert perf_table.small_target_lines(MediansStub(p50=p50))[0].endswith(
         "0.80 to 1.04 (target <= 1.00): NOT met")
+
+
+def test_iteration_counts_come_from_the_run_options():
+    perf_table = perf_table_module()
+    options = {"iters": "10", "warmup_iters": "3"}
+    assert perf_table.iteration_text(options) == "10 timed iterations after 3 warm-up per size"
+    options["sweep_warmup"] = "2"
+    assert perf_table.iteration_text(options) == (
+        "10 timed iterations after 3 warm-up per size, 2 untimed calls at the largest size first")
