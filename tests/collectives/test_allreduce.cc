@@ -197,7 +197,10 @@ using HierParam = std::tuple<std::string, std::vector<int>, std::size_t>;  // al
 class HierTest : public ::testing::TestWithParam<HierParam> {};
 
 TEST_P(HierTest, EveryElementCorrect) {
-  const auto& [algo_name, hosts, count] = GetParam();
+  // Named references, not structured bindings: C++17 does not let a lambda capture those.
+  const std::string& algo_name = std::get<0>(GetParam());
+  const std::vector<int>& hosts = std::get<1>(GetParam());
+  const std::size_t count = std::get<2>(GetParam());
   const int ranks = static_cast<int>(hosts.size());
   std::vector<std::string> failures(ranks);
   testing::runWorld("loopback", ranks, [&](Transport& tr, Bootstrap& boot) {

@@ -90,7 +90,12 @@ using Param = std::tuple<std::string, std::string, std::string, int, std::vector
 class FamilyTest : public ::testing::TestWithParam<Param> {};
 
 void runFamily(const Param& p, int peers_in_flight) {
-  const auto& [coll_name, algo_name, transport, ranks, counts] = p;
+  // Named references, not structured bindings: C++17 does not let a lambda capture those.
+  const std::string& coll_name = std::get<0>(p);
+  const std::string& algo_name = std::get<1>(p);
+  const std::string& transport = std::get<2>(p);
+  const int ranks = std::get<3>(p);
+  const std::vector<std::size_t>& counts = std::get<4>(p);
   const CollectiveDescriptor& coll = describeCollective(coll_name);
   std::vector<std::string> failures(ranks);
   testing::runWorld(transport, ranks, [&](Transport& tr, Bootstrap& boot) {

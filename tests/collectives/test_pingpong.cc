@@ -18,7 +18,8 @@ using Param = std::tuple<std::string, int>;
 class PingpongTest : public ::testing::TestWithParam<Param> {};
 
 TEST_P(PingpongTest, RoundTripReturnsTheEvenRanksData) {
-  const auto& [transport, ranks] = GetParam();
+  const std::string& transport = std::get<0>(GetParam());
+  const int ranks = std::get<1>(GetParam());  // not a structured binding: the lambda captures it
   const CollectiveDescriptor& coll = describeCollective("pingpong");
   std::vector<std::string> failures(ranks);
   testing::runWorld(transport, ranks, [&](Transport& tr, Bootstrap& boot) {
