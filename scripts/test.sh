@@ -34,7 +34,8 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   # pass is also CI's build without MPI: the in-process tests and the env-bootstrap launches
   # run on it, and its binary must load no MPI library.
   asan=$BUILD_DIR-asan
-  "$COLLBENCH_ROOT/scripts/container/build.sh" "$COLLBENCH_ROOT" "$asan" \
+  CC=$SANITIZER_CC CXX=$SANITIZER_CXX \
+    "$COLLBENCH_ROOT/scripts/container/build.sh" "$COLLBENCH_ROOT" "$asan" \
     -DCOLLBENCH_BUILD_TESTS=ON "${SANITIZER_CMAKE_FLAGS[@]}" -DCOLLBENCH_SANITIZE=address,undefined \
     --targets unit_tests harness_tests results_tests transport_tests collective_tests
   if grep -q mpi "$asan/runtime-packages.txt"; then
@@ -52,7 +53,8 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   # each with its own progress engine (TCP epoll, libfabric completion queues, loopback).
   phase "thread sanitizer pass over the transport tests"
   tsan=$BUILD_DIR-tsan
-  cmake -S "$COLLBENCH_ROOT" -B "$tsan" -DCOLLBENCH_BUILD_TESTS=ON "${SANITIZER_CMAKE_FLAGS[@]}" \
+  CC=$SANITIZER_CC CXX=$SANITIZER_CXX cmake -S "$COLLBENCH_ROOT" -B "$tsan" \
+    -DCOLLBENCH_BUILD_TESTS=ON "${SANITIZER_CMAKE_FLAGS[@]}" \
     -DCOLLBENCH_SANITIZE=thread
   cmake --build "$tsan" -j "$(nproc)" --target transport_tests
   (cd "$tsan" && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
