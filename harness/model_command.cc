@@ -203,8 +203,7 @@ std::vector<CostModel> modelsFor(const PredictArgs& a, const std::vector<std::st
     throw UsageError("--fabric: unknown fabric '" + a.fabric + "'; available: " + fabricNames());
   for (const auto& algo : algos) {
     if (fabric) {
-      chosen.push_back(fabricModel(a.collective, algo, fabricForm(a.collective, algo),
-                                   fabric->latency_us, fabric->link_gbps));
+      chosen.push_back(fabricModel(a.collective, algo, fabricForm(a.collective, algo), *fabric));
       continue;
     }
     const CostModel* m = findModel(loaded, a.collective, algo);

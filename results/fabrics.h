@@ -18,7 +18,11 @@ struct FabricProfile {
   std::string name;         // what --fabric takes, e.g. "p5.48xlarge"
   std::string description;  // "AWS p5.48xlarge: 8x H100, EFA 32x100 Gb/s"
   double link_gbps;         // the busbw bound, 10^9 bit/s (see above)
-  double latency_us;        // nominal one-way small-message latency, for cost models
+  double latency_us;        // a of the cost models: nominal, or fitted where calibrated
+  // The share of link_gbps that large calls reach, for the cost models (b = 8 / (link_gbps x
+  // 1000 x efficiency) us per byte): 1 for a nominal profile, fitted to published nccl-tests
+  // runs where calibrated (docs/MODELS.md). link_utilization is always against link_gbps.
+  double efficiency;
   std::string source;
 };
 

@@ -310,14 +310,15 @@ std::vector<CostModel> fitModels(const std::vector<Measurement>& measurements,
 }
 
 CostModel fabricModel(const std::string& collective, const std::string& algorithm, ModelForm form,
-                      double latency_us, double link_gbps) {
+                      const FabricProfile& fabric) {
   CostModel m;
   m.transport = "fabric";
   m.collective = collective;
   m.algorithm = algorithm;
   m.form = form;
-  const double beta = 8.0 / (link_gbps * 1000.0);  // us per byte at link_gbps 10^9 bit/s
-  m.params = {latency_us, beta, latency_us, beta};
+  // us per byte at link_gbps 10^9 bit/s, of which large calls reach `efficiency`
+  const double beta = 8.0 / (fabric.link_gbps * 1000.0 * fabric.efficiency);
+  m.params = {fabric.latency_us, beta, fabric.latency_us, beta};
   m.identified = {true, true, true, true};
   return m;
 }

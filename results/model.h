@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "results/fabrics.h"
 #include "results/measurement.h"
 
 namespace collbench {
@@ -139,10 +140,10 @@ double bytesAcrossHosts(const Measurement& m);
 std::vector<CostModel> fitModels(const std::vector<Measurement>& measurements,
                                  const std::string& dtype, const std::string& op);
 
-// A model from a fabric profile: a = latency, b = 8 / (link Gb/s * 1000) us per byte, for the
-// network and (unless given separately) inside hosts.
+// A model from a fabric profile: a = its latency, b = 8 / (link Gb/s * 1000 * efficiency) us
+// per byte, for the network and inside hosts.
 CostModel fabricModel(const std::string& collective, const std::string& algorithm, ModelForm form,
-                      double latency_us, double link_gbps);
+                      const FabricProfile& fabric);
 
 // Sizes where two models cost the same at `ranks` on `hosts`: below it the one with the lower
 // fixed cost is faster. Returns -1 when one is faster at every size.

@@ -137,10 +137,16 @@ TEST(Model, FitRecoversRingAndTreeParameters) {
   EXPECT_FALSE(models[1].identified[2]);
 }
 
+// A fabric profile of `latency_us` and `link_gbps`, nominal unless `efficiency` is given.
+FabricProfile profile(double latency_us, double link_gbps, double efficiency = 1) {
+  return FabricProfile{"test", "a test fabric", link_gbps, latency_us, efficiency, "this test"};
+}
+
 // A hier model with every parameter known: a = 50 us, 500 MB/s across hosts, 5 us and 5 GB/s
 // inside them.
 CostModel hierTruth() {
-  CostModel m = fabricModel("all_reduce", "hier", ModelForm::kHierRing, 50, 4);  // b = 0.002
+  CostModel m =
+      fabricModel("all_reduce", "hier", ModelForm::kHierRing, profile(50, 4));  // b = 0.002
   m.transport = "tcp";
   m.params = {50, 0.002, 5, 0.0002};
   return m;
@@ -226,7 +232,7 @@ TEST(Model, PoorFitIsFlaggedWithItsWorstPoints) {
 }
 
 TEST(Model, SpreadAndExtrapolation) {
-  CostModel m = fabricModel("all_reduce", "ring", ModelForm::kRing, 10, 8);  // b = 0.001
+  CostModel m = fabricModel("all_reduce", "ring", ModelForm::kRing, profile(10, 8));  // b = 0.001
   m.ranks = {2, 4};
   m.min_bytes = 1024, m.max_bytes = 1 << 20;
   m.fit.points = 8;
@@ -237,7 +243,7 @@ TEST(Model, SpreadAndExtrapolation) {
   EXPECT_EQ(extrapolation(m, 8, 4096).describe(), "ranks");
   EXPECT_EQ(extrapolation(m, 4, 8).describe(), "bytes");
   EXPECT_EQ(extrapolation(m, 1024, 1 << 30).describe(), "ranks,bytes");
-  const CostModel fabric = fabricModel("all_reduce", "ring", ModelForm::kRing, 15, 400);
+  const CostModel fabric = fabricModel("all_reduce", "ring", ModelForm::kRing, profile(15, 400));
   EXPECT_EQ(predictionSpread(fabric, 100), (std::array<double, 2>{100, 100}));
   EXPECT_FALSE(extrapolation(fabric, 1024, 1 << 30).any());
 }
@@ -303,12 +309,18 @@ TEST(Model, CrossoverWhereTheLinesMeet) {
 }
 
 TEST(Model, FabricProfileGivesLatencyAndLinkTime) {
-  CostModel m = fabricModel("all_gather", "ring", ModelForm::kLinear, 15,
-                            400);  // 400 Gb/s = 50 GB/s = 2e-5 us per byte
+  // 400 Gb/s = 50 GB/s = 2e-5 us per byte
+  CostModel m = fabricModel("all_gather", "ring", ModelForm::kLinear, profile(15, 400));
   EXPECT_EQ(m.params[0], 15);
   EXPECT_NEAR(m.params[1], 2e-5, 1e-15);
   EXPECT_EQ(m.collective, "all_gather");
   EXPECT_EQ(predictMicroseconds(m, 4, 1, 1e6), 3 * 15 + 0.75e6 * 2e-5);
+  // A calibrated profile reaches only `efficiency` of its link: 0.8 of 50 GB/s is 2.5e-5 us/B.
+  const CostModel calibrated =
+      fabricModel("all_reduce", "ring", ModelForm::kRing, profile(9, 400, 0.8));
+  EXPECT_EQ(calibrated.params[0], 9);
+  EXPECT_NEAR(calibrated.params[1], 2.5e-5, 1e-15);
+  EXPECT_NEAR(calibrated.params[3], 2.5e-5, 1e-15);
 }
 
 TEST(Model, FileRoundTripsAndBadFilesAreNamed) {
