@@ -9,9 +9,15 @@ const std::vector<FabricProfile>& fabricProfiles() {
       {"p4d.24xlarge", "AWS p4d.24xlarge: 8x A100, EFA 4x100 Gb/s per node", 400, 15, 1,
        "aws.amazon.com/ec2/instance-types/p4/ (400 Gbps EFA per instance); latency: typical "
        "EFA SRD small-message figure, replace with a fitted model"},
-      {"p5.48xlarge", "AWS p5.48xlarge: 8x H100, EFA 32x100 Gb/s per node", 3200, 15, 1,
-       "aws.amazon.com/ec2/instance-types/p5/ (3200 Gbps EFAv2 per instance); latency: typical "
-       "EFA SRD small-message figure"},
+      // Calibrated: `collbench model fit docs/published/p5.48xlarge-all_reduce.csv --ranks
+      // 32,128 --min-bytes 1G` (nccl-tests on 4 and 16 nodes, published in
+      // crazyguitar/aws-gpu-communication-benchmark, data/nccl_all_reduce.csv) gives a = 9.45
+      // us and b at 352.694 GB/s busbw: 0.8817 of 400 GB/s. tests/report checks both.
+      {"p5.48xlarge", "AWS p5.48xlarge: 8x H100, EFA 32x100 Gb/s per node", 3200, 9.45, 0.8817,
+       "aws.amazon.com/ec2/instance-types/p5/ (3200 Gbps EFAv2 per instance); latency and "
+       "efficiency: ring form fitted to published nccl-tests all_reduce_perf on 4 and 16 nodes "
+       ">= 1 GiB (github.com/crazyguitar/aws-gpu-communication-benchmark, "
+       "data/nccl_all_reduce.csv; docs/MODELS.md)"},
       {"p5en.48xlarge", "AWS p5en.48xlarge: 8x H200, EFAv3 16x200 Gb/s per node", 3200, 12, 1,
        "aws.amazon.com/ec2/instance-types/p5/ (p5en: 3200 Gbps EFAv3); latency: assumed 20% "
        "below p5, as AWS states EFAv3 lowers latency"},

@@ -1,5 +1,6 @@
 """Tests of scripts/collbench-report: importers on sample files written from each tool's
 documented output, the tables for known inputs, and the files a report contains."""
+import csv
 import json
 import os
 import subprocess
@@ -603,9 +604,9 @@ def test_fabric_profiles_match_the_docs():
                          check=True).stdout
     for line in out.splitlines()[1:]:
         cols = line.split()
-        if len(cols) >= 4 and not line.startswith(" "):
+        if len(cols) >= 5 and not line.startswith(" "):
             try:
-                listed[cols[0]] = (float(cols[1]), float(cols[3]))
+                listed[cols[0]] = (float(cols[1]), float(cols[3]), float(cols[4]))
             except ValueError:
                 continue
     with open(os.path.join(ROOT, "docs", "MODELS.md")) as f:
@@ -614,9 +615,45 @@ def test_fabric_profiles_match_the_docs():
     documented = {}
     for line in table.splitlines():
         cols = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cols) == 5 and cols[1].replace(".", "").isdigit():
-            documented[cols[0]] = (float(cols[1]), float(cols[2]))
-    assert documented and documented == listed
+        if len(cols) == 6 and cols[1].replace(".", "").isdigit():
+            documented[cols[0]] = (float(cols[1]), float(cols[2]), float(cols[3]))
+    assert len(documented) == 5 and documented == listed
+
+
+PUBLISHED_P5 = os.path.join(ROOT, "docs", "published", "p5.48xlarge-all_reduce.csv")
+
+
+def test_p5_profile_is_the_fit_of_its_published_runs(tmp_path):
+    """The p5.48xlarge profile's latency and efficiency are `model fit` of the published runs
+    on 4 and 16 nodes at >= 1 GiB, and predict the held-out 8 and 32 nodes within 15% in time
+    (docs/MODELS.md gives the figures)."""
+    exe = collbench_exe()
+    fitted = tmp_path / "p5.json"
+    subprocess.run([exe, "model", "fit", PUBLISHED_P5, "--ranks", "32,128", "--min-bytes", "1G",
+                    "-o", str(fitted)], check=True, capture_output=True)
+    (fit,) = json.loads(fitted.read_text())["models"]
+    assert (fit["algorithm"], fit["form"], fit["ranks"]) == ("nccl", "ring", [32, 128])
+    out = subprocess.run([exe, "--list-fabrics"], capture_output=True, text=True,
+                         check=True).stdout
+    cols = next(line.split() for line in out.splitlines() if line.startswith("p5.48xlarge "))
+    link_gbps, latency_us, efficiency = float(cols[1]), float(cols[3]), float(cols[4])
+    assert latency_us == pytest.approx(fit["params"]["alpha_us"], abs=0.005)
+    fitted_gbps = 1e-3 / fit["params"]["beta_us_per_byte"]  # busbw of the ring form, GB/s
+    assert efficiency == pytest.approx(fitted_gbps / (link_gbps / 8), abs=5e-5)
+
+    predicted = tmp_path / "predicted.json"
+    subprocess.run([exe, "model", "predict", "--fabric", "p5.48xlarge", "--algo", "ring",
+                    "--ranks", "64,256", "--bytes", "1G,2G,4G,8G", "-J", str(predicted)],
+                   check=True, capture_output=True)
+    times = {(p["ranks"], p["bytes"]): p["time_us"]
+             for p in json.loads(predicted.read_text())["predictions"]}
+    with open(PUBLISHED_P5) as f:
+        held_out = [r for r in csv.DictReader(f) if r["ranks"] in ("64", "256")
+                    and r["in_place"] == "0" and int(r["bytes"]) >= 1 << 30]
+    assert len(held_out) == 8
+    errors = [times[(int(r["ranks"]), int(r["bytes"]))] / float(r["time_mean_us"]) - 1
+              for r in held_out]
+    assert -0.15 <= min(errors) and max(errors) <= 0.15, errors
 
 
 def test_performance_notes_are_the_tail_of_performance_md():
