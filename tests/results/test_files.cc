@@ -275,8 +275,12 @@ TEST(Fabrics, ProfilesCarryNumbersAndSources) {
   EXPECT_EQ(findFabric("p4d.24xlarge")->link_gbps, 400);
   EXPECT_EQ(findFabric("h100-nvlink4")->link_gbps, 3600);
   EXPECT_EQ(findFabric("nope"), nullptr);
-  EXPECT_NE(fabricTable().find("p5.48xlarge           3200        400     15.0  AWS p5.48xlarge"),
-            std::string::npos)
+  // p5.48xlarge is calibrated (docs/MODELS.md); the others are nominal, efficiency 1.
+  EXPECT_EQ(findFabric("p5.48xlarge")->efficiency, 0.8817);
+  EXPECT_EQ(findFabric("p4d.24xlarge")->efficiency, 1);
+  EXPECT_NE(
+      fabricTable().find("p5.48xlarge           3200        400     9.45 0.8817  AWS p5.48xlarge"),
+      std::string::npos)
       << fabricTable();
 }
 
