@@ -20,7 +20,7 @@ const std::vector<FabricProfile>& fabricProfiles() {
        "data/nccl_all_reduce.csv; docs/MODELS.md)"},
       {"p5en.48xlarge", "AWS p5en.48xlarge: 8x H200, EFAv3 16x200 Gb/s per node", 3200, 12, 1,
        "aws.amazon.com/ec2/instance-types/p5/ (p5en: 3200 Gbps EFAv3); latency: assumed 20% "
-       "below p5, as AWS states EFAv3 lowers latency"},
+       "below p5's nominal 15 us, as AWS states EFAv3 lowers latency"},
       {"dgx-h100-ib", "NVIDIA DGX H100: 8x H100, InfiniBand NDR 8x400 Gb/s per node", 3200, 3, 1,
        "NVIDIA DGX H100 datasheet (8 single-port ConnectX-7 at 400 Gb/s InfiniBand); latency: "
        "typical NDR small-message figure through NCCL"},

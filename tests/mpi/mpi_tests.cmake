@@ -220,6 +220,5 @@ set_tests_properties(${COLLBENCH_SERIAL_TESTS} PROPERTIES RUN_SERIAL TRUE)
 # Checked only for correctness and against the link's bound, which load cannot break: these
 # run beside the other tests. mpi_netns_hosts holds the namespace names (cbh0, cbbr0, ...)
 # that every emulated-host test uses, the others of which run alone (but env_netns_hosts, which
-# takes the same lock); the Slurm cluster lives
-# in a directory and on ports of its own.
+# takes the same lock); the Slurm cluster lives in a directory and on ports of its own.
 set_tests_properties(mpi_netns_hosts PROPERTIES RESOURCE_LOCK netns)

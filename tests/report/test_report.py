@@ -597,8 +597,8 @@ def test_hier_on_uneven_hosts_matches_the_cpp_form():
     assert model.cost_terms("hier", 5, 2, 1000) == pytest.approx((2, 1000 / 3, 4, 4000 / 3))
 
 
-def test_fabric_profiles_match_the_docs():
-    """docs/MODELS.md's profile table holds the numbers collbench --list-fabrics prints."""
+def listed_fabrics():
+    """{name: (link Gb/s, latency us, efficiency)} as `collbench --list-fabrics` prints them."""
     listed = {}
     out = subprocess.run([collbench_exe(), "--list-fabrics"], capture_output=True, text=True,
                          check=True).stdout
@@ -609,6 +609,12 @@ def test_fabric_profiles_match_the_docs():
                 listed[cols[0]] = (float(cols[1]), float(cols[3]), float(cols[4]))
             except ValueError:
                 continue
+    return listed
+
+
+def test_fabric_profiles_match_the_docs():
+    """docs/MODELS.md's profile table holds the numbers collbench --list-fabrics prints."""
+    listed = listed_fabrics()
     with open(os.path.join(ROOT, "docs", "MODELS.md")) as f:
         text = f.read()
     table = text[text.index("## Fabric profiles"):]
@@ -633,10 +639,7 @@ def test_p5_profile_is_the_fit_of_its_published_runs(tmp_path):
                     "-o", str(fitted)], check=True, capture_output=True)
     (fit,) = json.loads(fitted.read_text())["models"]
     assert (fit["algorithm"], fit["form"], fit["ranks"]) == ("nccl", "ring", [32, 128])
-    out = subprocess.run([exe, "--list-fabrics"], capture_output=True, text=True,
-                         check=True).stdout
-    cols = next(line.split() for line in out.splitlines() if line.startswith("p5.48xlarge "))
-    link_gbps, latency_us, efficiency = float(cols[1]), float(cols[3]), float(cols[4])
+    link_gbps, latency_us, efficiency = listed_fabrics()["p5.48xlarge"]
     assert latency_us == pytest.approx(fit["params"]["alpha_us"], abs=0.005)
     fitted_gbps = 1e-3 / fit["params"]["beta_us_per_byte"]  # busbw of the ring form, GB/s
     assert efficiency == pytest.approx(fitted_gbps / (link_gbps / 8), abs=5e-5)
