@@ -4,13 +4,16 @@
 // datagrams (reliability and ordering in software, as EFA's RDM protocol over SRD), so its
 // pieces may be retransmitted and arrive in any order: each piece carries its own sequence
 // number in the tag (transports/api/tag.h), which is what reassembles them.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "transports/libfabric/domain.h"
 #include "transports/libfabric/transport.h"
 #include "transports/loopback/bootstrap.h"
 
@@ -81,6 +84,94 @@ TEST_P(Pieces, SameTagMessagesOfManyPiecesArriveWholeAndInOrder) {
 
 INSTANTIATE_TEST_SUITE_P(Providers, Pieces, ::testing::Values("tcp", "shm", "udp"),
                          [](const auto& info) { return info.param; });
+
+// fi_getinfo's list as plain structs: one info per (domain, fabric) given, in order; a fabric
+// named fe80::/64 gets an IPv6 link-local source address, as the tcp provider lists them.
+struct InfoList {
+  explicit InfoList(const std::vector<std::pair<const char*, const char*>>& domain_fabric)
+      : infos(domain_fabric.size()),
+        domains(domain_fabric.size()),
+        fabrics(domain_fabric.size()),
+        addrs(domain_fabric.size()) {
+    for (std::size_t i = 0; i < infos.size(); ++i) {
+      domains[i].name = const_cast<char*>(domain_fabric[i].first);
+      fabrics[i].name = const_cast<char*>(domain_fabric[i].second);
+      infos[i].domain_attr = &domains[i];
+      infos[i].fabric_attr = &fabrics[i];
+      infos[i].next = i + 1 < infos.size() ? &infos[i + 1] : nullptr;
+      if (std::string(domain_fabric[i].second) == "fe80::/64") {
+        addrs[i].sin6_family = AF_INET6;
+        inet_pton(AF_INET6, "fe80::1", &addrs[i].sin6_addr);
+        infos[i].addr_format = FI_SOCKADDR_IN6;
+        infos[i].src_addr = &addrs[i];
+        infos[i].src_addrlen = sizeof(sockaddr_in6);
+      }
+    }
+  }
+  std::vector<fi_info> infos;
+  std::vector<fi_domain_attr> domains;
+  std::vector<fi_fabric_attr> fabrics;
+  std::vector<sockaddr_in6> addrs;
+};
+
+// leadsOffHost, and the bridges of a host that has cbbr0 and docker0 (with the veth cbv0 in
+// cbbr0), which the real one finds in /sys/class/net.
+bool offHostWithBridges(const fi_info* info) {
+  const std::string name = info->domain_attr->name;
+  return leadsOffHost(info) && name != "cbbr0" && name != "cbv0" && name != "docker0";
+}
+
+std::string domainOf(InfoList& list, int local_rank) {
+  return pickDomain(list.infos.data(), local_rank, offHostWithBridges)->domain_attr->name;
+}
+
+// The tcp provider on this machine while an emulated-hosts test runs: the bridge listed first,
+// its veth's link-local address, then eth0's subnets, then lo's. Every local rank takes eth0's
+// IPv4 subnet.
+TEST(PickDomain, IpRanksTakeTheInterfaceThatLeadsOffTheHost) {
+  InfoList tcp({{"cbbr0", "10.77.0.0/24"},
+                {"cbv0", "fe80::/64"},
+                {"eth0", "fe80::/64"},
+                {"eth0", "192.0.2.0/24"},
+                {"eth0", "fd00::/64"},
+                {"lo", "127.0.0.1/32"},
+                {"docker0", "172.17.0.0/16"}});
+  for (int local_rank = 0; local_rank < 4; ++local_rank) {
+    EXPECT_EQ(domainOf(tcp, local_rank), "eth0") << "local rank " << local_rank;
+    EXPECT_STREQ(pickDomain(tcp.infos.data(), local_rank, offHostWithBridges)->fabric_attr->name,
+                 "192.0.2.0/24");
+  }
+}
+
+// Only loopback and a bridge: the first listed, rather than nothing.
+TEST(PickDomain, NoInterfaceLeadingOffTheHostFallsBackToTheFirst) {
+  InfoList tcp({{"cbbr0", "10.77.0.0/24"}, {"lo", "127.0.0.1/32"}});
+  EXPECT_EQ(domainOf(tcp, 1), "cbbr0");
+}
+
+// EFA: one fabric, a domain per device, some listed twice and one on another fabric (dgram):
+// local ranks go round the devices.
+TEST(PickDomain, DevicesOfOneFabricAreSharedRoundRobin) {
+  InfoList efa({{"rdmap16s27-rdm", "efa"},
+                {"rdmap16s27-dgrm", "efa-dgrm"},
+                {"rdmap32s27-rdm", "efa"},
+                {"rdmap48s27-rdm", "efa"},
+                {"rdmap32s27-rdm", "efa"}});
+  const std::vector<std::string> want = {"rdmap16s27-rdm", "rdmap32s27-rdm", "rdmap48s27-rdm",
+                                         "rdmap16s27-rdm"};
+  for (int local_rank = 0; local_rank < 4; ++local_rank) {
+    EXPECT_EQ(domainOf(efa, local_rank), want[local_rank]) << "local rank " << local_rank;
+  }
+}
+
+// The real judge, on what it can see without this host's bridges: loopback and a link-local
+// address never lead off the host; a device that is no network interface does.
+TEST(PickDomain, LeadsOffHostKnowsLoopbackLinkLocalAndDevices) {
+  InfoList list({{"lo", "127.0.0.1/32"}, {"eth0", "fe80::/64"}, {"rdmap16s27-rdm", "efa"}});
+  EXPECT_FALSE(leadsOffHost(&list.infos[0]));
+  EXPECT_FALSE(leadsOffHost(&list.infos[1]));
+  EXPECT_TRUE(leadsOffHost(&list.infos[2]));
+}
 
 }  // namespace
 }  // namespace collbench

@@ -21,6 +21,7 @@
 
 #include "transports/api/tag.h"
 #include "transports/api/tag_sequences.h"
+#include "transports/libfabric/domain.h"
 #include "transports/libfabric/library.h"
 
 #if COLLBENCH_HAVE_CUDA
@@ -94,17 +95,6 @@ std::string knownLimitations(const std::string& prov_name) {
            "checked, so a cut shows as wrong elements";
   }
   return "";
-}
-
-// The info for one domain (NIC): the local_rank-th distinct domain, so that ranks sharing a
-// host with several EFA devices spread over them.
-fi_info* pickDomain(fi_info* list, int local_rank) {
-  std::vector<fi_info*> domains;
-  std::set<std::string> seen;
-  for (fi_info* i = list; i; i = i->next) {
-    if (seen.insert(i->domain_attr->name ? i->domain_attr->name : "").second) domains.push_back(i);
-  }
-  return domains[static_cast<std::size_t>(local_rank) % domains.size()];
 }
 
 struct Piece;
