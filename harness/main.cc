@@ -455,7 +455,9 @@ int runJob(Options o, JobBootstrap& boot, double startup_s, int argc, char** arg
   describeDevices(run, o, boot);
   const std::vector<std::string> rank_hosts = allgatherStrings(boot, boot.hostname());
   std::unique_ptr<Transport> transport = setUpTransport(o, boot, watchdog);
-  if (!transport) return kExitRuntime;
+  // The other ranks may be waiting for this one inside their transport's endpoint exchange:
+  // end the job now (they waited for the watchdog before, 452 s at the default --timeout).
+  if (!transport) boot.abort(kExitRuntime);
   if (o.cudaMemory()) o.comm.memory = &deviceMemoryOps();
   Communicator world(*transport, o.comm);
   world.setHosts(host_ids);

@@ -77,6 +77,14 @@ if(COLLBENCH_HAVE_LIBFABRIC)
     ${EXPECT} 1 "libfabric: cannot load /nonexistent/libfabric.so.1: .*No such file" --
     env COLLBENCH_LIBFABRIC=/nonexistent/libfabric.so.1 ${MPIRUN} -np 2 ${COLLBENCH_EXE}
     --transport libfabric --fi-provider tcp)
+  # Only rank 0 cannot load it, while ranks 1 and 2 wait for its address in their endpoint
+  # exchange: the job ends at once (it waited for the watchdog, --timeout x 1.5 + 2 s, before).
+  collbench_mpi_test(mpi_transport_fails_on_one_rank
+    ${EXPECT} 1 "rank 0 .*cannot set up transport libfabric: libfabric: cannot load" --
+    ${MPIRUN} -np 1 -x COLLBENCH_LIBFABRIC=/nonexistent/libfabric.so.1 ${COLLBENCH_EXE}
+    --transport libfabric --fi-provider tcp --timeout 60 -e 8 :
+    -np 2 ${COLLBENCH_EXE} --transport libfabric --fi-provider tcp --timeout 60 -e 8)
+  set_tests_properties(mpi_transport_fails_on_one_rank PROPERTIES TIMEOUT 30)
   set(PINGPONG_TRANSPORTS tcp libfabric:tcp libfabric:shm libfabric:udp)
 else()
   set(PINGPONG_TRANSPORTS tcp)
