@@ -37,9 +37,10 @@ std::vector<Case> casesFor(const CollectiveDescriptor& coll, std::size_t count) 
 
 std::vector<int> rootsFor(const CollectiveDescriptor& coll, int ranks) {
   if (!coll.has_root) return {0};
-  std::vector<int> roots{0, ranks - 1, ranks / 2};
-  std::sort(roots.begin(), roots.end());
-  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
+  std::vector<int> roots{0};  // then the middle and the last rank, each once (ascending)
+  for (int r : {ranks / 2, ranks - 1}) {
+    if (r != roots.back()) roots.push_back(r);
+  }
   return roots;
 }
 
