@@ -3,19 +3,33 @@
 # COLLBENCH_FUZZ_SECONDS (default 15) on its checked-in corpus, tests/fuzz/corpus/NAME. New
 # inputs found go to a scratch folder, not into the repository. A crash, hang (-timeout) or
 # sanitizer report fails the script, leaving the input under $BUILD/fuzz-artifacts/.
-#   scripts/fuzz.sh [NAME...]      default: spec result size
+#   scripts/fuzz.sh [NAME...]                 default: spec result size
+#   scripts/fuzz.sh --prebuilt DIR [NAME...]  runs the fuzzers already built in the CMake tree
+#                                             DIR (COLLBENCH_BUILD_FUZZERS=ON): test.sh's
+#                                             sanitizer tree
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 seconds=${COLLBENCH_FUZZ_SECONDS:-15}
 build=$BUILD_DIR-fuzz
+prebuilt=0
+if [ "${1:-}" = --prebuilt ]; then
+  [ $# -ge 2 ] || { echo "fuzz.sh: --prebuilt needs a CMake build directory" >&2; exit 2; }
+  build=$2 prebuilt=1
+  shift 2
+fi
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(spec result size)
-CC=clang CXX=clang++ cmake -S "$COLLBENCH_ROOT" -B "$build" "${FUZZ_CMAKE_FLAGS[@]}" \
-  -DCOLLBENCH_BUILD_TESTS=OFF -DCOLLBENCH_BUILD_FUZZERS=ON -DCOLLBENCH_SANITIZE=address,undefined \
-  >/dev/null
-targets=()
-for n in "${names[@]}"; do targets+=(--target "fuzz_$n"); done
-cmake --build "$build" -j "$(nproc)" "${targets[@]}"
+if [ "$prebuilt" = 0 ]; then
+  CC=clang CXX=clang++ cmake -S "$COLLBENCH_ROOT" -B "$build" "${FUZZ_CMAKE_FLAGS[@]}" \
+    -DCOLLBENCH_BUILD_TESTS=OFF -DCOLLBENCH_BUILD_FUZZERS=ON \
+    -DCOLLBENCH_SANITIZE=address,undefined >/dev/null
+  targets=()
+  for n in "${names[@]}"; do targets+=(--target "fuzz_$n"); done
+  cmake --build "$build" -j "$(nproc)" "${targets[@]}"
+fi
+for n in "${names[@]}"; do
+  [ -x "$build/tests/fuzz/fuzz_$n" ] || { echo "fuzz.sh: no fuzz_$n under $build/tests/fuzz" >&2; exit 2; }
+done
 mkdir -p "$build/fuzz-artifacts"
 for n in "${names[@]}"; do
   scratch=$(mktemp -d)

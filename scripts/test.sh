@@ -32,12 +32,15 @@ if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ] && [ $# -eq 0 ]; then
   phase "sanitizer pass (address, undefined), built without MPI, over the in-process tests"
   # Built by the container image's own steps (scripts/container/build.sh) with MPI off, so this
   # pass is also CI's build without MPI: the in-process tests and the env-bootstrap launches
-  # run on it, and its binary must load no MPI library.
+  # run on it, and its binary must load no MPI library. The libFuzzer targets are built in the
+  # same tree (the fuzzing phase below runs them): one clang build instead of two.
   asan=$BUILD_DIR-asan
   CC=$SANITIZER_CC CXX=$SANITIZER_CXX \
     "$COLLBENCH_ROOT/scripts/container/build.sh" "$COLLBENCH_ROOT" "$asan" \
     -DCOLLBENCH_BUILD_TESTS=ON "${SANITIZER_CMAKE_FLAGS[@]}" -DCOLLBENCH_SANITIZE=address,undefined \
-    --targets unit_tests harness_tests results_tests transport_tests collective_tests
+    -DCOLLBENCH_BUILD_FUZZERS=ON \
+    --targets unit_tests harness_tests results_tests transport_tests collective_tests \
+    fuzz_spec fuzz_result fuzz_size
   if grep -q mpi "$asan/runtime-packages.txt"; then
     echo "collbench: the build without MPI loads MPI: $(tr '\n' ' ' <"$asan/runtime-packages.txt")" >&2
     exit 1
@@ -64,6 +67,10 @@ fi
 export COLLBENCH_FUZZ_SECONDS=${COLLBENCH_FUZZ_SECONDS:-10}
 if [ "$COLLBENCH_FUZZ_SECONDS" != 0 ] && [ $# -eq 0 ]; then
   phase "fuzzing"
-  "$COLLBENCH_ROOT/scripts/fuzz.sh"
+  if [ "${COLLBENCH_SANITIZE_TESTS:-1}" != 0 ]; then
+    "$COLLBENCH_ROOT/scripts/fuzz.sh" --prebuilt "$BUILD_DIR-asan/cmake"
+  else
+    "$COLLBENCH_ROOT/scripts/fuzz.sh"
+  fi
 fi
 phase "all done in ${SECONDS} s"
