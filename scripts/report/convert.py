@@ -62,6 +62,8 @@ def _measurement(m):
         "skew": {"slowest_rank": 0, "slowest_mean_us": t, "fastest_rank": 0,
                  "fastest_mean_us": t, "spread_us": 0.0, "last_arrival": None},
         "inter_host_bytes": None, "choice": None,
+        # The vendor's algorithm is unknown: its collective's form, as for collbench's baselines.
+        "cost_form": collectives.table()[collectives.canonical(m.collective)]["cost_form"],
     }
 
 

@@ -114,7 +114,8 @@ def parse_collbench_csv(text, path):
                 busbw_gbps=float(row["busbw_gbps"]),
                 link_utilization=_opt_float(row["link_utilization"]),
                 wrong=int(row["wrong"]) if row["wrong"] else None, count=int(row["count"]),
-                root=int(row["root"]) if row.get("root") else None))
+                root=int(row["root"]) if row.get("root") else None,
+                hosts=int(row["hosts"]) if row.get("hosts") else None))
         except (KeyError, TypeError, ValueError) as e:
             raise FormatError(f"{path}:{i}: collbench CSV: bad or missing column {e}") from None
     return out
