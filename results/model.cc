@@ -49,17 +49,21 @@ struct FormName {
   const char* name;
 };
 
+// One form per line (clang-format would pack them in columns).
+// clang-format off
 constexpr FormName kForms[] = {
     {ModelForm::kRing, "ring"},
     {ModelForm::kTree, "tree"},
     {ModelForm::kHierRing, "hier"},
     {ModelForm::kHierTree, "hier-tree"},
     {ModelForm::kLinear, "linear"},
+    {ModelForm::kAlltoall, "alltoall"},
     {ModelForm::kChain, "chain"},
     {ModelForm::kBinaryTree, "binary-tree"},
     {ModelForm::kPair, "pair"},
     {ModelForm::kRecursiveDoubling, "recursive-doubling"},
 };
+// clang-format on
 
 using Row = std::array<double, 4>;
 
@@ -229,14 +233,20 @@ HostSpread spreadOf(const Measurement& m) { return {m.largest_host_ranks, m.smal
 
 std::array<double, 4> costTerms(ModelForm form, int ranks, int hosts, double bytes,
                                 HostSpread spread) {
-  if (form != ModelForm::kHierRing && form != ModelForm::kHierTree) {
+  const bool levels =
+      form == ModelForm::kHierRing || form == ModelForm::kHierTree || form == ModelForm::kAlltoall;
+  if (!levels) {
     const auto t = flatTerms(form, ranks, bytes);
     return {t[0], t[1], 0, 0};
   }
   const int h = std::max(1, hosts);
   const int even = (ranks + h - 1) / h;
-  const int largest = spread.largest > 0 ? spread.largest : even;
+  const int largest = std::min(ranks, spread.largest > 0 ? spread.largest : even);
   const int smallest = spread.smallest > 0 ? spread.smallest : even;
+  if (form == ModelForm::kAlltoall) {
+    const double n = ranks, l = largest;
+    return {n - l, l * (n - l) / n * bytes, l - 1, (l - 1) / n * bytes};
+  }
   const auto inside = flatTerms(ModelForm::kRing, largest, bytes);
   const auto across = flatTerms(form == ModelForm::kHierTree ? ModelForm::kTree : ModelForm::kRing,
                                 h, bytes / smallest);

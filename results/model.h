@@ -13,8 +13,12 @@
 //                + 2(H-1) a + 2(H-1)/H (S/L') b     host of L ranks; ring across H hosts on S/L'
 //                                                   (L the fullest host's ranks, L' the emptiest's)
 //   hier-tree    the same inside hosts + 2 ceil(log2 H) a + c (S/L') b across them (c as tree's)
-//   linear       (n-1) a + (n-1)/n S b              all-gather and reduce-scatter rings,
-//                                                   pairwise and all-at-once alltoall
+//   linear       (n-1) a + (n-1)/n S b              all-gather and reduce-scatter rings
+//   alltoall     (n-L) a + L(n-L)/n S b             pairwise and all-at-once alltoall: each rank
+//                + (L-1) a' + (L-1)/n S b'          sends S/n to every other; the L ranks of a
+//                                                   host share its link, which carries
+//                                                   L(n-L)/n S out (L the fullest host's ranks);
+//                                                   linear at one rank per host
 //   chain        (n-1) a + S b                      pipelined chain broadcast and reduce
 //   binary-tree  ceil(log2 n) a + c S b             pipelined binary tree broadcast and reduce;
 //                                                   c = 2 inner ranks send to (n >= 4), else 1
@@ -44,6 +48,7 @@ enum class ModelForm {
   kHierRing,
   kHierTree,
   kLinear,
+  kAlltoall,
   kChain,
   kBinaryTree,
   kPair,

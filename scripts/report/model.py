@@ -46,10 +46,14 @@ def cost_terms(form, ranks, hosts, size, host_ranks=None):
     host_ranks: (ranks on the fullest host, on the emptiest), or None for an even spread."""
     if form in _FLAT:
         return _flat(form, ranks, size) + (0.0, 0.0)
-    if form not in ("hier", "hier-tree"):
+    if form not in ("hier", "hier-tree", "alltoall"):
         raise ModelError(f"unknown model form '{form}'")
     h = max(1, hosts or 1)
     largest, smallest = host_ranks or (-(-ranks // h),) * 2
+    largest = min(ranks, largest)
+    if form == "alltoall":
+        n, l = float(ranks), float(largest)
+        return (n - l, l * (n - l) / n * size, l - 1.0, (l - 1.0) / n * size)
     across = _flat("tree" if form == "hier-tree" else "ring", h, size / smallest)
     return across + _flat("ring", largest, size)
 

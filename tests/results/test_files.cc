@@ -142,7 +142,7 @@ TEST(ResultFile, NamesTheBadField) {
   doc["measurements"][0]["cost_form"] = "star";
   EXPECT_STREQ(readError(doc.dump()).what(),
                "r.json: measurements[0].cost_form: unknown cost form 'star' (known: ring, tree, "
-               "hier, hier-tree, linear, chain, binary-tree, pair, recursive-doubling)");
+               "hier, hier-tree, linear, alltoall, chain, binary-tree, pair, recursive-doubling)");
   doc["schema_version"] = 99;
   EXPECT_STREQ(readError(doc.dump()).what(),
                "r.json: schema_version: unsupported version 99 (this collbench reads 1 to 3)");

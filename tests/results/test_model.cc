@@ -166,6 +166,34 @@ TEST(Model, HierSeparatesInsideFromAcrossHosts) {
   for (int c = 0; c < 4; ++c) EXPECT_NEAR(models[0].params[c] / truth.params[c], 1, 1e-6) << c;
 }
 
+// alltoall: the L ranks of a host share its link, which carries L(n-L)/n S out; (L-1)/n S of a
+// rank's data stays inside its host. One rank per host is the linear form; one host has no
+// link term. The fit separates the two levels as hier's does.
+TEST(Model, AlltoallRanksShareTheirHostsLink) {
+  EXPECT_EQ(costTerms(ModelForm::kAlltoall, 16, 2, 1600), (std::array<double, 4>{8, 6400, 7, 700}));
+  EXPECT_EQ(costTerms(ModelForm::kAlltoall, 4, 4, 1000), costTerms(ModelForm::kLinear, 4, 1, 1000));
+  EXPECT_EQ(costTerms(ModelForm::kAlltoall, 4, 1, 1000), (std::array<double, 4>{0, 0, 3, 750}));
+  EXPECT_EQ(costTerms(ModelForm::kAlltoall, 5, 2, 1000, {4, 1}),
+            (std::array<double, 4>{1, 800, 3, 600}));
+  EXPECT_EQ(costTerms(ModelForm::kAlltoall, 1, 1, 1000), (std::array<double, 4>{0, 0, 0, 0}));
+  CostModel truth = hierTruth();
+  truth.form = ModelForm::kAlltoall;
+  std::vector<Measurement> ms;
+  for (auto [n, h] : {std::pair{4, 1}, {4, 2}, {8, 2}, {8, 4}, {4, 4}, {6, 3}}) {
+    for (std::uint64_t s : {64ull, 1ull << 16, 1ull << 24}) {
+      Measurement m =
+          point("pairwise", n, h, s, predictMicroseconds(truth, n, h, static_cast<double>(s)));
+      m.collective = "alltoall", m.cost_form = "alltoall";
+      ms.push_back(m);
+    }
+  }
+  const auto models = fitModels(ms, "float32", "sum");
+  ASSERT_EQ(models.size(), 1u);
+  EXPECT_EQ(models[0].form, ModelForm::kAlltoall);
+  for (int c = 0; c < 4; ++c) EXPECT_NEAR(models[0].params[c] / truth.params[c], 1, 1e-6) << c;
+  EXPECT_EQ(bytesAcrossHosts(ms[6]), 4 * 4 / 8.0 * 64);  // 8 ranks on 2 hosts, 64 B
+}
+
 // The busiest rank of the double binary tree sends S at 2 ranks, 1.5 S at 3, 2 S from 4 on
 // (collectives/patterns/tree.h: one tree's inner rank is the other's leaf).
 TEST(Model, TreeBandwidthTermFollowsTheBusiestRank) {
@@ -351,7 +379,7 @@ TEST(Model, FileRoundTripsAndBadFilesAreNamed) {
   EXPECT_EQ(message(R"({"model_version": 1, "models": [{"transport": "t", "algorithm": "ring",
             "form": "star", "params": {}}]})"),
             "m.json: models[0].form: unknown form 'star' (known: ring, tree, hier, hier-tree, "
-            "linear, chain, binary-tree, pair, recursive-doubling)");
+            "linear, alltoall, chain, binary-tree, pair, recursive-doubling)");
   EXPECT_EQ(message(R"({"model_version": 1, "models": [{"transport": "t", "algorithm": "ring",
             "form": "ring", "params": {"alpha_us": -1}}]})"),
             "m.json: models[0].params.alpha_us: expected a number >= 0 or null");

@@ -202,8 +202,9 @@ TEST(CostForms, EveryAlgorithmDeclaresAKnownForm) {
   EXPECT_EQ(makeAlgorithm("broadcast", "chain")->costForm(), "chain");
   EXPECT_EQ(makeAlgorithm("reduce", "tree")->costForm(), "binary-tree");
   if (mpiBuiltIn()) {
-    EXPECT_EQ(makeAlgorithm("alltoall", "mpi")->costForm(), "linear");
+    EXPECT_EQ(makeAlgorithm("alltoall", "mpi")->costForm(), "alltoall");
   }
+  EXPECT_EQ(makeAlgorithm("alltoall", "pairwise")->costForm(), "alltoall");
   EXPECT_EQ(makeAlgorithm("sendrecv", "ring")->costForm(), "pair");
   EXPECT_EQ(makeAlgorithm("all_reduce", "recursive-doubling")->costForm(), "recursive-doubling");
 }
