@@ -436,7 +436,7 @@ int runModelCommand(int argc, char** argv) {
   predict_cmd->add_option("--algo", pa.algos, "Algorithms of that collective: ring, tree, ...");
   predict_cmd
       ->add_option("--ranks-per-host", pa.ranks_per_host,
-                   "Ranks on each host (hier); 0: all on one")
+                   "Ranks on each host (hier, alltoall); 0: all on one")
       ->check(CLI::Range(0, 1 << 20));
   predict_cmd->add_option("-J,--json", pa.json_out,
                           "Write the predictions as JSON (results/schema/prediction.schema.json)");
