@@ -105,6 +105,8 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
   app.add_option("--iter-time", o.iter_time_s,
                  "Seconds of timed iterations per size, instead of -n: the count comes from "
                  "the warm-up's median time (0: use -n)");
+  app.add_flag("--iteration-times", o.iteration_times,
+               "Write every timed iteration's time (the slowest rank's) into the result file");
   app.add_option("-c,--check", o.check, "Check results (1) or not (0)");
   app.add_option("-o,--op", raw.ops, "Reduction: " + reduceOpNames() + " (comma list or all)");
   app.add_option("-d,--datatype", raw.dtypes, "Type: " + dataTypeNames() + " (comma list or all)");
@@ -555,6 +557,7 @@ std::map<std::string, std::string> Options::canonical() const {
   m["warmup_iters"] = std::to_string(warmup);
   m["sweep_warmup"] = std::to_string(sweep_warmup);
   m["iter_time_s"] = std::to_string(iter_time_s);
+  m["iteration_times"] = iteration_times ? "1" : "0";
   m["check"] = std::to_string(check);
   m["op"] = join(ops, opName);
   m["datatype"] = join(dtypes, dtypeName);

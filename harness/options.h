@@ -28,7 +28,8 @@ struct Options {
   // Untimed calls at the sweep's largest size before an algorithm's first size (as nccl-tests
   // warms up before its size loop): connections opened, TCP windows grown, lazy buffers made.
   int sweep_warmup = 1;
-  double iter_time_s = 0;  // --iter-time: seconds of timed iterations per size; 0: -n counts
+  double iter_time_s = 0;        // --iter-time: seconds of timed iterations per size; 0: -n counts
+  bool iteration_times = false;  // --iteration-times: every timed iteration's time in the file
   // Warm-up calls made: --iter-time needs two (the first, cold, is not its probe).
   int warmupInForce() const { return iter_time_s > 0 ? std::max(warmup, 2) : warmup; }
   int check = 1;

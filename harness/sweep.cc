@@ -246,6 +246,7 @@ void Sweep::summarizeTimes(const std::vector<double>& all, const CollectiveDescr
       slowest[i] = std::max(slowest[i], scaled[static_cast<std::size_t>(r) * iters + i]);
   }
   m.time_us = summarize(slowest);
+  if (o_.iteration_times) m.iteration_us = slowest;
   m.skew = rankSkew(scaled, n, coll.endsTogether());
 }
 

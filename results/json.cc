@@ -111,6 +111,7 @@ nlohmann::json toJson(const Measurement& m) {
   if (m.largest_host_ranks > 0) {
     j["host_ranks"] = {{"largest", m.largest_host_ranks}, {"smallest", m.smallest_host_ranks}};
   }
+  if (!m.iteration_us.empty()) j["iteration_us"] = m.iteration_us;
   return j;
 }
 
@@ -360,6 +361,15 @@ void readChoice(const Field& f, Measurement& m) {
   }
 }
 
+// One time per timed iteration, as many as time_us summarizes.
+void readIterationTimes(const Field& f, Measurement& m) {
+  for (std::size_t i = 0; i < f.size(); ++i) m.iteration_us.push_back(f.at(i).number(0));
+  if (m.iteration_us.size() != m.time_us.samples) {
+    f.fail("holds " + std::to_string(m.iteration_us.size()) + " times for " +
+           std::to_string(m.time_us.samples) + " timed iterations (time_us.samples)");
+  }
+}
+
 Measurement readMeasurement(const Field& f) {
   Measurement m;
   m.collective = f["collective"].str();
@@ -402,6 +412,7 @@ Measurement readMeasurement(const Field& f) {
       f["host_ranks"]["smallest"].fail("more ranks than on the largest host");
   }
   if (m.bytes > 0 && m.count == 0) f["count"].fail("zero elements in a non-empty message");
+  if (f.has("iteration_us")) readIterationTimes(f["iteration_us"], m);
   if (f.has("skew")) {
     Field s = f["skew"];
     m.skew.slowest_rank = static_cast<int>(s["slowest_rank"].integer(-1));

@@ -77,7 +77,10 @@ struct Measurement {
   bool in_place = false;
   int iterations = 0;
   int warmup_iterations = 0;
-  TimeStats time_us;        // per iteration, the maximum over ranks
+  TimeStats time_us;  // per iteration, the maximum over ranks
+  // --iteration-times: each timed iteration's time (the maximum over ranks), in order; else
+  // empty. Where time_us's mean and percentiles come from, to see which calls were slow.
+  std::vector<double> iteration_us;
   double algbw_gbps = 0;    // 10^9 bytes per second, from the mean time
   double busbw_gbps = 0;    // algbw * bus_factor
   double bus_factor = 0;    // the collective's nccl-tests factor at these ranks, as applied

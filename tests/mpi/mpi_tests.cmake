@@ -182,6 +182,8 @@ collbench_mpi_test(mpi_iter_time ${CMAKE_CURRENT_SOURCE_DIR}/mpi/iter_time.sh ${
   ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA})
 collbench_mpi_test(mpi_sweep_warmup ${CMAKE_CURRENT_SOURCE_DIR}/mpi/sweep_warmup.sh ${MPIRUN}
   ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA})
+collbench_mpi_test(mpi_iteration_times ${CMAKE_CURRENT_SOURCE_DIR}/mpi/iteration_times.sh
+  ${MPIRUN} ${COLLBENCH_EXE} ${VALIDATE} ${SCHEMA})
 
 # Every local command of docs/FIRST-HOUR.md, in order (skipped without root: netns-hosts.sh).
 collbench_mpi_test(cli_first_hour ${CMAKE_CURRENT_SOURCE_DIR}/cli/first_hour.sh ${CMAKE_SOURCE_DIR}

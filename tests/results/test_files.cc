@@ -107,6 +107,27 @@ TEST(ResultFile, BestsChoiceRoundTrips) {
                "r.json: measurements[0].choice.calibration[0]: missing field 'time_us'");
 }
 
+// --iteration-times: the times time_us summarizes, in order, written only when recorded and
+// read back; a count that is not time_us.samples is named.
+TEST(ResultFile, IterationTimesRoundTrip) {
+  Measurement timed = sample();
+  timed.iteration_us = {10, 30, 20};
+  const nlohmann::json doc = resultDocument(sampleRun(), {timed, sample()});
+  EXPECT_EQ(doc["measurements"][0]["iteration_us"], nlohmann::json({10.0, 30.0, 20.0}));
+  EXPECT_FALSE(doc["measurements"][1].contains("iteration_us"));
+  ResultFile f = parseResultFile(doc.dump(), "r.json");
+  EXPECT_EQ(f.measurements[0].iteration_us, timed.iteration_us);
+  EXPECT_TRUE(f.measurements[1].iteration_us.empty());
+  nlohmann::json bad = doc;
+  bad["measurements"][0]["iteration_us"].erase(2);
+  EXPECT_STREQ(readError(bad.dump()).what(),
+               "r.json: measurements[0].iteration_us: holds 2 times for 3 timed iterations "
+               "(time_us.samples)");
+  bad["measurements"][0]["iteration_us"] = {10, "slow", 20};
+  EXPECT_STREQ(readError(bad.dump()).what(),
+               "r.json: measurements[0].iteration_us[1]: expected a number, found string");
+}
+
 // The text written during a sweep is the same document as resultDocument(), with zero, one and
 // several measurements, and reads back.
 TEST(ResultFile, IncrementalTextIsTheSameDocument) {
