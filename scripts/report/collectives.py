@@ -49,3 +49,8 @@ def bus_factor(collective, ranks):
 
 def layout(collective):
     return table()[canonical(collective)]["layout"]
+
+
+def cost_form(collective):
+    """The alpha-beta form of the collective's bandwidth-optimal algorithm (results/model.h)."""
+    return table()[canonical(collective)]["cost_form"]

@@ -63,7 +63,7 @@ def _measurement(m):
                  "fastest_mean_us": t, "spread_us": 0.0, "last_arrival": None},
         "inter_host_bytes": None, "choice": None,
         # The vendor's algorithm is unknown: its collective's form, as for collbench's baselines.
-        "cost_form": collectives.table()[collectives.canonical(m.collective)]["cost_form"],
+        "cost_form": collectives.cost_form(m.collective),
     }
 
 
