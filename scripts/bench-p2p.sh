@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Point-to-point figures of collbench's transports next to libfabric's own fi_pingpong
 # (Debian's libfabric-bin) on the same provider, and of the TCP transport next to one plain
-# blocking socket (tests/bench/raw_socket_pingpong), measured in the same run, as a Markdown
-# table: one-way latency (half the round trip) and bandwidth, with the ratio collbench / peer
+# socket (tests/bench/raw_socket_pingpong, spinning and blocking), measured in the same run,
+# as a Markdown table: one-way latency (half the round trip) and bandwidth, with the ratio collbench / peer
 # (the peer's columns are headed fi_pingpong; for tcp they hold the raw socket's figures).
 #   scripts/bench-p2p.sh [SIZES]        default SIZES: "8 1048576 67108864"
 # Needs a build (scripts/run.sh --version builds one). Runs 2 ranks on this host.
@@ -61,28 +61,32 @@ print(f"| libfabric | {provider} | {size} | {us:.2f} | {fi_us:.2f} | {ratio(us, 
 PY
   done
 done
-# The TCP transport against one plain blocking socket (tests/bench/raw_socket_pingpong.cc),
-# pinned the same way: the ratio is what the transport adds per message.
+# The TCP transport against one plain socket (tests/bench/raw_socket_pingpong.cc), pinned the
+# same way: the ratio is what the transport adds per message. The socket runs twice: spinning
+# on recv(MSG_DONTWAIT), as the transport spins while it has a core (--tcp-spin-us), and
+# blocking in recv(), the floor for a rank that sleeps between messages.
 raw=$BUILD_DIR/tests/raw_socket_pingpong
-raw_run() {
-  local size=$1 iters port=$((47000 + RANDOM % 2000))
+raw_run() {  # size mode
+  local size=$1 mode=$2 iters port=$((47000 + RANDOM % 2000))
   iters=$(iterations "$size")
-  pin 0 "$raw" server "$port" "$size" "$iters" 10 &
+  pin 0 "$raw" server "$port" "$size" "$iters" 10 "$mode" &
   local server=$!
-  $(pin_prefix 1) "$raw" client 127.0.0.1 "$port" "$size" "$iters" 10
+  $(pin_prefix 1) "$raw" client 127.0.0.1 "$port" "$size" "$iters" 10 "$mode"
   wait "$server"
 }
 for size in $sizes; do
-  read -r raw_us raw_gbs < <(raw_run "$size" || echo "nan nan")
-  collbench_run tcp - "$size" "$work/cb.json"
-  python3 - "$work/cb.json" "$size" "$raw_us" "$raw_gbs" <<'PY'
+  for mode in spin block; do
+    read -r raw_us raw_gbs < <(raw_run "$size" "$mode" || echo "nan nan")
+    collbench_run tcp - "$size" "$work/cb.json"
+    python3 - "$work/cb.json" "$size" "$mode" "$raw_us" "$raw_gbs" <<'PY'
 import json, sys
-path, size, raw_us, raw_gbs = sys.argv[1:]
+path, size, mode, raw_us, raw_gbs = sys.argv[1:]
 m = json.load(open(path))["measurements"][0]
 us, gbs = m["time_us"]["p50"], m["bytes"] / (m["time_us"]["p50"] * 1e3)
 raw_us, raw_gbs = float(raw_us), float(raw_gbs)
 ratio = lambda a, b: f"{a / b:.2f}" if b == b and b > 0 else "-"
-print(f"| tcp | raw socket | {size} | {us:.2f} | {raw_us:.2f} | {ratio(us, raw_us)} | {gbs:.3f} | "
-      f"{raw_gbs:.3f} | {ratio(gbs, raw_gbs)} |")
+print(f"| tcp | raw socket ({mode}) | {size} | {us:.2f} | {raw_us:.2f} | {ratio(us, raw_us)} | "
+      f"{gbs:.3f} | {raw_gbs:.3f} | {ratio(gbs, raw_gbs)} |")
 PY
+  done
 done

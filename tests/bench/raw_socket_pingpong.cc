@@ -1,10 +1,13 @@
-// The floor for collbench's TCP pingpong: the same exchange over one plain blocking TCP socket
+// The floor for collbench's TCP pingpong: the same exchange over one plain TCP socket
 // (TCP_NODELAY, loopback or any address), with nothing between the program and the kernel.
 // scripts/bench-p2p.sh runs it beside `collbench --collective pingpong --transport tcp`, so
 // the TCP transport's own cost per message is the ratio of the two.
 //
-//   raw_socket_pingpong server PORT SIZE ITERS WARMUP
-//   raw_socket_pingpong client HOST PORT SIZE ITERS WARMUP
+//   raw_socket_pingpong server PORT SIZE ITERS WARMUP [block|spin]
+//   raw_socket_pingpong client HOST PORT SIZE ITERS WARMUP [block|spin]
+// `block` (the default) waits in recv(); `spin` polls recv(MSG_DONTWAIT) without sleeping, as
+// collbench's transports do while a rank has a core of its own (--tcp-spin-us), so a spinning
+// transport is compared with a spinning socket and the wake-up of a blocked thread is in neither.
 // The client prints "<one-way us> <GB/s>": the median round trip of ITERS (after WARMUP)
 // halved, as collbench's pingpong reports (p50 of half the round trip), and SIZE over it.
 #include <arpa/inet.h>
@@ -42,9 +45,10 @@ void sendAll(int fd, const char* p, std::size_t n) {
   }
 }
 
-void recvAll(int fd, char* p, std::size_t n) {
+void recvAll(int fd, char* p, std::size_t n, bool spin) {
   while (n > 0) {
-    const ssize_t k = recv(fd, p, n, 0);
+    const ssize_t k = recv(fd, p, n, spin ? MSG_DONTWAIT : 0);
+    if (k < 0 && spin && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (k <= 0) die("recv");
     p += k, n -= static_cast<std::size_t>(k);
   }
@@ -86,15 +90,17 @@ int connectTo(const char* host, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool server = argc == 6 && std::string(argv[1]) == "server";
-  const bool client = argc == 7 && std::string(argv[1]) == "client";
-  if (!server && !client) {
+  const std::string role = argc > 1 ? argv[1] : "";
+  const int a = role == "client" ? 3 : 2;  // index of PORT
+  const bool known_role = role == "server" || role == "client";
+  const std::string mode = argc == a + 5 ? argv[a + 4] : "block";
+  if (!known_role || (argc != a + 4 && argc != a + 5) || (mode != "block" && mode != "spin")) {
     std::fprintf(stderr,
-                 "usage: raw_socket_pingpong server PORT SIZE ITERS WARMUP\n"
-                 "       raw_socket_pingpong client HOST PORT SIZE ITERS WARMUP\n");
+                 "usage: raw_socket_pingpong server PORT SIZE ITERS WARMUP [block|spin]\n"
+                 "       raw_socket_pingpong client HOST PORT SIZE ITERS WARMUP [block|spin]\n");
     return 2;
   }
-  const int a = client ? 3 : 2;
+  const bool client = role == "client", spin = mode == "spin";
   const int port = std::atoi(argv[a]);
   const std::size_t size = std::strtoull(argv[a + 1], nullptr, 10);
   const int iters = std::atoi(argv[a + 2]), warmup = std::atoi(argv[a + 3]);
@@ -102,7 +108,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "raw_socket_pingpong: PORT, SIZE and ITERS must be > 0\n");
     return 2;
   }
-  const int fd = server ? serve(port) : connectTo(argv[2], port);
+  const int fd = client ? connectTo(argv[2], port) : serve(port);
   noDelay(fd);
   std::vector<char> buf(size, 1);
   std::vector<double> rtt_us;
@@ -110,9 +116,9 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     if (client) {
       sendAll(fd, buf.data(), size);
-      recvAll(fd, buf.data(), size);
+      recvAll(fd, buf.data(), size, spin);
     } else {
-      recvAll(fd, buf.data(), size);
+      recvAll(fd, buf.data(), size, spin);
       sendAll(fd, buf.data(), size);
     }
     const std::chrono::duration<double, std::micro> t = std::chrono::steady_clock::now() - start;
