@@ -46,6 +46,13 @@ struct ChunkHeader {
   std::uint32_t magic;
 };
 
+// A stream reads through a buffer this large while it expects a header or a short rest of a
+// payload: a message of up to 4 KiB arrives with its header in one recv (which comes back
+// short of the buffer, so it is known to have emptied the socket), as do several small
+// messages in a row. A longer payload goes from the socket straight to its destination, so at
+// most this much of a chunk is copied twice.
+constexpr std::size_t kRecvBuffer = 4096 + 256;
+
 // What each rank publishes through the bootstrap.
 struct EndpointInfo {
   char ip[48];
@@ -123,7 +130,9 @@ struct Stream : Pollable {
   int peer, index;
   tcp::Fd fd;
   std::deque<OutChunk> out;
-  // Receive state: a header being read, then its payload.
+  // Receive state: bytes read ahead of the parse, a header being read, then its payload.
+  std::vector<std::byte> read_ahead = std::vector<std::byte>(kRecvBuffer);
+  std::size_t ahead_pos = 0, ahead_end = 0;
   ChunkHeader header{};
   std::size_t header_got = 0;
   std::byte* payload = nullptr;  // where the rest of the current payload goes
@@ -168,12 +177,14 @@ struct TcpTransport::Impl {
   Peer* peerFor(RequestState& req);
   void addToEpoll(int fd, Pollable* p, std::uint32_t events);
   void progress(int timeout_ms);
+  bool pollDirectly(const RequestState& pending);
   void acceptAll();
   void continueHandshake(Handshake* h);
   void adopt(Handshake* h);
   void flush(Stream& s);
   void drain(Stream& s);
-  bool readHeader(Stream& s, ssize_t n);
+  void parseReadAhead(Stream& s);
+  bool readHeader(Stream& s, std::size_t n);
   void startPayload(Stream& s);
   void finishPayload(Stream& s);
   void completeInbound(Peer& peer, const Key& key, Inbound& in);
@@ -191,6 +202,7 @@ struct TcpTransport::Impl {
   std::vector<std::unique_ptr<Handshake>> handshakes;
   StagingPool staging;
   std::size_t rejected = 0;
+  unsigned spins = 0;  // turns of pollDirectly
 };
 
 TcpTransport::Impl::Impl(Bootstrap& boot, TcpOptions o) : opts(std::move(o)) {
@@ -297,6 +309,21 @@ void TcpTransport::Impl::progress(int timeout_ms) {
   }
 }
 
+// While spinning on a small receive, reads its peer's sockets without asking epoll: a recv
+// that finds nothing costs less than an epoll_wait, and the wait for a small message is a turn
+// of this loop (8 B pingpong, 2 ranks: 5.1 -> 4.1 us one way, p50 of 8 interleaved launches).
+// Every kEpollEvery-th turn goes to epoll for the rest (connections, other peers, EPOLLOUT);
+// the edge-triggered events of the sockets read here come back later and find them empty.
+// A large receive always waits on epoll, so a large send queued beside it is flushed as soon
+// as its socket has room. Returns false when this turn is epoll's.
+bool TcpTransport::Impl::pollDirectly(const RequestState& pending) {
+  constexpr unsigned kEpollEvery = 16;
+  if (pending.kind != OpKind::kRecv || pending.bytes > kRecvBuffer) return false;
+  if (++spins % kEpollEvery == 0) return false;
+  for (auto& s : peers[pending.peer].streams) drain(*s);
+  return true;
+}
+
 void TcpTransport::Impl::acceptAll() {
   for (;;) {
     int fd = ::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -394,33 +421,59 @@ void TcpTransport::Impl::flush(Stream& s) {
   }
 }
 
-// Reads everything the socket has: headers, then payloads straight into their destination.
+// Reads everything the socket has: headers and short payloads through the stream's read-ahead
+// buffer, long payloads straight into their destination. A read shorter than asked for has
+// emptied the socket, and the stream is edge-triggered (new data raises a new event), so it
+// ends the drain without another recv to see EAGAIN: a small message costs one recv.
 void TcpTransport::Impl::drain(Stream& s) {
   while (s.fd.get() >= 0) {
-    ssize_t n;
-    if (s.payload_left == 0) {
-      n = ::recv(s.fd.get(), reinterpret_cast<char*>(&s.header) + s.header_got,
-                 sizeof s.header - s.header_got, 0);
-    } else {
-      n = ::recv(s.fd.get(), s.payload, s.payload_left, 0);
-    }
+    parseReadAhead(s);
+    if (s.fd.get() < 0) return;
+    const bool direct = s.payload_left >= kRecvBuffer;
+    std::byte* dst = direct ? s.payload : s.read_ahead.data();
+    const std::size_t want = direct ? s.payload_left : s.read_ahead.size();
+    const ssize_t n = ::recv(s.fd.get(), dst, want, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) return failPeer(s.peer, "connection closed by " + who(s.peer));
     if (n < 0) return failPeer(s.peer, tcp::errnoText("recv from " + who(s.peer)));
-    if (s.payload_left == 0) {
-      if (!readHeader(s, n)) return;
+    const auto got = static_cast<std::size_t>(n);
+    if (direct) {
+      s.payload += got;
+      s.payload_left -= got;
+      if (s.payload_left == 0) finishPayload(s);
     } else {
-      s.payload += n;
-      s.payload_left -= static_cast<std::size_t>(n);
+      s.ahead_pos = 0;
+      s.ahead_end = got;
+    }
+    if (got < want) return parseReadAhead(s);
+  }
+}
+
+// Hands the bytes read ahead to the header or payload they belong to.
+void TcpTransport::Impl::parseReadAhead(Stream& s) {
+  while (s.ahead_pos < s.ahead_end && s.fd.get() >= 0) {
+    const std::byte* from = s.read_ahead.data() + s.ahead_pos;
+    const std::size_t avail = s.ahead_end - s.ahead_pos;
+    if (s.payload_left == 0) {
+      const std::size_t take = std::min(avail, sizeof s.header - s.header_got);
+      std::memcpy(reinterpret_cast<std::byte*>(&s.header) + s.header_got, from, take);
+      s.ahead_pos += take;
+      if (!readHeader(s, take)) return;
+    } else {
+      const std::size_t take = std::min(avail, s.payload_left);
+      std::memcpy(s.payload, from, take);
+      s.ahead_pos += take;
+      s.payload += take;
+      s.payload_left -= take;
       if (s.payload_left == 0) finishPayload(s);
     }
   }
 }
 
 // Returns false when the stream was failed.
-bool TcpTransport::Impl::readHeader(Stream& s, ssize_t n) {
-  s.header_got += static_cast<std::size_t>(n);
+bool TcpTransport::Impl::readHeader(Stream& s, std::size_t n) {
+  s.header_got += n;
   if (s.header_got < sizeof s.header) return true;
   s.header_got = 0;
   if (s.header.magic != kChunkMagic) {
@@ -489,6 +542,7 @@ void TcpTransport::Impl::failPeer(int peer_rank, const std::string& why) {
     s->out.clear();
     s->fd.reset();
     s->payload_left = 0;
+    s->ahead_pos = s->ahead_end = 0;
     s->target = nullptr;
   }
   for (auto& [key, in] : p.inbound) {
@@ -591,6 +645,7 @@ void TcpTransport::progressUntil(Request* reqs, std::size_t n, WaitFor until, De
                          st.peer, st.tag);
     }
     int timeout_ms = 0;
+    if (now < spin_until && m.pollDirectly(pending->state())) continue;
     if (now >= spin_until && now < yield_until) {
       sched_yield();
     } else if (now >= spin_until) {

@@ -2,7 +2,8 @@
 // engine inside wait(). Messages are cut into chunks that are spread round-robin over the
 // peer's sockets, so several are in flight at once; every chunk carries (tag, sequence,
 // offset), so the receiver places it without relying on the order chunks arrive across
-// sockets.
+// sockets. Headers and payloads of up to 4 KiB are read through a small per-socket buffer, so a
+// small message costs one recv; longer payloads go from the socket to their destination.
 //
 // Connections: every rank listens on an ephemeral port of the chosen address; endpoints and a
 // job token are exchanged through the bootstrap. The lower rank of a pair connects, on its
@@ -10,9 +11,10 @@
 // presents the token; the listener drops anything else. Connections are made only to the
 // peers an algorithm talks to.
 //
-// Waiting: wait() polls epoll without sleeping for `spin`, then polls yielding the core for
-// `yield`, then blocks in epoll_wait, so a run with more ranks than cores does not burn the
-// cores it shares.
+// Waiting: wait() polls without sleeping for `spin` (a small receive by reading its peer's
+// sockets directly, with an epoll_wait every 16th turn; anything else through epoll), then
+// polls epoll yielding the core for `yield`, then blocks in epoll_wait, so a run with more
+// ranks than cores does not burn the cores it shares.
 #pragma once
 
 #include <chrono>
