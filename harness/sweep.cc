@@ -234,7 +234,8 @@ Measurement Sweep::measure(Algorithm& algo, const CollectiveDescriptor& coll,
   return m;
 }
 
-// An iteration takes as long as its slowest rank; skew compares the ranks' own times.
+// An iteration takes as long as its slowest timing rank (collectives.json's timed_by); skew
+// compares the ranks' own times.
 void Sweep::summarizeTimes(const std::vector<double>& all, const CollectiveDescriptor& coll,
                            Measurement& m) const {
   const int n = comm_.size(), iters = static_cast<int>(all.size()) / n;
@@ -242,6 +243,7 @@ void Sweep::summarizeTimes(const std::vector<double>& all, const CollectiveDescr
   for (std::size_t k = 0; k < all.size(); ++k) scaled[k] = all[k] * coll.time_scale;
   std::vector<double> slowest(iters, 0.0);
   for (int r = 0; r < n; ++r) {
+    if (!coll.timesIteration(r, n)) continue;
     for (int i = 0; i < iters; ++i)
       slowest[i] = std::max(slowest[i], scaled[static_cast<std::size_t>(r) * iters + i]);
   }

@@ -28,6 +28,12 @@ Expected parseExpected(const std::string& text) {
   throw std::logic_error("collectives.json: unknown result '" + text + "'");
 }
 
+// Whether only each pingpong pair's initiator times an iteration.
+bool parseTimedBy(const std::string& text) {
+  if (text == "all" || text == "initiator") return text == "initiator";
+  throw std::logic_error("collectives.json: unknown timed_by '" + text + "'");
+}
+
 CollectiveDescriptor fromJson(const nlohmann::json& j) {
   CollectiveDescriptor d;
   d.name = j.at("name").get<std::string>();
@@ -36,6 +42,7 @@ CollectiveDescriptor fromJson(const nlohmann::json& j) {
   d.layout = parseLayout(j.at("layout").get<std::string>());
   d.bus_factor_formula = j.at("bus_factor").get<std::string>();
   d.time_scale = j.at("time_scale").get<double>();
+  d.timed_by_initiator = parseTimedBy(j.at("timed_by").get<std::string>());
   d.has_root = j.at("root").get<bool>();
   d.uses_op = j.at("op").get<bool>();
   d.expected = parseExpected(j.at("result").get<std::string>());
@@ -203,6 +210,10 @@ std::string collectiveNameList() {
   std::string s;
   for (const auto& d : table()) s += (s.empty() ? "" : ", ") + d.name;
   return s;
+}
+
+bool CollectiveDescriptor::timesIteration(int rank, int ranks) const {
+  return !timed_by_initiator || (rank % 2 == 0 && pingpongPartner(rank, ranks) >= 0);
 }
 
 int pingpongPartner(int rank, int ranks) {

@@ -54,14 +54,18 @@ class CollectiveDescriptor {
   std::vector<std::string> aliases;  // also accepted on the command line and in files
   std::string nccl_tests;            // nccl-tests' binary, e.g. all_reduce_perf
   Layout layout = Layout::kSame;
-  std::string bus_factor_formula;  // "2(n-1)/n", "(n-1)/n" or "1"
-  double time_scale = 1;           // the part of an iteration's time reported (pingpong: 0.5)
+  std::string bus_factor_formula;   // "2(n-1)/n", "(n-1)/n" or "1"
+  double time_scale = 1;            // the part of an iteration's time reported (pingpong: 0.5)
+  bool timed_by_initiator = false;  // only each pingpong pair's even rank times an iteration
   bool has_root = false;
   bool uses_op = false;  // false: the op is reported as "none"
   Expected expected = Expected::kReduced;
   std::size_t align_bytes = 0;  // each rank's part rounded down to a multiple of this
   std::string cost_form;        // the cost model of its bandwidth-optimal algorithm ("ring", ...)
 
+  // Whether `rank`'s clock times an iteration (an iteration takes as long as the slowest of
+  // the ranks that do).
+  bool timesIteration(int rank, int ranks) const;
   // busbw = algbw * busFactor(ranks).
   double busFactor(int ranks) const;
   // The buffers for a message of `elements` elements of `esize` bytes at `ranks` ranks;

@@ -65,6 +65,14 @@ TEST(PingpongDescriptor, PairsHalvesTheRoundTripAndUsesBusFactorOne) {
   EXPECT_EQ(pingpongPartner(3, 4), 2);
   EXPECT_EQ(pingpongPartner(2, 3), -1);
   EXPECT_EQ(describeCollective("allreduce").busFactor(4), 1.5);
+}
+
+TEST(PingpongDescriptor, OnlyEachPairsInitiatorTimesAnIteration) {
+  const CollectiveDescriptor& coll = describeCollective("pingpong");
+  std::vector<bool> timing;
+  for (int r = 0; r < 5; ++r) timing.push_back(coll.timesIteration(r, 5));
+  EXPECT_EQ(timing, (std::vector<bool>{true, false, true, false, false}));  // 4 sits out
+  for (int r = 0; r < 5; ++r) EXPECT_TRUE(describeCollective("all_reduce").timesIteration(r, 5));
   EXPECT_EQ(&describeCollective("allreduce"), &describeCollective("all_reduce"));
   EXPECT_THROW(describeCollective("alltoallv"), std::invalid_argument);
 }
