@@ -131,7 +131,7 @@ struct Stream : Pollable {
   tcp::Fd fd;
   std::deque<OutChunk> out;
   // Receive state: bytes read ahead of the parse, a header being read, then its payload.
-  std::vector<std::byte> read_ahead = std::vector<std::byte>(kRecvBuffer);
+  std::vector<std::byte> read_ahead;  // kRecvBuffer bytes from the first read on
   std::size_t ahead_pos = 0, ahead_end = 0;
   ChunkHeader header{};
   std::size_t header_got = 0;
@@ -426,6 +426,7 @@ void TcpTransport::Impl::flush(Stream& s) {
 // emptied the socket, and the stream is edge-triggered (new data raises a new event), so it
 // ends the drain without another recv to see EAGAIN: a small message costs one recv.
 void TcpTransport::Impl::drain(Stream& s) {
+  if (s.read_ahead.empty()) s.read_ahead.resize(kRecvBuffer);  // only streams in use hold one
   while (s.fd.get() >= 0) {
     parseReadAhead(s);
     if (s.fd.get() < 0) return;
