@@ -49,7 +49,11 @@ mkdir -p "$out"
 rm -f "$out"/*.json
 # shellcheck disable=SC2207
 mpi=(mpirun $(mpirun_flags) --mca mtl ^psm,psm2,ofi)
-common=(-b 8 -e 64M -f 2 -n 10 -w 3 --in-place no -d float32 -o sum)
+# Iterations by time (--iter-time): about 0.1 s of timed calls per size, 5 at least, so an 8 B
+# call is timed thousands of times (a p50 of 10 calls moved best / MPI by 20% between launches)
+# and a 64 MiB one 5 times.
+timing=(--iter-time 0.1 -w 3)
+common=(-b 8 -e 64M -f 2 "${timing[@]}" --in-place no -d float32 -o sum)
 # (Read --list whole first: grep -q stopping early would make pipefail report collbench's EPIPE.)
 algos() {
   local list
@@ -73,7 +77,7 @@ for r in $(seq 1 "$repeats"); do
   for t in tcp fi-tcp fi-shm; do
     flags=(--transport tcp)
     [ "$t" = tcp ] || flags=(--transport libfabric --fi-provider "${t#fi-}")
-    "${mpi[@]}" -np 2 "$bin" --collective pingpong "${flags[@]}" -b 8 -e 64M -f 2 -n 10 -w 3 \
+    "${mpi[@]}" -np 2 "$bin" --collective pingpong "${flags[@]}" -b 8 -e 64M -f 2 "${timing[@]}" \
       --in-place no --label "pingpong-$t" -J "$out/pingpong-${t}_$r.json" >/dev/null
   done
 done

@@ -328,7 +328,10 @@ def machine(data):
 def iteration_text(options):
     """The iteration counts of a run, from its recorded options (a file from before
     --sweep-warmup has none of those calls)."""
-    text = f"{options['iters']} timed iterations after {options['warmup_iters']} warm-up per size"
+    seconds = float(options.get("iter_time_s", "0"))
+    timed = (f"timed iterations for {seconds:g} s per size (5 at least; each measurement records "
+             "its count)" if seconds > 0 else f"{options['iters']} timed iterations")
+    text = f"{timed} after {options['warmup_iters']} warm-up per size"
     sweep = int(options.get("sweep_warmup", "0"))
     if sweep:
         text += f", {sweep} untimed call{'s' if sweep > 1 else ''} at the largest size first"

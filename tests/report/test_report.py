@@ -767,3 +767,7 @@ def test_iteration_counts_come_from_the_run_options():
     options["sweep_warmup"] = "2"
     assert perf_table.iteration_text(options) == (
         "10 timed iterations after 3 warm-up per size, 2 untimed calls at the largest size first")
+    options = {"iters": "10", "warmup_iters": "3", "iter_time_s": "0.100000"}
+    assert perf_table.iteration_text(options) == (
+        "timed iterations for 0.1 s per size (5 at least; each measurement records its count) "
+        "after 3 warm-up per size")
