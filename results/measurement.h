@@ -77,8 +77,10 @@ struct Measurement {
   bool in_place = false;
   int iterations = 0;
   int warmup_iterations = 0;
-  TimeStats time_us;  // per iteration, the maximum over ranks
-  // --iteration-times: each timed iteration's time (the maximum over ranks), in order; else
+  // Per iteration, the maximum over the ranks that time it (collectives.json's timed_by: all,
+  // or each pingpong pair's initiator).
+  TimeStats time_us;
+  // --iteration-times: each timed iteration's time (that maximum), in order; else
   // empty. Where time_us's mean and percentiles come from, to see which calls were slow.
   std::vector<double> iteration_us;
   double algbw_gbps = 0;    // 10^9 bytes per second, from the mean time
