@@ -17,7 +17,10 @@ class Pingpong : public Algorithm {
            "bandwidth of the transport";
   }
   std::string collective() const override { return "pingpong"; }
-  bool supports(const Communicator&, const CollArgs&) const override { return true; }
+  // One rank has no partner and nothing to time (only each pair's initiator times a call).
+  bool supports(const Communicator& comm, const CollArgs&) const override {
+    return comm.size() >= 2;
+  }
 
   void run(Communicator& comm, const CollArgs& args) override {
     const Tag tag = withChannel(comm.nextTagBase(), 1);  // every rank takes one, partner or not

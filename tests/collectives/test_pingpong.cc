@@ -67,6 +67,17 @@ TEST(PingpongDescriptor, PairsHalvesTheRoundTripAndUsesBusFactorOne) {
   EXPECT_EQ(describeCollective("allreduce").busFactor(4), 1.5);
 }
 
+TEST(Pingpong, NeedsTwoRanks) {
+  for (int ranks : {1, 2}) {
+    testing::runWorld("loopback", ranks, [&](Transport& tr, Bootstrap&) {
+      Communicator comm(tr, CommOptions{});
+      std::vector<std::byte> buf(8);
+      const CollArgs args = sameShapeArgs(buf.data(), buf.data(), 2, DataType::kFloat32);
+      EXPECT_EQ(makeAlgorithm("pingpong", "pingpong")->supports(comm, args), ranks == 2);
+    });
+  }
+}
+
 TEST(PingpongDescriptor, OnlyEachPairsInitiatorTimesAnIteration) {
   const CollectiveDescriptor& coll = describeCollective("pingpong");
   std::vector<bool> timing;
