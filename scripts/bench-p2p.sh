@@ -2,8 +2,9 @@
 # Point-to-point figures of collbench's transports next to libfabric's own fi_pingpong
 # (Debian's libfabric-bin) on the same provider, and of the TCP transport next to one plain
 # socket (tests/bench/raw_socket_pingpong, spinning and blocking), measured in the same run,
-# as a Markdown table: one-way latency (half the round trip) and bandwidth, with the ratio collbench / peer
-# (the peer's columns are headed fi_pingpong; for tcp they hold the raw socket's figures).
+# as a Markdown table: one-way latency (half the round trip) and bandwidth, with the ratio
+# collbench / peer (the peer's columns are headed fi_pingpong; for tcp they hold the raw
+# socket's figures).
 #   scripts/bench-p2p.sh [SIZES]        default SIZES: "8 1048576 67108864"
 # Needs a build (scripts/run.sh --version builds one). Runs 2 ranks on this host.
 set -euo pipefail
