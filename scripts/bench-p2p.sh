@@ -21,7 +21,8 @@ pin() { local core=$1; shift; $(pin_prefix "$core") "$@"; }
 
 iterations() { if [ "$1" -le 65536 ]; then echo 2000; elif [ "$1" -le 4194304 ]; then echo 200; else echo 20; fi; }
 
-# fi_pingpong: one server, one client on 127.0.0.1; prints "usec/xfer MB/sec".
+# fi_pingpong: one server, one client on 127.0.0.1; prints "<one-way us> <GB/s>" (from its
+# usec/xfer and MB/sec columns).
 fi_pingpong_run() {
   local provider=$1 size=$2 iters port=$((47000 + RANDOM % 2000))
   iters=$(iterations "$size")
@@ -31,11 +32,11 @@ fi_pingpong_run() {
   local server=$!
   sleep 0.3
   timeout 120 $(pin_prefix 1) fi_pingpong -p "$provider" -e rdm -P "$port" -S "$size" -I "$iters" 127.0.0.1 2>/dev/null |
-    awk 'NR == 2 { print $7, $6 }'
+    awk 'NR == 2 { print $7, $6 / 1000 }'
   wait "$server" 2>/dev/null || true
 }
 
-collbench_run() {  # provider size -> JSON file
+collbench_run() {  # transport provider size -> JSON file
   local transport=$1 provider=$2 size=$3 out=$4 iters
   iters=$(iterations "$size")
   local extra=()
@@ -44,22 +45,27 @@ collbench_run() {  # provider size -> JSON file
     -b "$size" -e "$size" -n "$iters" -w 10 --in-place no -J "$out" >/dev/null
 }
 
+# One table row: collbench's pingpong (the JSON just written) against its peer's figures.
+row() {  # transport peer size peer_us peer_gbs
+  python3 - "$work/cb.json" "$@" <<'PY'
+import json, sys
+path, transport, peer, size, peer_us, peer_gbs = sys.argv[1:]
+m = json.load(open(path))["measurements"][0]
+us, gbs = m["time_us"]["p50"], m["bytes"] / (m["time_us"]["p50"] * 1e3)
+peer_us, peer_gbs = float(peer_us), float(peer_gbs)
+ratio = lambda a, b: f"{a / b:.2f}" if b == b and b > 0 else "-"
+print(f"| {transport} | {peer} | {size} | {us:.2f} | {peer_us:.2f} | {ratio(us, peer_us)} | "
+      f"{gbs:.3f} | {peer_gbs:.3f} | {ratio(gbs, peer_gbs)} |")
+PY
+}
+
 echo "| transport | provider | size (B) | collbench one-way (us) | fi_pingpong (us) | latency ratio | collbench GB/s | fi_pingpong GB/s | bandwidth ratio |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for provider in tcp shm; do
   for size in $sizes; do
-    read -r fi_us fi_mbs < <(fi_pingpong_run "$provider" "$size" || echo "nan nan")
+    read -r fi_us fi_gbs < <(fi_pingpong_run "$provider" "$size" || echo "nan nan")
     collbench_run libfabric "$provider" "$size" "$work/cb.json"
-    python3 - "$work/cb.json" "$provider" "$size" "$fi_us" "$fi_mbs" <<'PY'
-import json, sys
-path, provider, size, fi_us, fi_mbs = sys.argv[1:]
-m = json.load(open(path))["measurements"][0]
-us, gbs = m["time_us"]["p50"], m["bytes"] / (m["time_us"]["p50"] * 1e3)
-fi_us, fi_gbs = float(fi_us), float(fi_mbs) / 1e3
-ratio = lambda a, b: f"{a / b:.2f}" if b == b and b > 0 else "-"
-print(f"| libfabric | {provider} | {size} | {us:.2f} | {fi_us:.2f} | {ratio(us, fi_us)} | "
-      f"{gbs:.3f} | {fi_gbs:.3f} | {ratio(gbs, fi_gbs)} |")
-PY
+    row libfabric "$provider" "$size" "$fi_us" "$fi_gbs"
   done
 done
 # The TCP transport against one plain socket (tests/bench/raw_socket_pingpong.cc), pinned the
@@ -79,15 +85,6 @@ for size in $sizes; do
   for mode in spin block; do
     read -r raw_us raw_gbs < <(raw_run "$size" "$mode" || echo "nan nan")
     collbench_run tcp - "$size" "$work/cb.json"
-    python3 - "$work/cb.json" "$size" "$mode" "$raw_us" "$raw_gbs" <<'PY'
-import json, sys
-path, size, mode, raw_us, raw_gbs = sys.argv[1:]
-m = json.load(open(path))["measurements"][0]
-us, gbs = m["time_us"]["p50"], m["bytes"] / (m["time_us"]["p50"] * 1e3)
-raw_us, raw_gbs = float(raw_us), float(raw_gbs)
-ratio = lambda a, b: f"{a / b:.2f}" if b == b and b > 0 else "-"
-print(f"| tcp | raw socket ({mode}) | {size} | {us:.2f} | {raw_us:.2f} | {ratio(us, raw_us)} | "
-      f"{gbs:.3f} | {raw_gbs:.3f} | {ratio(gbs, raw_gbs)} |")
-PY
+    row tcp "raw socket ($mode)" "$size" "$raw_us" "$raw_gbs"
   done
 done
