@@ -132,7 +132,7 @@ Extrapolation extrapolation(const CostModel& m, int ranks, std::uint64_t bytes);
 
 // Emulated links (scripts/netns-hosts.sh) pass a call that moves less than the token bucket
 // of tc's tbf per rank at the speed of the host, not of the link. The bucket a run recorded
-// (run.environment COLLBENCH_LINK_EMULATION "tbf rate=R burst=BYTES"); 0 when none.
+// (run.environment COLLBENCH_LINK_EMULATION "tbf rate=R burst=BYTES cc=NAME"); 0 when none.
 std::uint64_t tokenBucketBytes(const RunInfo& run);
 // Bytes one rank moves across hosts in one call of m (the b term's coefficient); 0 when the
 // call stays inside one host.

@@ -4,7 +4,7 @@
 # mpirun across them, each rank inside its host's namespace and collbench's TCP transport bound
 # to that host's interface.
 #
-# usage: scripts/netns-hosts.sh [-H HOSTS] [-r RANKS_PER_HOST] [--rate RATE] [--keep]
+# usage: scripts/netns-hosts.sh [-H HOSTS] [-r RANKS_PER_HOST] [--rate RATE] [--tcp-cc NAME] [--keep]
 #                               [--launcher mpirun|env] [--collbench PATH] [--mpirun-arg ARG]...
 #                               -- [collbench flags]
 #   -H HOSTS           hosts to emulate (default 2, at most 200)
@@ -13,12 +13,20 @@
 #   --burst BYTES      the token bucket of every rate limit (tc tbf burst; default 256k): a
 #                      call that moves less than this per rank crosses at the speed of the
 #                      host, not of the link. Give a plain number of bytes or with k or m
-#                      (1024, 1024^2). The run records "tbf rate=RATE burst=BYTES" in its
+#                      (1024, 1024^2). The run records "tbf rate=RATE burst=BYTES cc=NAME" in its
 #                      result file (run.environment.COLLBENCH_LINK_EMULATION), and
 #                      `collbench model fit` leaves such calls out of the fit. Smaller buckets
 #                      starve the link when ranks outnumber cores: at 16 ranks on 2 cores and
 #                      200mbit, ring all-reduce reached 0.0085 GB/s busbw with 32k against
 #                      0.024 with 256k (a bucket must cover the time a rank waits for a core)
+#   --tcp-cc NAME      TCP congestion control in every host (default cubic, Linux's own default;
+#                      one of /proc/sys/net/ipv4/tcp_available_congestion_control), whatever
+#                      this machine's default is, and recorded as cc=NAME beside the bucket.
+#                      bbr, this VM's default, measures tbf's burst as the link's bandwidth and
+#                      its empty queue as the path's round trip, and stalls flows that share a
+#                      link: the tree all-reduce at 8 hosts over 200mbit ran 14 of 30 calls
+#                      1.3-3.6x slower than its bound under bbr, none under cubic
+#                      (docs/PERFORMANCE-NOTES.md, 2026-12-07)
 #   --host-rate H=RATE          host H's link at RATE in both directions (a bad cable or NIC
 #                               planted on one host; repeatable, wins over --rate)
 #   --host-egress-rate H=RATE   host H's link at RATE out of the host only (one bad direction)
@@ -85,7 +93,7 @@ leftovers() {
     grep -E "^(cbv[0-9]+|$BRIDGE)$" || true
 }
 
-hosts=2 per_host=2 rate="" burst=256k keep=0 launcher=mpirun
+hosts=2 per_host=2 rate="" burst=256k tcp_cc=cubic keep=0 launcher=mpirun
 declare -A host_rate host_egress_rate
 collbench=$(cd "$(dirname "$0")/.." && pwd)/build/collbench
 mpirun_args=()
@@ -95,6 +103,7 @@ while [ $# -gt 0 ]; do
     -r) per_host=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --burst) burst=$2; shift 2 ;;
+    --tcp-cc) tcp_cc=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --launcher) launcher=$2; shift 2 ;;
     --host-rate | --host-egress-rate)
@@ -128,6 +137,9 @@ case ${BASH_REMATCH[2]} in
   *) burst_bytes=${BASH_REMATCH[1]} ;;
 esac
 [ "$burst_bytes" -ge 2048 ] || die "--burst: $burst_bytes bytes is less than one packet (at least 2048)"
+available_cc=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null || true)
+[[ " $available_cc " == *" $tcp_cc "* ]] ||
+  die "--tcp-cc: '$tcp_cc' is not one of this kernel's congestion controls ($available_cc; modprobe tcp_$tcp_cc may add it)"
 [ "$launcher" = mpirun ] || [ "$launcher" = env ] || die "--launcher: '$launcher' is not mpirun or env"
 [ -x "$collbench" ] || die "no collbench binary at $collbench (build it, or give --collbench)"
 [ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
@@ -141,6 +153,7 @@ add_host() {
   ip -n "$ns" addr add "$SUBNET.$((h + 1))/24" dev cb0
   ip -n "$ns" link set cb0 up
   ip -n "$ns" link set lo up
+  ip netns exec "$ns" sysctl -qw net.ipv4.tcp_congestion_control="$tcp_cc"
   # Out of the host (cb0) and into it (the bridge side of the pair).
   local into=${host_rate[$h]:-$rate}
   local out=${host_egress_rate[$h]:-$into}
@@ -170,13 +183,13 @@ ip netns del "${PREFIX}probe"
 trap 'exit 130' INT
 trap 'exit 143' TERM
 setup
-echo "netns-hosts: $hosts hosts x $per_host ranks, link ${rate:-unlimited}$(for h in "${!host_rate[@]}"; do
+echo "netns-hosts: $hosts hosts x $per_host ranks, TCP $tcp_cc, link ${rate:-unlimited}$(for h in "${!host_rate[@]}"; do
   echo -n ", host $h ${host_rate[$h]}"; done)$(for h in "${!host_egress_rate[@]}"; do
   echo -n ", host $h out ${host_egress_rate[$h]}"; done)" >&2
 export GLOO_SOCKET_IFNAME=cb0
 # What the links are, for the result file: a model fit must know which calls rode the bucket.
 if [ -n "$rate${host_rate[*]-}${host_egress_rate[*]-}" ]; then
-  export COLLBENCH_LINK_EMULATION="tbf rate=${rate:-unlimited} burst=$burst_bytes"
+  export COLLBENCH_LINK_EMULATION="tbf rate=${rate:-unlimited} burst=$burst_bytes cc=$tcp_cc"
 fi
 if [ "$launcher" = env ]; then
   # Rank 0 listens in host 0's namespace; the others reach it across the bridge.

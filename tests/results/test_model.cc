@@ -283,6 +283,8 @@ TEST(Model, TokenBucketOfAnEmulatedLink) {
   EXPECT_EQ(tokenBucketBytes(run), 0u);
   run.environment["COLLBENCH_LINK_EMULATION"] = "tbf rate=200mbit burst=32768";
   EXPECT_EQ(tokenBucketBytes(run), 32768u);
+  run.environment["COLLBENCH_LINK_EMULATION"] = "tbf rate=200mbit burst=262144 cc=cubic";
+  EXPECT_EQ(tokenBucketBytes(run), 262144u);
   run.environment["COLLBENCH_LINK_EMULATION"] = "netem delay=1ms";
   EXPECT_EQ(tokenBucketBytes(run), 0u);
   EXPECT_EQ(bytesAcrossHosts(point("ring", 4, 4, 1000, 1)), 1500);  // 2(n-1)/n S
