@@ -22,11 +22,10 @@
 #   --tcp-cc NAME      TCP congestion control in every host (default cubic, Linux's own default;
 #                      one of /proc/sys/net/ipv4/tcp_available_congestion_control), whatever
 #                      this machine's default is, and recorded as cc=NAME beside the bucket.
-#                      bbr, this VM's default, measures tbf's burst as the link's bandwidth and
-#                      its empty queue as the path's round trip, and stalls flows that share a
-#                      link: the tree all-reduce at 8 hosts over 200mbit ran 14 of 30 calls
-#                      1.3-3.6x slower than its bound under bbr, none under cubic
-#                      (docs/PERFORMANCE-NOTES.md, 2026-12-07)
+#                      Under bbr (this VM's default) flows that share a tbf link stalled for
+#                      tens of milliseconds with every link idle: the tree all-reduce at 8
+#                      hosts over 200mbit ran 14 of 30 1 MiB calls over 110 ms (bound 84 ms),
+#                      under cubic none (docs/PERFORMANCE-NOTES.md, 2026-12-07)
 #   --host-rate H=RATE          host H's link at RATE in both directions (a bad cable or NIC
 #                               planted on one host; repeatable, wins over --rate)
 #   --host-egress-rate H=RATE   host H's link at RATE out of the host only (one bad direction)
