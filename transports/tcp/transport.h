@@ -3,7 +3,8 @@
 // peer's sockets, so several are in flight at once; every chunk carries (tag, sequence,
 // offset), so the receiver places it without relying on the order chunks arrive across
 // sockets. Headers and payloads of up to 4 KiB are read through a small per-socket buffer, so a
-// small message costs one recv; longer payloads go from the socket to their destination.
+// small message costs one recv; longer payloads go from the socket to their destination. A
+// small message alone in its socket's queue leaves in one send, its header copied beside it.
 //
 // Connections: every rank listens on an ephemeral port of the chosen address; endpoints and a
 // job token are exchanged through the bootstrap. The lower rank of a pair connects, on its
