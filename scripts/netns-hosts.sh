@@ -4,9 +4,9 @@
 # mpirun across them, each rank inside its host's namespace and collbench's TCP transport bound
 # to that host's interface.
 #
-# usage: scripts/netns-hosts.sh [-H HOSTS] [-r RANKS_PER_HOST] [--rate RATE] [--tcp-cc NAME] [--keep]
-#                               [--launcher mpirun|env] [--collbench PATH] [--mpirun-arg ARG]...
-#                               -- [collbench flags]
+# usage: scripts/netns-hosts.sh [-H HOSTS] [-r RANKS_PER_HOST] [--rate RATE] [--tcp-cc NAME]
+#                               [--keep] [--launcher mpirun|env] [--collbench PATH]
+#                               [--mpirun-arg ARG]... -- [collbench flags]
 #   -H HOSTS           hosts to emulate (default 2, at most 200)
 #   -r RANKS_PER_HOST  ranks on each (default 2); rank r runs on host r / RANKS_PER_HOST
 #   --rate RATE        per-link limit in each direction, in tc's units (e.g. 200mbit, 1gbit)
