@@ -183,6 +183,7 @@ struct TcpTransport::Impl {
   void adopt(Handshake* h);
   void flush(Stream& s);
   bool sendShort(Stream& s);
+  bool wrote(Stream& s, ssize_t n);
   void drain(Stream& s);
   void parseReadAhead(Stream& s);
   bool readHeader(Stream& s, std::size_t n);
@@ -406,22 +407,31 @@ void TcpTransport::Impl::flush(Stream& s) {
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<std::size_t>(n_iov);
-    ssize_t n = ::sendmsg(s.fd.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-      return failPeer(s.peer, tcp::errnoText("send"));
-    }
-    auto left = static_cast<std::size_t>(n);
-    while (left > 0) {
-      OutChunk& c = s.out.front();
-      std::size_t take = std::min(left, c.size() - c.written);
-      c.written += take;
-      left -= take;
-      if (c.written < c.size()) break;
-      if (--c.req->chunks_left == 0) c.req->complete();
-      s.out.pop_front();
-    }
+    if (!wrote(s, ::sendmsg(s.fd.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT))) return;
   }
+}
+
+// Accounts for what a send call on `s` returned: the chunks it finished leave the queue and
+// complete their requests; an error other than a full socket fails the peer. Returns false
+// when writing should stop (the socket is full, or the peer failed).
+bool TcpTransport::Impl::wrote(Stream& s, ssize_t n) {
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      failPeer(s.peer, tcp::errnoText("send"));
+    }
+    return false;
+  }
+  auto left = static_cast<std::size_t>(n);
+  while (left > 0) {
+    OutChunk& c = s.out.front();
+    std::size_t take = std::min(left, c.size() - c.written);
+    c.written += take;
+    left -= take;
+    if (c.written < c.size()) break;  // the rest waits for EPOLLOUT
+    if (--c.req->chunks_left == 0) c.req->complete();
+    s.out.pop_front();
+  }
+  return true;
 }
 
 // Sends a lone chunk of up to kRecvBuffer bytes, header included, from one contiguous copy:
@@ -434,16 +444,7 @@ bool TcpTransport::Impl::sendShort(Stream& s) {
   alignas(ChunkHeader) std::byte buf[kRecvBuffer];
   std::memcpy(buf, &c.header, sizeof c.header);
   if (c.header.bytes > 0) std::memcpy(buf + sizeof c.header, c.data, c.header.bytes);
-  const ssize_t n = ::send(s.fd.get(), buf, c.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
-    failPeer(s.peer, tcp::errnoText("send"));
-    return true;
-  }
-  c.written = static_cast<std::size_t>(n);
-  if (c.written < c.size()) return true;  // the rest waits for EPOLLOUT
-  if (--c.req->chunks_left == 0) c.req->complete();
-  s.out.pop_front();
+  wrote(s, ::send(s.fd.get(), buf, c.size(), MSG_NOSIGNAL | MSG_DONTWAIT));
   return true;
 }
 
