@@ -129,8 +129,13 @@ std::vector<std::string> nvlinkPairs() {
 nlohmann::json encode(const HostInfo& h) {
   nlohmann::json nics = nlohmann::json::array();
   for (const auto& n : h.nics) nics.push_back({n.name, n.speed_gbps});
-  return {{"name", h.name}, {"cpu", h.cpu_model}, {"cpus", h.cpus},
-          {"nics", nics},   {"gpus", h.gpus},     {"gpu_links", h.gpu_links}};
+  return {{"name", h.name},
+          {"cpu", h.cpu_model},
+          {"cpus", h.cpus},
+          {"nics", nics},
+          {"gpus", h.gpus},
+          {"gpu_links", h.gpu_links},
+          {"tcp_cc", h.tcp_congestion_control}};
 }
 
 HostInfo decode(const std::string& text) {
@@ -143,6 +148,7 @@ HostInfo decode(const std::string& text) {
     h.nics.push_back({n.at(0).get<std::string>(), n.at(1).get<double>()});
   h.gpus = j.at("gpus").get<std::vector<std::string>>();
   h.gpu_links = j.at("gpu_links").get<std::vector<std::string>>();
+  h.tcp_congestion_control = j.at("tcp_cc").get<std::string>();
   return h;
 }
 
@@ -173,6 +179,8 @@ HostInfo describeThisHost(const std::string& hostname) {
   h.nics = networkInterfaces();
   h.gpus = nvidiaGpus();
   if (h.gpus.size() > 1) h.gpu_links = nvlinkPairs();
+  std::istringstream cc(readFile("/proc/sys/net/ipv4/tcp_congestion_control"));
+  cc >> h.tcp_congestion_control;
   return h;
 }
 

@@ -46,9 +46,11 @@ nlohmann::json toJson(const HostInfo& h) {
   for (const auto& n : h.nics) {
     nics.push_back({{"name", n.name}, {"speed_gbps", orNull(n.speed_gbps, n.speed_gbps > 0)}});
   }
-  return {{"name", h.name},           {"ranks", h.ranks},         {"rank_list", h.rank_list},
-          {"cpu_model", h.cpu_model}, {"cpus", h.cpus},           {"nics", nics},
-          {"gpus", h.gpus},           {"gpu_links", h.gpu_links}, {"rank_gpus", h.rank_gpus}};
+  return {{"name", h.name},           {"ranks", h.ranks},
+          {"rank_list", h.rank_list}, {"cpu_model", h.cpu_model},
+          {"cpus", h.cpus},           {"nics", nics},
+          {"gpus", h.gpus},           {"gpu_links", h.gpu_links},
+          {"rank_gpus", h.rank_gpus}, {"tcp_congestion_control", h.tcp_congestion_control}};
 }
 
 nlohmann::json rankOrNull(int rank) {
@@ -457,16 +459,17 @@ RunStatus readStatus(const Field& f) {
   return s;
 }
 
+std::string strOrEmpty(const Field& f, const char* key) {
+  return f.has(key) && !f[key].isNull() ? f[key].str() : "";
+}
+
 HostInfo readHost(const Field& f) {
   HostInfo h;
   h.name = f["name"].str();
   h.ranks = static_cast<int>(f["ranks"].integer(1));
   if (f.has("cpu_model")) h.cpu_model = f["cpu_model"].str();
+  h.tcp_congestion_control = strOrEmpty(f, "tcp_congestion_control");  // newer files only
   return h;
-}
-
-std::string strOrEmpty(const Field& f, const char* key) {
-  return f.has(key) && !f[key].isNull() ? f[key].str() : "";
 }
 
 LaunchInfo readLaunch(const Field& f) {

@@ -112,6 +112,10 @@ struct HostInfo {
   std::vector<std::string> gpu_links;
   // With --memory cuda: the device each rank of rank_list used ("NVIDIA H100 (0000:18:00.0)").
   std::vector<std::string> rank_gpus;
+  // The host's TCP congestion control (net.ipv4.tcp_congestion_control of its network
+  // namespace: "cubic", "bbr"); empty where unreadable. It changes loopback and emulated-link
+  // figures (docs/PERFORMANCE-NOTES.md, 2026-12-07).
+  std::string tcp_congestion_control;
 };
 
 // What one rank saw when the job failed, sent to rank 0 for the failure verdict

@@ -318,8 +318,10 @@ def machine(data):
         with open("/proc/meminfo") as f:
             mem = f.readline().split(":")[1].strip()
     libs = ", ".join(f"{k} {v}" for k, v in sorted(run["libraries"].items()))
+    cc = host.get("tcp_congestion_control")
+    cc = f", TCP congestion control {cc}" if cc else ""
     return [f"- Host: {host['cpu_model']}, {host['cpus']} CPUs, {mem} memory, "
-            f"Linux {platform.release()}; one host, loopback networking",
+            f"Linux {platform.release()}; one host, loopback networking{cc}",
             f"- collbench {run['version']} (git {run['git_revision']}); {libs}",
             f"- Measured {run['start_time']}; {data.repeats} repeats, median of each repeat's mean "
             f"time per size; float32 sum, out-of-place, {iteration_text(run['options'])}"]

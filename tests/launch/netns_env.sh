@@ -7,7 +7,8 @@
 # link. Last, a bad link planted on one host (--host-rate, --host-egress-rate) is where it was
 # asked for, in the directions asked for, and a pingpong across it runs at its rate. Every host
 # runs the congestion control asked for (--tcp-cc; cubic unless told), which the result file
-# records; an unknown one is refused by name. Exits 77 (skipped) where namespaces cannot be
+# records (COLLBENCH_LINK_EMULATION, and each host's own reading); an unknown one is refused by
+# name. Exits 77 (skipped) where namespaces cannot be
 # created.
 set -euo pipefail
 netns=$1 collbench=$2 validator=$3 schema=$4
@@ -38,6 +39,8 @@ assert [h["rank_list"] for h in doc["run"]["hosts"]] == [[0, 1], [2, 3]], doc["r
 assert "rendezvous at 10.77.0.1:" in doc["run"]["launch"]["bootstrap_detail"], doc["run"]["launch"]
 emulation = json.load(open(f"{d}/every.json"))["run"]["environment"]["COLLBENCH_LINK_EMULATION"]
 assert emulation == "tbf rate=400mbit burst=262144 cc=cubic", emulation
+hosts = json.load(open(f"{d}/every.json"))["run"]["hosts"]
+assert [h["tcp_congestion_control"] for h in hosts] == ["cubic"] * 3, hosts
 link = 400e6 / 8 / 1e9  # GB/s
 every = {m["algorithm"]: m for m in json.load(open(f"{d}/every.json"))["measurements"]}
 for name, m in every.items():
@@ -57,8 +60,12 @@ cc() { ip netns exec "cbh$1" sysctl -n net.ipv4.tcp_congestion_control; }
 [ "$(cc 0) $(cc 1)" = "cubic cubic" ] || { echo "netns_env: congestion control $(cc 0) $(cc 1), not cubic" >&2; exit 1; }
 "$netns" --down
 "$netns" --launcher env -H 2 -r 1 --host-egress-rate 1=100mbit --tcp-cc reno --keep \
-  --collbench "$collbench" -- -b 8 -e 8 -n 1 -w 0 --algo ring >/dev/null || exit $?
+  --collbench "$collbench" -- -b 8 -e 8 -n 1 -w 0 --algo ring -J "$dir/reno.json" >/dev/null ||
+  exit $?
 [ "$(cc 0) $(cc 1)" = "reno reno" ] || { echo "netns_env: --tcp-cc reno gave $(cc 0) $(cc 1)" >&2; exit 1; }
+recorded=$(/usr/bin/python3 -c 'import json, sys
+print(*[h["tcp_congestion_control"] for h in json.load(open(sys.argv[1]))["run"]["hosts"]])' "$dir/reno.json")
+[ "$recorded" = "reno reno" ] || { echo "netns_env: --tcp-cc reno recorded as '$recorded'" >&2; exit 1; }
 [[ $(qdiscs 1) =~ out\ .*rate\ 100Mbit.*in\ qdisc\ noqueue ]] || { echo "netns_env: host 1 egress: $(qdiscs 1)" >&2; exit 1; }
 "$netns" --down
 /usr/bin/python3 - "$dir/planted.json" <<'PY'

@@ -46,7 +46,7 @@ RunInfo sampleRun() {
   run.link_source = "--link-gbps";
   run.ranks = 4;
   run.launch = {"srun --mpi=pmix", "12", "0", "n[1-4]", "env", "rendezvous at n1:29500", 0.25};
-  run.hosts = {HostInfo{"n1", 4, "EPYC", 2, {{"eth0", 100}}, {}, {}, {}, {}}};
+  run.hosts = {HostInfo{"n1", 4, "EPYC", 2, {{"eth0", 100}}, {}, {}, {}, {}, "cubic"}};
   run.libraries["mpi"] = "Open MPI";
   run.status.state = "failed";
   run.status.message = "rank 2 died";
@@ -69,6 +69,7 @@ TEST(ResultFile, RoundTrips) {
   EXPECT_EQ(f.run.link_gbps, 100);
   EXPECT_EQ(f.run.link_source, "--link-gbps");
   EXPECT_EQ(f.run.hosts.at(0).cpu_model, "EPYC");
+  EXPECT_EQ(f.run.hosts.at(0).tcp_congestion_control, "cubic");
   EXPECT_EQ(f.run.status.state, "failed");
   EXPECT_EQ(f.run.launch.launcher, "srun --mpi=pmix");
   EXPECT_EQ(f.run.launch.slurm_job_id, "12");
