@@ -434,6 +434,71 @@ TEST(TcpShortSends, FillTheSocketThenDrainIntact) {
   });
 }
 
+// Waits that spin on small receives from one peer take its socket out of epoll from the second
+// wait on; a wait on another peer, a large receive, and a wait that outlasts the spin put it
+// back. Rank 0 spins on rank 1 three times, then waits for rank 2 while rank 1's next messages
+// (small and large) arrive, then for rank 1 again, and last for a message rank 1 sends only
+// after rank 0's spin has run out. Every message must arrive, in place and intact.
+TEST(TcpDetachedSockets, WaitsOnOnePeerThenOthersMissNothing) {
+  constexpr std::size_t kSmall = 8, kLarge = 256 * 1024;
+  struct Message {
+    int from;
+    Tag tag;
+    std::size_t bytes;
+  };
+  const std::vector<Message> script = {{1, 10, kSmall}, {1, 11, kSmall}, {1, 12, kSmall},
+                                       {2, 20, kSmall}, {1, 13, kSmall}, {1, 14, kLarge},
+                                       {1, 15, kSmall}, {1, 16, kSmall}, {1, 17, kSmall}};
+  auto group = std::make_shared<ThreadGroup>(3);
+  runThreads(3, [&](int rank) {
+    ThreadBootstrap boot(group, rank);
+    TcpOptions opts;
+    opts.spin = std::chrono::milliseconds(5);
+    opts.yield = std::chrono::microseconds(0);
+    TcpTransport tr(boot, opts);
+    std::vector<std::vector<std::uint8_t>> bufs;
+    std::vector<std::unique_ptr<MemoryRegion>> regions;
+    for (std::size_t i = 0; i < script.size(); ++i) {
+      const Message& m = script[i];
+      bufs.push_back(rank == 0 ? std::vector<std::uint8_t>(m.bytes, 0xEE)
+                               : pattern(m.bytes, static_cast<int>(m.tag)));
+      regions.push_back(tr.registerMemory(bufs[i].data(), m.bytes, MemoryKind::kHost));
+    }
+    auto send = [&](std::size_t i) {
+      Request r = tr.postSend(0, script[i].tag, *regions[i], 0, script[i].bytes);
+      tr.wait(&r, 1, soon());
+    };
+    auto receive = [&](std::size_t i) {
+      Request r = tr.postRecv(script[i].from, script[i].tag, *regions[i], 0, script[i].bytes);
+      tr.wait(&r, 1, soon());
+      ASSERT_EQ(bufs[i], pattern(script[i].bytes, static_cast<int>(script[i].tag)))
+          << "message with tag " << script[i].tag;
+    };
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (rank == 0) receive(i);
+      if (rank == 1) send(i);
+    }
+    boot.barrier();  // rank 1's socket is out of epoll at rank 0 now
+    if (rank == 1) {
+      for (std::size_t i = 4; i < 6; ++i) send(i);
+    } else if (rank == 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // rank 1's arrive first
+      send(3);
+    } else {
+      for (std::size_t i = 3; i < 6; ++i) receive(i);
+    }
+    boot.barrier();
+    if (rank == 1) {
+      send(6);
+      send(7);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past rank 0's spin
+      send(8);
+    } else if (rank == 0) {
+      for (std::size_t i = 6; i < 9; ++i) receive(i);
+    }
+  });
+}
+
 // Connections that do not present this job's token are dropped; the job goes on unharmed.
 TEST(TcpSecurity, StrangersAreDroppedAndTheJobContinues) {
   auto group = std::make_shared<ThreadGroup>(2);

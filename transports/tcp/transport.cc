@@ -139,6 +139,7 @@ struct Stream : Pollable {
   std::size_t payload_left = 0;
   Inbound* target = nullptr;
   std::vector<std::byte> discard;  // payload of a message that failed (does not fit)
+  bool detached = false;           // taken out of epoll while read directly (pollDirectly)
 };
 
 struct Handshake : Pollable {
@@ -176,8 +177,11 @@ struct TcpTransport::Impl {
   void ensureConnected(int peer);
   Peer* peerFor(RequestState& req);
   void addToEpoll(int fd, Pollable* p, std::uint32_t events);
-  void progress(int timeout_ms);
-  bool pollDirectly(const RequestState& pending);
+  void progress(int timeout_ms, int keep_detached = -1);
+  bool pollDirectly(const RequestState& pending, bool new_wait);
+  int directPeer(const RequestState& pending) const;
+  void detach(int peer);
+  void reattach(int keep_peer);
   void acceptAll();
   void continueHandshake(Handshake* h);
   void adopt(Handshake* h);
@@ -204,7 +208,10 @@ struct TcpTransport::Impl {
   std::vector<std::unique_ptr<Handshake>> handshakes;
   StagingPool staging;
   std::size_t rejected = 0;
-  unsigned spins = 0;  // turns of pollDirectly
+  unsigned spins = 0;         // turns of pollDirectly
+  int direct_peer = -1;       // the peer of the last waits that spun on a small receive
+  unsigned direct_waits = 0;  // how many such waits in a row
+  std::vector<Stream*> detached;
 };
 
 TcpTransport::Impl::Impl(Bootstrap& boot, TcpOptions o) : opts(std::move(o)) {
@@ -293,7 +300,10 @@ void TcpTransport::Impl::ensureConnected(int peer) {
   }
 }
 
-void TcpTransport::Impl::progress(int timeout_ms) {
+// keep_detached: the peer whose small receive the caller spins on; its sockets stay out of
+// epoll while they have nothing to send. Every other detached socket goes back in first.
+void TcpTransport::Impl::progress(int timeout_ms, int keep_detached) {
+  if (!detached.empty()) reattach(timeout_ms == 0 ? keep_detached : -1);
   epoll_event events[64];
   int n = ::epoll_wait(epoll.get(), events, 64, timeout_ms);
   if (n < 0 && errno != EINTR) throw TransportError(tcp::errnoText("epoll_wait"));
@@ -314,16 +324,58 @@ void TcpTransport::Impl::progress(int timeout_ms) {
 // While spinning on a small receive, reads its peer's sockets without asking epoll: a recv
 // that finds nothing costs less than an epoll_wait, and the wait for a small message is a turn
 // of this loop (8 B pingpong, 2 ranks: 5.1 -> 4.1 us one way, p50 of 8 interleaved launches).
-// Every kEpollEvery-th turn goes to epoll for the rest (connections, other peers, EPOLLOUT);
-// the edge-triggered events of the sockets read here come back later and find them empty.
-// A large receive always waits on epoll, so a large send queued beside it is flushed as soon
-// as its socket has room. Returns false when this turn is epoll's.
-bool TcpTransport::Impl::pollDirectly(const RequestState& pending) {
+// Every kEpollEvery-th turn goes to epoll for the rest (connections, other peers, EPOLLOUT).
+// From the second wait in a row on the same peer, its sockets leave epoll (detach): a socket
+// in epoll pays for the epoll wake-up on every arrival, and its edge-triggered events come back
+// at epoll's turn to find it empty. A wait on anything else puts them back (progress), so
+// waits that alternate peers (tree, recursive doubling at 4 ranks) never detach. A large
+// receive always waits on epoll, so a large send queued beside it is flushed as soon as its
+// socket has room. Returns false when this turn is epoll's.
+bool TcpTransport::Impl::pollDirectly(const RequestState& pending, bool new_wait) {
   constexpr unsigned kEpollEvery = 16;
-  if (pending.kind != OpKind::kRecv || pending.bytes > kRecvBuffer) return false;
+  const int peer = directPeer(pending);
+  if (peer < 0) return false;
+  if (new_wait) {
+    direct_waits = peer == direct_peer ? direct_waits + 1 : 1;
+    direct_peer = peer;
+    if (direct_waits >= 2) detach(peer);
+  }
   if (++spins % kEpollEvery == 0) return false;
-  for (auto& s : peers[pending.peer].streams) drain(*s);
+  for (auto& s : peers[peer].streams) drain(*s);
   return true;
+}
+
+int TcpTransport::Impl::directPeer(const RequestState& pending) const {
+  return pending.kind == OpKind::kRecv && pending.bytes <= kRecvBuffer ? pending.peer : -1;
+}
+
+void TcpTransport::Impl::detach(int peer) {
+  for (auto& s : peers[peer].streams) {
+    if (s->detached || s->fd.get() < 0 || !s->out.empty()) continue;
+    if (::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, s->fd.get(), nullptr) != 0) {
+      throw TransportError(tcp::errnoText("epoll_ctl(EPOLL_CTL_DEL)"));
+    }
+    s->detached = true;
+    detached.push_back(s.get());
+  }
+}
+
+// Adding a socket back reports what is already pending (EPOLLIN, EPOLLOUT, EPOLLRDHUP), so
+// nothing that arrived while it was out is missed.
+void TcpTransport::Impl::reattach(int keep_peer) {
+  auto leaves = [&](Stream* s) {       // true: no longer detached
+    if (s->fd.get() < 0) return true;  // closed by failPeer: nothing to put back
+    if (s->peer == keep_peer && s->out.empty()) return false;
+    s->detached = false;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
+    ev.data.ptr = s;
+    if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, s->fd.get(), &ev) != 0) {
+      throw TransportError(tcp::errnoText("epoll_ctl(EPOLL_CTL_ADD)"));
+    }
+    return true;
+  };
+  detached.erase(std::remove_if(detached.begin(), detached.end(), leaves), detached.end());
 }
 
 void TcpTransport::Impl::acceptAll() {
@@ -677,14 +729,15 @@ void TcpTransport::progressUntil(Request* reqs, std::size_t n, WaitFor until, De
                          st.peer, st.tag);
     }
     int timeout_ms = 0;
-    if (now < spin_until && m.pollDirectly(pending->state())) continue;
+    if (now < spin_until && m.pollDirectly(pending->state(), turn == 1)) continue;
     if (now >= spin_until && now < yield_until) {
       sched_yield();
     } else if (now >= spin_until) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
       timeout_ms = static_cast<int>(std::clamp<long long>(left + 1, 1, 100));
     }
-    m.progress(timeout_ms);
+    // Past the spin nothing reads the detached sockets directly: they all go back to epoll.
+    m.progress(timeout_ms, now < spin_until ? m.directPeer(pending->state()) : -1);
   }
   throwIfAnyFailed(reqs, n, m.rank);
 }
