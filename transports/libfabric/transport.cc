@@ -198,10 +198,9 @@ struct LibfabricTransport::Impl {
   // calls; a provider whose reliability is in software (udp;ofi_rxd) must still answer a
   // peer's retransmission after our last receive completed, while this rank waits elsewhere
   // (a barrier, the next size's MPI bookkeeping): else the peer's send never completes. A
-  // thread reads the completion queue every millisecond while no wait() runs, keeping what it
-  // reads for the next progress(). `mu` serialises every libfabric call (FI_THREAD_DOMAIN).
-  // While waits keep coming, the thread sleeps longer (idleSleep), so that a rank that spins
-  // in its waits is not preempted a thousand times a second.
+  // thread reads the completion queue every millisecond once no wait() has run since its last
+  // look, keeping what it reads for the next progress(); while waits keep coming it sleeps up
+  // to 16 ms (idleProgress). `mu` serialises every libfabric call (FI_THREAD_DOMAIN).
   void startIdleProgress();
   void idleProgress();
   bool idleSleep(std::chrono::milliseconds period);  // false once stopping
@@ -443,7 +442,7 @@ void LibfabricTransport::Impl::startIdleProgress() {
 
 // A turn that finds the transport in use (a wait running, or one since the last turn) doubles
 // the sleep, up to 16 ms: the waiting thread progresses itself, and on a 2-core host waking
-// every millisecond cost the libfabric tcp ring about 10% of its rate (docs/PERFORMANCE-NOTES.md).
+// every millisecond cost the libfabric tcp ring 10-24% of its rate (docs/PERFORMANCE-NOTES.md).
 // The first turn that finds no wait since the last one progresses and goes back to 1 ms, so a
 // rank that has left the transport answers its peers within 32 ms, then every millisecond.
 void LibfabricTransport::Impl::idleProgress() {
