@@ -499,6 +499,44 @@ TEST(TcpDetachedSockets, WaitsOnOnePeerThenOthersMissNothing) {
   });
 }
 
+// A peer whose sockets are out of epoll (rank 0 spun on it twice) closes them while rank 0
+// waits on another peer: that wait (for a message rank 2 never sends, until its deadline) puts
+// rank 1's sockets back, sees the close, and a receive from rank 1 posted afterwards has
+// failed at once, naming rank 1.
+TEST(TcpDetachedSockets, PeerClosingWhileDetachedIsNoticedDuringAnotherWait) {
+  auto group = std::make_shared<ThreadGroup>(3);
+  runThreads(3, [&](int rank) {
+    ThreadBootstrap boot(group, rank);
+    TcpOptions opts;
+    opts.spin = std::chrono::milliseconds(5);
+    auto tr = std::make_unique<TcpTransport>(boot, opts);
+    std::vector<std::uint8_t> buf(8, static_cast<std::uint8_t>(rank));
+    auto region = tr->registerMemory(buf.data(), buf.size(), MemoryKind::kHost);
+    for (Tag tag = 1; tag <= 2 && rank != 2; ++tag) {
+      Request r =
+          rank == 0 ? tr->postRecv(1, tag, *region, 0, 8) : tr->postSend(0, tag, *region, 0, 8);
+      tr->wait(r, soon());
+    }
+    boot.barrier();
+    if (rank == 1) tr.reset();  // its sockets close while rank 0's are out of epoll
+    boot.barrier();
+    if (rank == 0) {
+      Request never = tr->postRecv(2, 3, *region, 0, 8);
+      EXPECT_THROW(tr->wait(never, Clock::now() + 300ms), TimeoutError);
+      Request from1 = tr->postRecv(1, 4, *region, 0, 8);
+      ASSERT_TRUE(from1.done()) << "rank 1's close went unnoticed while its socket was detached";
+      try {
+        tr->wait(from1, soon());
+        ADD_FAILURE() << "a receive from a closed peer succeeded";
+      } catch (const PeerError& e) {
+        EXPECT_EQ(e.peer(), 1);
+        EXPECT_NE(std::string(e.what()).find("rank 1"), std::string::npos) << e.what();
+      }
+    }
+    boot.barrier();
+  });
+}
+
 // Connections that do not present this job's token are dropped; the job goes on unharmed.
 TEST(TcpSecurity, StrangersAreDroppedAndTheJobContinues) {
   auto group = std::make_shared<ThreadGroup>(2);
