@@ -26,6 +26,8 @@ namespace {
 constexpr std::uint32_t kHelloMagic = 0x43425431;  // "CBT1"
 constexpr std::uint32_t kChunkMagic = 0x43424348;  // "CBCH"
 constexpr int kMaxIov = 64;
+// What epoll watches on a connected stream (edge-triggered).
+constexpr std::uint32_t kStreamEvents = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
 
 // First bytes on every connection, from the connecting (lower) rank.
 struct Hello {
@@ -296,7 +298,7 @@ void TcpTransport::Impl::ensureConnected(int peer) {
     }
     tcp::setNonBlocking(fd.get());
     s->fd = std::move(fd);
-    addToEpoll(s->fd.get(), s.get(), EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP);
+    addToEpoll(s->fd.get(), s.get(), kStreamEvents);
   }
 }
 
@@ -367,12 +369,7 @@ void TcpTransport::Impl::reattach(int keep_peer) {
     if (s->fd.get() < 0) return true;  // closed by failPeer: nothing to put back
     if (s->peer == keep_peer && s->out.empty()) return false;
     s->detached = false;
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
-    ev.data.ptr = s;
-    if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, s->fd.get(), &ev) != 0) {
-      throw TransportError(tcp::errnoText("epoll_ctl(EPOLL_CTL_ADD)"));
-    }
+    addToEpoll(s->fd.get(), s, kStreamEvents);
     return true;
   };
   detached.erase(std::remove_if(detached.begin(), detached.end(), leaves), detached.end());
@@ -428,7 +425,7 @@ void TcpTransport::Impl::adopt(Handshake* h) {
   s.fd = std::move(h->fd);
   tcp::tuneSocket(s.fd.get(), opts.socket_buffer_bytes);
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
+  ev.events = kStreamEvents;
   ev.data.ptr = &s;
   ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, s.fd.get(), &ev);
   auto it =
