@@ -537,6 +537,53 @@ TEST(TcpDetachedSockets, PeerClosingWhileDetachedIsNoticedDuringAnotherWait) {
   });
 }
 
+// A peer that sends its last message and closes at once: the message and the close reach the
+// receiver's socket before it looks, so one epoll event carries both (EPOLLIN | EPOLLRDHUP),
+// and no later edge will come. The receiver (no spin: epoll only, as on a loaded host) gets the
+// message, and its next receive from that peer fails naming it instead of waiting for its
+// deadline. A drain that stops at the short read of the message loses the close.
+TEST(TcpPeerClose, CloseArrivingWithTheLastMessageIsNoticed) {
+  auto group = std::make_shared<ThreadGroup>(2);
+  runThreads(2, [&](int rank) {
+    ThreadBootstrap boot(group, rank);
+    TcpOptions opts;
+    opts.spin = std::chrono::microseconds(0);
+    opts.yield = std::chrono::microseconds(0);
+    auto tr = std::make_unique<TcpTransport>(boot, opts);
+    std::vector<std::uint8_t> buf(8);
+    auto region = tr->registerMemory(buf.data(), buf.size(), MemoryKind::kHost);
+    Request hello =
+        rank == 0 ? tr->postSend(1, 0, *region, 0, 8) : tr->postRecv(0, 0, *region, 0, 8);
+    tr->wait(&hello, 1, soon());  // connected both ways
+    if (rank == 1) {
+      const auto message = pattern(8, 7);
+      std::copy(message.begin(), message.end(), buf.begin());  // into the registered memory
+      Request r = tr->postSend(0, 1, *region, 0, 8);
+      tr->wait(&r, 1, soon());
+      region.reset();
+      tr.reset();  // closes right behind the message
+    }
+    boot.barrier();
+    if (rank == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both are in the socket
+      Request r = tr->postRecv(1, 1, *region, 0, 8);
+      tr->wait(&r, 1, soon());
+      EXPECT_EQ(buf, pattern(8, 7));
+      Request next = tr->postRecv(1, 2, *region, 0, 8);
+      try {
+        tr->wait(&next, 1, soon(3000ms));
+        ADD_FAILURE() << "a receive from a closed peer succeeded";
+      } catch (const TimeoutError& e) {
+        ADD_FAILURE() << "rank 1's close went unnoticed: " << e.what();
+      } catch (const PeerError& e) {
+        EXPECT_EQ(e.peer(), 1);
+        EXPECT_NE(std::string(e.what()).find("connection closed by rank 1"), std::string::npos)
+            << e.what();
+      }
+    }
+  });
+}
+
 // Connections that do not present this job's token are dropped; the job goes on unharmed.
 TEST(TcpSecurity, StrangersAreDroppedAndTheJobContinues) {
   auto group = std::make_shared<ThreadGroup>(2);

@@ -28,6 +28,8 @@ constexpr std::uint32_t kChunkMagic = 0x43424348;  // "CBCH"
 constexpr int kMaxIov = 64;
 // What epoll watches on a connected stream (edge-triggered).
 constexpr std::uint32_t kStreamEvents = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
+// The events that say the peer has closed or the connection broke.
+constexpr std::uint32_t kPeerGone = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
 // First bytes on every connection, from the connecting (lower) rank.
 struct Hello {
@@ -190,7 +192,7 @@ struct TcpTransport::Impl {
   void flush(Stream& s);
   bool sendShort(Stream& s);
   bool wrote(Stream& s, ssize_t n);
-  void drain(Stream& s);
+  void drain(Stream& s, bool to_end = false);
   void parseReadAhead(Stream& s);
   bool readHeader(Stream& s, std::size_t n);
   void startPayload(Stream& s);
@@ -318,7 +320,8 @@ void TcpTransport::Impl::progress(int timeout_ms, int keep_detached) {
     } else {
       auto* s = static_cast<Stream*>(p);
       if (events[i].events & EPOLLOUT) flush(*s);
-      if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) drain(*s);
+      const bool gone = events[i].events & kPeerGone;
+      if (gone || (events[i].events & EPOLLIN)) drain(*s, gone);
     }
   }
 }
@@ -432,7 +435,7 @@ void TcpTransport::Impl::adopt(Handshake* h) {
       std::find_if(handshakes.begin(), handshakes.end(), [&](auto& x) { return x.get() == h; });
   handshakes.erase(it);
   flush(s);
-  drain(s);
+  drain(s, true);  // the peer may have sent, and closed, before this socket was watched
 }
 
 // Writes queued chunks until the socket would block. Several chunks go in one sendmsg; a lone
@@ -501,7 +504,10 @@ bool TcpTransport::Impl::sendShort(Stream& s) {
 // buffer, long payloads straight into their destination. A read shorter than asked for has
 // emptied the socket, and the stream is edge-triggered (new data raises a new event), so it
 // ends the drain without another recv to see EAGAIN: a small message costs one recv.
-void TcpTransport::Impl::drain(Stream& s) {
+// to_end: read on to EAGAIN or the close. A close that arrived before the event was taken
+// raises no later edge (a peer that sends its last message and exits: one event carries
+// EPOLLIN and EPOLLRDHUP), so a drain for such an event must see it now.
+void TcpTransport::Impl::drain(Stream& s, bool to_end) {
   if (s.read_ahead.empty()) s.read_ahead.resize(kRecvBuffer);  // only streams in use hold one
   while (s.fd.get() >= 0) {
     parseReadAhead(s);
@@ -523,7 +529,7 @@ void TcpTransport::Impl::drain(Stream& s) {
       s.ahead_pos = 0;
       s.ahead_end = got;
     }
-    if (got < want) return parseReadAhead(s);
+    if (got < want && !to_end) return parseReadAhead(s);
   }
 }
 
