@@ -499,6 +499,21 @@ TEST(TcpDetachedSockets, WaitsOnOnePeerThenOthersMissNothing) {
   });
 }
 
+// Waits on `r`, which must fail because `peer` went away, saying `words`; a timeout means the
+// peer's close went unnoticed.
+void expectPeerLost(Transport& tr, Request& r, int peer, const std::string& words,
+                    Deadline deadline) {
+  try {
+    tr.wait(&r, 1, deadline);
+    ADD_FAILURE() << "a receive from a closed peer succeeded";
+  } catch (const TimeoutError& e) {
+    ADD_FAILURE() << "rank " << peer << "'s close went unnoticed: " << e.what();
+  } catch (const PeerError& e) {
+    EXPECT_EQ(e.peer(), peer);
+    EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+  }
+}
+
 // A peer whose sockets are out of epoll (rank 0 spun on it twice) closes them while rank 0
 // waits on another peer: that wait (for a message rank 2 never sends, until its deadline) puts
 // rank 1's sockets back, sees the close, and a receive from rank 1 posted afterwards has
@@ -525,13 +540,7 @@ TEST(TcpDetachedSockets, PeerClosingWhileDetachedIsNoticedDuringAnotherWait) {
       EXPECT_THROW(tr->wait(never, Clock::now() + 300ms), TimeoutError);
       Request from1 = tr->postRecv(1, 4, *region, 0, 8);
       ASSERT_TRUE(from1.done()) << "rank 1's close went unnoticed while its socket was detached";
-      try {
-        tr->wait(from1, soon());
-        ADD_FAILURE() << "a receive from a closed peer succeeded";
-      } catch (const PeerError& e) {
-        EXPECT_EQ(e.peer(), 1);
-        EXPECT_NE(std::string(e.what()).find("rank 1"), std::string::npos) << e.what();
-      }
+      expectPeerLost(*tr, from1, 1, "rank 1", soon());
     }
     boot.barrier();
   });
@@ -570,16 +579,7 @@ TEST(TcpPeerClose, CloseArrivingWithTheLastMessageIsNoticed) {
       tr->wait(&r, 1, soon());
       EXPECT_EQ(buf, pattern(8, 7));
       Request next = tr->postRecv(1, 2, *region, 0, 8);
-      try {
-        tr->wait(&next, 1, soon(3000ms));
-        ADD_FAILURE() << "a receive from a closed peer succeeded";
-      } catch (const TimeoutError& e) {
-        ADD_FAILURE() << "rank 1's close went unnoticed: " << e.what();
-      } catch (const PeerError& e) {
-        EXPECT_EQ(e.peer(), 1);
-        EXPECT_NE(std::string(e.what()).find("connection closed by rank 1"), std::string::npos)
-            << e.what();
-      }
+      expectPeerLost(*tr, next, 1, "connection closed by rank 1", soon(3000ms));
     }
   });
 }
