@@ -51,6 +51,15 @@ std::vector<std::uint8_t> pattern(std::size_t n, int salt) {
 
 Deadline soon(std::chrono::milliseconds ms = 20000ms) { return Clock::now() + ms; }
 
+// TCP options whose waits busy-poll for `spin`, then block in epoll_wait without a yielding
+// phase (spin 0: epoll only, as on a loaded host).
+TcpOptions spinning(std::chrono::microseconds spin) {
+  TcpOptions o;
+  o.spin = spin;
+  o.yield = std::chrono::microseconds(0);
+  return o;
+}
+
 TEST_P(Conformance, MessagesOfManySizesArriveIntact) {
   const std::vector<std::size_t> sizes = {0, 1, 7, 4095, 4096, 4097, 100000, 3 << 20};
   run(2, [&](Transport& tr, Bootstrap&) {
@@ -452,10 +461,7 @@ TEST(TcpDetachedSockets, WaitsOnOnePeerThenOthersMissNothing) {
   auto group = std::make_shared<ThreadGroup>(3);
   runThreads(3, [&](int rank) {
     ThreadBootstrap boot(group, rank);
-    TcpOptions opts;
-    opts.spin = std::chrono::milliseconds(5);
-    opts.yield = std::chrono::microseconds(0);
-    TcpTransport tr(boot, opts);
+    TcpTransport tr(boot, spinning(5ms));
     std::vector<std::vector<std::uint8_t>> bufs;
     std::vector<std::unique_ptr<MemoryRegion>> regions;
     for (std::size_t i = 0; i < script.size(); ++i) {
@@ -522,9 +528,7 @@ TEST(TcpDetachedSockets, PeerClosingWhileDetachedIsNoticedDuringAnotherWait) {
   auto group = std::make_shared<ThreadGroup>(3);
   runThreads(3, [&](int rank) {
     ThreadBootstrap boot(group, rank);
-    TcpOptions opts;
-    opts.spin = std::chrono::milliseconds(5);
-    auto tr = std::make_unique<TcpTransport>(boot, opts);
+    auto tr = std::make_unique<TcpTransport>(boot, spinning(5ms));
     std::vector<std::uint8_t> buf(8, static_cast<std::uint8_t>(rank));
     auto region = tr->registerMemory(buf.data(), buf.size(), MemoryKind::kHost);
     for (Tag tag = 1; tag <= 2 && rank != 2; ++tag) {
@@ -555,10 +559,7 @@ TEST(TcpPeerClose, CloseArrivingWithTheLastMessageIsNoticed) {
   auto group = std::make_shared<ThreadGroup>(2);
   runThreads(2, [&](int rank) {
     ThreadBootstrap boot(group, rank);
-    TcpOptions opts;
-    opts.spin = std::chrono::microseconds(0);
-    opts.yield = std::chrono::microseconds(0);
-    auto tr = std::make_unique<TcpTransport>(boot, opts);
+    auto tr = std::make_unique<TcpTransport>(boot, spinning(0us));
     std::vector<std::uint8_t> buf(8);
     auto region = tr->registerMemory(buf.data(), buf.size(), MemoryKind::kHost);
     Request hello =
@@ -590,9 +591,7 @@ TEST(TcpSecurity, StrangersAreDroppedAndTheJobContinues) {
   std::string rank1_address;
   runThreads(2, [&](int rank) {
     ThreadBootstrap boot(group, rank);
-    TcpOptions opts;
-    opts.spin = std::chrono::microseconds(0);
-    TcpTransport tr(boot, opts);
+    TcpTransport tr(boot, spinning(0us));
     if (rank == 1) rank1_address = tr.listenAddress();
     boot.barrier();
     if (rank == 0) {
