@@ -37,12 +37,13 @@ doc = json.load(open(f"{d}/h2.json"))
 assert [h["name"] for h in doc["run"]["hosts"]] == ["host0", "host1"], doc["run"]["hosts"]
 assert [h["rank_list"] for h in doc["run"]["hosts"]] == [[0, 1], [2, 3]], doc["run"]["hosts"]
 assert "rendezvous at 10.77.0.1:" in doc["run"]["launch"]["bootstrap_detail"], doc["run"]["launch"]
-emulation = json.load(open(f"{d}/every.json"))["run"]["environment"]["COLLBENCH_LINK_EMULATION"]
+every_doc = json.load(open(f"{d}/every.json"))
+emulation = every_doc["run"]["environment"]["COLLBENCH_LINK_EMULATION"]
 assert emulation == "tbf rate=400mbit burst=262144 cc=cubic", emulation
-hosts = json.load(open(f"{d}/every.json"))["run"]["hosts"]
+hosts = every_doc["run"]["hosts"]
 assert [h["tcp_congestion_control"] for h in hosts] == ["cubic"] * 3, hosts
 link = 400e6 / 8 / 1e9  # GB/s
-every = {m["algorithm"]: m for m in json.load(open(f"{d}/every.json"))["measurements"]}
+every = {m["algorithm"]: m for m in every_doc["measurements"]}
 for name, m in every.items():
     assert m["hosts"] == 3, m
     assert m["busbw_gbps"] <= link * 1.1, f"{name} busbw {m['busbw_gbps']} above the {link} GB/s link"
