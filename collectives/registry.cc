@@ -103,6 +103,19 @@ bool handles(const Algorithm& algo, MemoryKind kind) {
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
+// The names of `collective`'s algorithms that run on buffers in `kind`: every one, or only
+// those measured by default.
+std::vector<std::string> namesFor(const std::string& collective, MemoryKind kind,
+                                  bool defaults_only) {
+  std::vector<std::string> names;
+  for (const auto& r : registered()) {
+    if (r.algo->collective() == collective && (r.by_default || !defaults_only) &&
+        handles(*r.algo, kind))
+      names.push_back(r.algo->name());
+  }
+  return names;
+}
+
 }  // namespace
 
 std::vector<AlgorithmInfo> listAlgorithms() {
@@ -122,12 +135,11 @@ std::unique_ptr<Algorithm> makeAlgorithm(const std::string& collective, const st
 }
 
 std::vector<std::string> defaultAlgorithms(const std::string& collective, MemoryKind kind) {
-  std::vector<std::string> names;
-  for (const auto& r : registered()) {
-    if (r.algo->collective() == collective && r.by_default && handles(*r.algo, kind))
-      names.push_back(r.algo->name());
-  }
-  return names;
+  return namesFor(collective, kind, true);
+}
+
+std::vector<std::string> allAlgorithms(const std::string& collective, MemoryKind kind) {
+  return namesFor(collective, kind, false);
 }
 
 std::string algorithmNames(const std::string& collective) {

@@ -24,6 +24,9 @@ std::vector<AlgorithmInfo> listAlgorithms();
 std::unique_ptr<Algorithm> makeAlgorithm(const std::string& collective, const std::string& name);
 // The algorithms measured by default for `collective` with buffers in `kind`.
 std::vector<std::string> defaultAlgorithms(const std::string& collective, MemoryKind kind);
+// Every algorithm of `collective` built into this binary that runs on buffers in `kind`
+// (--algo all): ours, best, and the vendor baselines.
+std::vector<std::string> allAlgorithms(const std::string& collective, MemoryKind kind);
 // "ring, tree, mpi" for messages: the algorithms of one collective.
 std::string algorithmNames(const std::string& collective);
 

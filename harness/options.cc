@@ -129,8 +129,9 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
                      " (pingpong pairs ranks 0-1, 2-3, ...); or a link screen, alone: pairwise "
                      "(every pair) or neighbors (ring and XOR partners), docs/SCREEN.md");
   app.add_option("--algo", raw.algorithms,
-                 "Algorithms, comma list, each applied to every --collective that has it "
-                 "(--list shows them; default: ours and MPI, or NCCL with --memory cuda)");
+                 "Algorithms, comma list, each applied to every --collective that has it, or "
+                 "all (every one built in that runs on --memory's buffers; --list shows them; "
+                 "default: ours and MPI, or NCCL with --memory cuda)");
   app.add_option("--outlier-mads", o.outliers.mads,
                  "Link screens flag a pair worse than the median of all pairs by more than this "
                  "many robust standard deviations, 1.4826 x MAD (default 4) ...");
@@ -209,9 +210,11 @@ std::vector<std::string> parseCollectives(const std::string& text) {
   return out;
 }
 
-// The algorithms of `collective` named in --algo, or its defaults.
+// The algorithms of `collective` named in --algo, every one (--algo all), or its defaults.
 std::vector<std::string> algorithmsFor(const std::string& collective,
-                                       const std::vector<std::string>& named, MemoryKind kind) {
+                                       const std::vector<std::string>& named, bool every,
+                                       MemoryKind kind) {
+  if (every) return allAlgorithms(collective, kind);
   if (named.empty()) return defaultAlgorithms(collective, kind);
   std::vector<std::string> out;
   for (const auto& a : named) {
@@ -281,9 +284,12 @@ bool validateScreen(Options& o, const RawOptions& raw) {
 void validateAlgorithms(Options& o, const RawOptions& raw) {
   if (validateScreen(o, raw)) return;
   o.collectives = parseCollectives(raw.collectives);
-  const std::vector<std::string> named = splitList(raw.algorithms);
-  if (!raw.algorithms.empty() && named.empty()) throw UsageError("--algo: empty list");
+  const bool every = raw.algorithms == "all";
+  const std::vector<std::string> named =
+      every ? std::vector<std::string>{} : splitList(raw.algorithms);
+  if (!raw.algorithms.empty() && !every && named.empty()) throw UsageError("--algo: empty list");
   for (const auto& a : named) {
+    if (a == "all") throw UsageError("--algo all stands alone (got '" + raw.algorithms + "')");
     if (std::count(named.begin(), named.end(), a) > 1) {
       throw UsageError("--algo: " + a + " is given twice");
     }
@@ -304,7 +310,7 @@ void validateAlgorithms(Options& o, const RawOptions& raw) {
   const MemoryKind kind = o.cudaMemory() ? MemoryKind::kCuda : MemoryKind::kHost;
   o.plan.clear();
   for (const auto& c : o.collectives) {
-    for (const auto& a : algorithmsFor(c, named, kind)) o.plan.push_back({c, a});
+    for (const auto& a : algorithmsFor(c, named, every, kind)) o.plan.push_back({c, a});
   }
   dropMpiBaselines(o, !named.empty());
   checkRange("-r/--root", o.root, 0, 1 << 24);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -177,6 +178,38 @@ TEST(ParseOptions, CollectiveErrorsNameTheProblem) {
   EXPECT_EQ(usageError({"--collective", "reduce,reduce"}), "--collective: reduce is given twice");
   EXPECT_EQ(usageError({"--algo", "ring,ring"}), "--algo: ring is given twice");
   EXPECT_EQ(usageError({"-r", "-1"}), "-r/--root: -1 is out of range [0, 1.67772e+07]");
+}
+
+// --algo all: every algorithm of each collective that runs on the buffers, in the registry's
+// order; MPI's only under the MPI bootstrap; "all" inside a list is refused.
+TEST(ParseOptions, AlgoAllMeasuresEveryAlgorithmThatRuns) {
+  auto planOf = [](const Options& o) {
+    std::vector<std::string> plan;
+    for (const auto& p : o.plan) plan.push_back(p.collective + ":" + p.algorithm);
+    return plan;
+  };
+  std::vector<std::string> want;
+  for (const auto& a : listAlgorithms()) {
+    const bool host = std::find(a.memory_kinds.begin(), a.memory_kinds.end(), MemoryKind::kHost) !=
+                      a.memory_kinds.end();
+    if ((a.collective == "all_reduce" || a.collective == "broadcast") && host && a.library != "mpi")
+      want.push_back(a.collective + ":" + a.name);
+  }
+  std::stable_partition(want.begin(), want.end(),
+                        [](const std::string& p) { return p.rfind("all_reduce:", 0) == 0; });
+  EXPECT_EQ(planOf(parse(
+                {"--bootstrap", "env", "--collective", "all_reduce,broadcast", "--algo", "all"})),
+            want);
+  for (const char* name : {"all_reduce:hier", "all_reduce:hier-tree", "all_reduce:best",
+                           "broadcast:best", "broadcast:chain"}) {
+    EXPECT_NE(std::find(want.begin(), want.end(), name), want.end()) << name;
+  }
+  if (mpiBuiltIn()) {
+    const auto plan = planOf(parse({"--collective", "alltoall", "--algo", "all"}));
+    EXPECT_NE(std::find(plan.begin(), plan.end(), "alltoall:mpi"), plan.end());
+    EXPECT_EQ(plan.front(), "alltoall:pairwise");
+  }
+  EXPECT_EQ(usageError({"--algo", "ring,all"}), "--algo all stands alone (got 'ring,all')");
 }
 
 // Under the env bootstrap MPI is not initialised: its baselines leave the defaults, and naming
