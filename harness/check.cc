@@ -4,19 +4,14 @@
 #include <iostream>
 
 #include "collectives/api/collective.h"
+#include "harness/exit_status.h"
 #include "harness/options.h"
+#include "harness/subcommand.h"
 #include "results/baseline.h"
 #include "results/json.h"
 #include "results/reporter.h"
 
 namespace collbench {
-
-namespace {
-
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
-
-}  // namespace
 
 bool judge(const Spec& spec, const std::vector<Measurement>& measurements,
            const std::string& junit_path, std::ostream& out, const PairScreen* screen) {
@@ -127,15 +122,7 @@ int runCheckCommand(int argc, char** argv) {
                  "is slower beyond --tolerance)");
   app.add_option("--tolerance", a.tolerance, "Slowdown allowed against --baseline (default 10%)");
   app.add_option("results", a.files, "Result files written by collbench -J")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "collbench check: error: " << e.what() << "\n";
-    return kExitUsage;
-  }
+  if (const auto status = parseSubcommand(app, argc, argv, "check")) return *status;
   std::string problem = outputPathProblem("--junit", a.junit_path);
   if (problem.empty() && a.spec_path.empty() && a.baseline_path.empty())
     problem = "give --spec, --baseline or both";

@@ -11,15 +11,14 @@
 
 namespace collbench {
 
-constexpr int kExitAcceptance = 4;
-
 // Prints the verdict table to `out`, writes JUnit XML when `junit_path` is not empty, and
 // returns whether every rule passed. Throws std::runtime_error when the XML cannot be written.
 bool judge(const Spec& spec, const std::vector<Measurement>& measurements,
            const std::string& junit_path, std::ostream& out, const PairScreen* screen = nullptr);
 
-// The `check` subcommand; argv[0] is "check". Returns the exit status: 0 all rules passed,
-// 2 usage error (bad flag, malformed spec or result file), 4 a rule failed.
+// The `check` subcommand; argv[0] is "check". Returns the exit status (harness/exit_status.h):
+// kExitOk all rules passed, kExitUsage a bad flag or a malformed spec or result file,
+// kExitAcceptance a rule failed.
 int runCheckCommand(int argc, char** argv);
 
 // loadSpec() with each rule's collective in our name (a rule may say allreduce, bcast, or

@@ -1,9 +1,7 @@
 // collbench: one process per rank, started by mpirun, srun or any launcher that sets RANK and
 // WORLD_SIZE (--bootstrap, docs/LAUNCH.md).
 //
-// Exit status: 0 every check passed; 1 runtime failure (timeout, dead peer, I/O);
-// 2 usage error (bad flag, mismatched options across ranks, malformed spec or result file);
-// 3 wrong results; 4 an acceptance rule failed (--spec, or `collbench check`).
+// Exit status: harness/exit_status.h.
 #include <unistd.h>
 
 #include <atomic>
@@ -19,6 +17,7 @@
 #include "collectives/api/communicator.h"
 #include "collectives/registry.h"
 #include "harness/check.h"
+#include "harness/exit_status.h"
 #include "harness/failure_desk.h"
 #include "harness/gpu.h"
 #include "harness/job_bootstrap.h"
@@ -36,10 +35,6 @@
 
 namespace collbench {
 namespace {
-
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitWrong = 3;
 
 // Before the bootstrap the rank is unknown; the launcher's environment usually says.
 int launcherRank() {

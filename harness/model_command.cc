@@ -8,17 +8,16 @@
 
 #include "collectives/api/collective.h"
 #include "collectives/registry.h"
+#include "harness/exit_status.h"
 #include "harness/model_inputs.h"
 #include "harness/options.h"
+#include "harness/subcommand.h"
 #include "results/fabrics.h"
 #include "results/json.h"
 #include "results/model.h"
 
 namespace collbench {
 namespace {
-
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
 
 std::string fixed(double v, int precision) {
   char text[64];
@@ -447,15 +446,7 @@ int runModelCommand(int argc, char** argv) {
   compare_cmd->add_option("results", compare_files, "Result files (as for fit)")->required();
   compare_cmd->add_option("--osu-ranks", fa.import.osu_ranks, "Rank count of OSU results")
       ->check(CLI::Range(1, 1 << 24));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "collbench model: error: " << e.what() << "\n";
-    return kExitUsage;
-  }
+  if (const auto status = parseSubcommand(app, argc, argv, "model")) return *status;
   try {
     if (*fit_cmd) return fit(fa);
     if (*predict_cmd) return predict(pa);

@@ -2,7 +2,9 @@
 """usage: readme_options.py COLLBENCH README
 
 The README's option table against `collbench --help`: the same flags, and where the README's
-default is one word, the same default. Prints every difference; exits 1 when there is one."""
+default is one word, the same default; and its "Exit status" table against the statuses of
+harness/exit_status.h. Prints every difference; exits 1 when there is one."""
+import os
 import re
 import subprocess
 import sys
@@ -39,6 +41,37 @@ def readme_flags(path):
     return flags
 
 
+def table_statuses(path):
+    """{status} from the rows of the table under '## Exit status'."""
+    statuses, inside = set(), False
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("## "):
+            inside = line.strip() == "## Exit status"
+            continue
+        m = re.match(r"\|\s*(\d+)\s*\|", line)
+        if inside and m:
+            statuses.add(int(m.group(1)))
+    return statuses
+
+
+def header_statuses(path):
+    """{name: status} from the constants of harness/exit_status.h."""
+    text = open(path, encoding="utf-8").read()
+    return {n: int(v) for n, v in re.findall(r"constexpr int (kExit\w+) = (\d+);", text)}
+
+
+def exit_status_problems(readme):
+    header = os.path.join(os.path.dirname(os.path.abspath(readme)), "harness", "exit_status.h")
+    coded, documented = header_statuses(header), table_statuses(readme)
+    problems = [f"exit status {v} ({n}): in harness/exit_status.h, not in README's table"
+                for n, v in coded.items() if v not in documented]
+    problems += [f"exit status {v}: in README's table, not in harness/exit_status.h"
+                 for v in sorted(documented - set(coded.values()))]
+    if not coded:
+        problems.append(f"{header}: no kExit constants found")
+    return problems
+
+
 def main():
     collbench, readme = sys.argv[1], sys.argv[2]
     helped, documented = help_flags(collbench), readme_flags(readme)
@@ -48,6 +81,7 @@ def main():
         readme_default = documented.get(flag, "")
         if default and readme_default and " " not in readme_default and readme_default != default:
             problems.append(f"{flag}: default {default} in --help, {readme_default} in README")
+    problems += exit_status_problems(readme)
     for p in problems:
         print(p)
     print(f"readme_options: {len(helped)} flags compared, {len(problems)} problems")
