@@ -23,6 +23,7 @@ except ImportError:  # said in main(), with the fixes, rather than as a tracebac
     matplotlib = None
 
 from convert import to_collbench  # noqa: E402
+from exit_status import OK, RUNTIME, USAGE  # noqa: E402
 from importers import FormatError, file_notes, load  # noqa: E402
 from model import ModelError, load_models, predict_us, spread_us  # noqa: E402
 from screen import load_screens, screen_parts  # noqa: E402
@@ -474,9 +475,9 @@ def write_collbench(args, argv):
             json.dump(doc, f, indent=1)
     except (FormatError, OSError) as e:
         print(f"collbench-report: error: {e}", file=sys.stderr)
-        return 2
+        return USAGE
     print(f"collbench-report: {len(records)} measurements written to {args.to_collbench}")
-    return 0
+    return OK
 
 
 def main(argv=None):
@@ -486,11 +487,11 @@ def main(argv=None):
         return write_collbench(args, argv)
     if matplotlib is None:
         print(NO_MATPLOTLIB.format(exe=sys.executable), file=sys.stderr)
-        return 1
+        return RUNTIME
     problem = output_problem(args.output)
     if problem:
         print(f"collbench-report: error: {problem}", file=sys.stderr)
-        return 2
+        return USAGE
     try:
         records = load_all(args)
         screens = [s for path in args.files for s in load_screens(path)]
@@ -498,13 +499,13 @@ def main(argv=None):
         models = load_models(args.model) if args.model else None
     except (FormatError, ModelError, OSError) as e:
         print(f"collbench-report: error: {e}", file=sys.stderr)
-        return 2
+        return USAGE
     labels = list(dict.fromkeys(m.label for m in records))
     compare = args.compare or (labels[:2] if len(labels) >= 2 else None)
     if compare and not all(c in labels for c in compare):
         print(f"collbench-report: error: --compare: labels present are {', '.join(labels)}",
               file=sys.stderr)
-        return 2
+        return USAGE
     os.makedirs(args.output, exist_ok=True)
     chosen = primary(records)
     plots = make_plots(chosen, args.output) if records or not screens else []
@@ -525,7 +526,7 @@ def main(argv=None):
     files = f"{len(args.files)} file" + ("" if len(args.files) == 1 else "s")
     print(f"collbench-report: {len(records)} measurements from {files}; wrote "
           + ", ".join(sorted(os.listdir(args.output))) + f" into {args.output}")
-    return 0
+    return OK
 
 
 if __name__ == "__main__":
