@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/exit_status.h"
 #include "harness/say.h"
 
 namespace collbench {
@@ -122,8 +123,8 @@ std::unique_ptr<JobBootstrap> startMpiBootstrap(const Options& options, int& arg
   const std::string missing = awaitAllRanks(options.comm.timeout);
   if (!missing.empty()) {
     say("error: " + missing);
-    MPI_Abort(MPI_COMM_WORLD, 1);
-    std::_Exit(1);
+    MPI_Abort(MPI_COMM_WORLD, kExitRuntime);
+    std::_Exit(kExitRuntime);
   }
   return std::make_unique<MpiBootstrap>(MPI_COMM_WORLD);
 }
