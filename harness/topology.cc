@@ -135,7 +135,9 @@ nlohmann::json encode(const HostInfo& h) {
           {"nics", nics},
           {"gpus", h.gpus},
           {"gpu_links", h.gpu_links},
-          {"tcp_cc", h.tcp_congestion_control}};
+          {"tcp_cc", h.tcp_congestion_control},
+          {"tcp_wmem", h.tcp_wmem},
+          {"tcp_rmem", h.tcp_rmem}};
 }
 
 HostInfo decode(const std::string& text) {
@@ -149,6 +151,8 @@ HostInfo decode(const std::string& text) {
   h.gpus = j.at("gpus").get<std::vector<std::string>>();
   h.gpu_links = j.at("gpu_links").get<std::vector<std::string>>();
   h.tcp_congestion_control = j.at("tcp_cc").get<std::string>();
+  h.tcp_wmem = j.at("tcp_wmem").get<std::vector<std::uint64_t>>();
+  h.tcp_rmem = j.at("tcp_rmem").get<std::vector<std::uint64_t>>();
   return h;
 }
 
@@ -163,6 +167,15 @@ std::string cpuModelFromCpuinfo(const std::string& cpuinfo) {
 std::string gpuModelFromInformation(const std::string& information) {
   std::string model = fieldValue(information, "Model");
   return model.empty() ? "unknown NVIDIA GPU" : model;
+}
+
+std::vector<std::uint64_t> tcpBufferLimits(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::uint64_t> limits(3);
+  for (auto& v : limits) {
+    if (!(in >> v)) return {};
+  }
+  return limits;
 }
 
 std::uint64_t availableMemoryBytes() {
@@ -181,6 +194,8 @@ HostInfo describeThisHost(const std::string& hostname) {
   if (h.gpus.size() > 1) h.gpu_links = nvlinkPairs();
   std::istringstream cc(readFile("/proc/sys/net/ipv4/tcp_congestion_control"));
   cc >> h.tcp_congestion_control;
+  h.tcp_wmem = tcpBufferLimits(readFile("/proc/sys/net/ipv4/tcp_wmem"));
+  h.tcp_rmem = tcpBufferLimits(readFile("/proc/sys/net/ipv4/tcp_rmem"));
   return h;
 }
 

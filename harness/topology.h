@@ -25,8 +25,10 @@ std::vector<HostInfo> gatherHosts(Bootstrap& boot, const std::vector<int>& host_
 std::uint64_t availableMemoryBytes();
 
 // Parsers, separate for testing: /proc/cpuinfo text -> model name; the Model line of
-// /proc/driver/nvidia/gpus/*/information.
+// /proc/driver/nvidia/gpus/*/information; /proc/sys/net/ipv4/tcp_wmem or tcp_rmem ("4096
+// 16384 4194304") -> its three numbers, or empty when it does not hold three.
 std::string cpuModelFromCpuinfo(const std::string& cpuinfo);
 std::string gpuModelFromInformation(const std::string& information);
+std::vector<std::uint64_t> tcpBufferLimits(const std::string& text);
 
 }  // namespace collbench

@@ -50,7 +50,8 @@ nlohmann::json toJson(const HostInfo& h) {
           {"rank_list", h.rank_list}, {"cpu_model", h.cpu_model},
           {"cpus", h.cpus},           {"nics", nics},
           {"gpus", h.gpus},           {"gpu_links", h.gpu_links},
-          {"rank_gpus", h.rank_gpus}, {"tcp_congestion_control", h.tcp_congestion_control}};
+          {"rank_gpus", h.rank_gpus}, {"tcp_congestion_control", h.tcp_congestion_control},
+          {"tcp_wmem", h.tcp_wmem},   {"tcp_rmem", h.tcp_rmem}};
 }
 
 nlohmann::json rankOrNull(int rank) {
@@ -463,12 +464,24 @@ std::string strOrEmpty(const Field& f, const char* key) {
   return f.has(key) && !f[key].isNull() ? f[key].str() : "";
 }
 
+std::vector<std::uint64_t> integersOrEmpty(const Field& f, const char* key) {
+  std::vector<std::uint64_t> out;
+  if (!f.has(key)) return out;
+  const Field list = f[key];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    out.push_back(static_cast<std::uint64_t>(list.at(i).integer()));
+  }
+  return out;
+}
+
 HostInfo readHost(const Field& f) {
   HostInfo h;
   h.name = f["name"].str();
   h.ranks = static_cast<int>(f["ranks"].integer(1));
   if (f.has("cpu_model")) h.cpu_model = f["cpu_model"].str();
   h.tcp_congestion_control = strOrEmpty(f, "tcp_congestion_control");  // newer files only
+  h.tcp_wmem = integersOrEmpty(f, "tcp_wmem");
+  h.tcp_rmem = integersOrEmpty(f, "tcp_rmem");
   return h;
 }
 

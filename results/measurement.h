@@ -116,6 +116,12 @@ struct HostInfo {
   // namespace: "cubic", "bbr"); empty where unreadable. It changes loopback and emulated-link
   // figures (docs/PERFORMANCE-NOTES.md, 2026-12-07).
   std::string tcp_congestion_control;
+  // net.ipv4.tcp_wmem and tcp_rmem of the same namespace: min, default and max bytes of a
+  // socket's send and receive buffers while the kernel sizes them (as for libfabric's tcp
+  // provider, which sets none; collbench's TCP transport sets its own, --tcp-sockbuf). Empty
+  // where unreadable. Our TCP ring ran 25% slower under bbr with the kernel sizing its buffers
+  // (docs/PERFORMANCE-NOTES.md, 2026-12-07, the last section).
+  std::vector<std::uint64_t> tcp_wmem, tcp_rmem;
 };
 
 // What one rank saw when the job failed, sent to rank 0 for the failure verdict

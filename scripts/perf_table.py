@@ -320,8 +320,11 @@ def machine(data):
     libs = ", ".join(f"{k} {v}" for k, v in sorted(run["libraries"].items()))
     cc = host.get("tcp_congestion_control")
     cc = f", TCP congestion control {cc}" if cc else ""
+    buffers = [f"{k} {'/'.join(str(v) for v in host[k])}" for k in ("tcp_wmem", "tcp_rmem")
+               if host.get(k)]
+    buffers = f" ({', '.join(buffers)} bytes: min/default/max)" if buffers else ""
     return [f"- Host: {host['cpu_model']}, {host['cpus']} CPUs, {mem} memory, "
-            f"Linux {platform.release()}; one host, loopback networking{cc}",
+            f"Linux {platform.release()}; one host, loopback networking{cc}{buffers}",
             f"- collbench {run['version']} (git {run['git_revision']}); {libs}",
             f"- Measured {run['start_time']}; {data.repeats} repeats, median of each repeat's mean "
             f"time per size; float32 sum, out-of-place, {iteration_text(run['options'])}"]

@@ -46,7 +46,18 @@ RunInfo sampleRun() {
   run.link_source = "--link-gbps";
   run.ranks = 4;
   run.launch = {"srun --mpi=pmix", "12", "0", "n[1-4]", "env", "rendezvous at n1:29500", 0.25};
-  run.hosts = {HostInfo{"n1", 4, "EPYC", 2, {{"eth0", 100}}, {}, {}, {}, {}, "cubic"}};
+  run.hosts = {HostInfo{"n1",
+                        4,
+                        "EPYC",
+                        2,
+                        {{"eth0", 100}},
+                        {},
+                        {},
+                        {},
+                        {},
+                        "cubic",
+                        {4096, 16384, 4194304},
+                        {4096, 131072, 33554432}}};
   run.libraries["mpi"] = "Open MPI";
   run.status.state = "failed";
   run.status.message = "rank 2 died";
@@ -70,6 +81,8 @@ TEST(ResultFile, RoundTrips) {
   EXPECT_EQ(f.run.link_source, "--link-gbps");
   EXPECT_EQ(f.run.hosts.at(0).cpu_model, "EPYC");
   EXPECT_EQ(f.run.hosts.at(0).tcp_congestion_control, "cubic");
+  EXPECT_EQ(f.run.hosts.at(0).tcp_wmem, (std::vector<std::uint64_t>{4096, 16384, 4194304}));
+  EXPECT_EQ(f.run.hosts.at(0).tcp_rmem, (std::vector<std::uint64_t>{4096, 131072, 33554432}));
   EXPECT_EQ(f.run.status.state, "failed");
   EXPECT_EQ(f.run.launch.launcher, "srun --mpi=pmix");
   EXPECT_EQ(f.run.launch.slurm_job_id, "12");

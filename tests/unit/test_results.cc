@@ -155,13 +155,15 @@ TEST(Json, DocumentCarriesRunAndMeasurements) {
   RunInfo run;
   run.command_line = "collbench -e 1M";
   run.version = "0.1.0";
-  run.hosts = {HostInfo{"node1", 2, "cpu", 8, {}, {}, {}, {}, {}, "bbr"},
-               HostInfo{"node2", 2, "cpu", 8, {}, {}, {}, {}, {}, "cubic"}};
+  run.hosts = {HostInfo{"node1", 2, "cpu", 8, {}, {}, {}, {}, {}, "bbr", {}, {}},
+               HostInfo{"node2", 2, "cpu", 8, {}, {}, {}, {}, {}, "cubic", {1, 2, 3}, {4, 5, 6}}};
   run.libraries["mpi"] = "Open MPI v4.1.4";
   nlohmann::json doc = resultDocument(run, {sample(false)});
   EXPECT_EQ(doc["schema_version"], kResultSchemaVersion);
   EXPECT_EQ(doc["run"]["hosts"][1]["name"], "node2");
   EXPECT_EQ(doc["run"]["hosts"][1]["tcp_congestion_control"], "cubic");
+  EXPECT_EQ(doc["run"]["hosts"][1]["tcp_rmem"], nlohmann::json({4, 5, 6}));
+  EXPECT_EQ(doc["run"]["hosts"][0]["tcp_wmem"], nlohmann::json::array());
   EXPECT_EQ(doc["run"]["libraries"]["mpi"], "Open MPI v4.1.4");
   const auto& m = doc["measurements"][0];
   EXPECT_EQ(m["bytes"], 1048576);
