@@ -67,7 +67,7 @@ int compareScreenFiles(const CheckArgs& a, const PairScreen& before, const PairS
   } catch (const std::invalid_argument& e) {
     throw UsageError("--baseline: " + a.baseline_path + ": " + e.what());
   }
-  return printScreenComparison(std::cout, after, c, tolerance) ? 0 : kExitAcceptance;
+  return printScreenComparison(std::cout, after, c, tolerance) ? kExitOk : kExitAcceptance;
 }
 
 // --baseline: exit 0 when nothing regressed beyond the tolerance, 4 when something did, 2 when
@@ -92,19 +92,19 @@ int compareFiles(const CheckArgs& a, const std::vector<Measurement>& now,
                      "ranks, size, type, op, root and placement)" +
                      why);
   }
-  return printComparison(std::cout, c, tolerance) ? 0 : kExitAcceptance;
+  return printComparison(std::cout, c, tolerance) ? kExitOk : kExitAcceptance;
 }
 
 int runCheck(const CheckArgs& a) {
   std::optional<PairScreen> screen;
   const std::vector<Measurement> all = readMeasurements(a.files, &screen);
-  int status = 0;
+  int status = kExitOk;
   if (!a.spec_path.empty()) {
     const Spec spec = loadSpecOfCollectives(a.spec_path);
     const PairScreen* pairs = screen ? &*screen : nullptr;
     if (!judge(spec, all, a.junit_path, std::cout, pairs)) status = kExitAcceptance;
   }
-  if (!a.baseline_path.empty() && compareFiles(a, all, screen) != 0) status = kExitAcceptance;
+  if (!a.baseline_path.empty() && compareFiles(a, all, screen) != kExitOk) status = kExitAcceptance;
   return status;
 }
 

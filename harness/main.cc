@@ -277,7 +277,7 @@ int runScreen(Job& job) {
   job.watchdog.arm("final barrier");
   job.boot.barrier();
   job.watchdog.disarm();
-  return screen.verdicts.empty() && accepted ? 0 : kExitAcceptance;
+  return screen.verdicts.empty() && accepted ? kExitOk : kExitAcceptance;
 }
 
 // Every stage, then the acceptance verdicts on rank 0. A failure is recorded in the result
@@ -304,7 +304,7 @@ int runSweeps(Job& job) {
   boot.barrier();  // no rank closes its connections while another still uses them
   job.watchdog.disarm();
   if (wrong != 0) return kExitWrong;
-  return accepted ? 0 : kExitAcceptance;
+  return accepted ? kExitOk : kExitAcceptance;
 }
 
 std::string gib(std::uint64_t bytes) {
@@ -497,13 +497,13 @@ int main(int argc, char** argv) {
   }
   if (!help.empty()) {
     std::cout << help;
-    return 0;
+    return kExitOk;
   }
   if (options.show_version || options.show_list || options.show_fabrics) {
     if (options.show_version) std::cout << versionText();
     if (options.show_list) printList();
     if (options.show_fabrics) std::cout << fabricTable();
-    return 0;
+    return kExitOk;
   }
   if (options.inject_late_join_rank >= 0 && launcherRank() == options.inject_late_join_rank) {
     std::this_thread::sleep_for(std::chrono::hours(1));

@@ -147,7 +147,7 @@ int fit(const FitArgs& a) {
   noteBelowBucket(below);
   warnPoorFits(models);
   if (!a.out.empty()) writeJsonAtomically(a.out, modelDocument(models, a.files));
-  return 0;
+  return kExitOk;
 }
 
 const CostModel* findModel(const std::vector<CostModel>& models, const std::string& collective,
@@ -349,7 +349,7 @@ int predict(PredictArgs a) {
     for (const auto& c : crossovers(models, n, hosts)) printCrossover(c), xs.push_back(c);
   }
   if (!a.json_out.empty()) writeJsonAtomically(a.json_out, predictionDocument(a, coll, rows, xs));
-  return 0;
+  return kExitOk;
 }
 
 struct CompareTally {
@@ -395,7 +395,7 @@ int compare(const std::string& model_path, const std::vector<std::string>& files
         "describes them)\n",
         worst.below_bucket);
   }
-  return 0;
+  return kExitOk;
 }
 
 // A flag or file the user gave is wrong (exit 2), as opposed to a failure while running.
