@@ -87,6 +87,7 @@ struct RawOptions {
   std::string segment;  // empty: the transport's (TransportInfo::segment_bytes)
   std::string chunk = sizeFlagText(TcpOptions{}.chunk_bytes);
   std::string sockbuf = sizeFlagText(static_cast<std::uint64_t>(TcpOptions{}.socket_buffer_bytes));
+  std::string stripe = sizeFlagText(LibfabricOptions{}.stripe_bytes);
   std::string fi_provider;  // empty: not given
   std::string bootstrap = "auto";
   double timeout_s = 300;
@@ -168,6 +169,11 @@ void addFlags(CLI::App& app, Options& o, RawOptions& raw) {
       "--fi-provider", raw.fi_provider,
       "libfabric provider as fi_info names it (efa, tcp, shm, udp;ofi_rxd, ...) or "
       "auto (efa where an EFA device exists, else tcp); default: FI_PROVIDER, else auto");
+  app.add_option("--fi-rails", o.transport_options.libfabric.rails,
+                 "libfabric endpoints per rank, each on its own NIC where the host has enough "
+                 "(local rank i takes NICs i*N .. i*N+N-1), messages striped over them");
+  app.add_option("--fi-stripe-bytes", raw.stripe,
+                 "With --fi-rails above 1: the pieces messages are dealt over the rails in");
   app.add_option("--progress", o.progress,
                  "libfabric progress: poll, block (sleep on the completion queue), or auto (block "
                  "when this host runs more ranks than it has cores)");
@@ -351,6 +357,10 @@ void resolveProvider(Options& o, const RawOptions& raw) {
 
 void validateLibfabric(Options& o, const RawOptions& raw) {
   resolveProvider(o, raw);
+  auto& fi = o.transport_options.libfabric;
+  checkRange("--fi-rails", fi.rails, 1, 64);
+  fi.stripe_bytes = sizeFlag("--fi-stripe-bytes", raw.stripe);
+  checkRange("--fi-stripe-bytes", static_cast<double>(fi.stripe_bytes), 4096, 1 << 30);
   if (o.progress != "poll" && o.progress != "block" && o.progress != "auto") {
     throw UsageError("--progress: '" + o.progress + "' is not one of poll, block, auto");
   }
@@ -577,6 +587,8 @@ std::map<std::string, std::string> Options::canonical() const {
   m["fi_provider"] = transport_options.libfabric.provider;
   m["fi_provider_source"] = fi_provider_source;
   m["progress"] = progress;
+  m["fi_rails"] = std::to_string(transport_options.libfabric.rails);
+  m["fi_stripe_bytes"] = std::to_string(transport_options.libfabric.stripe_bytes);
   m["memory"] = memory;
   m["device"] = std::to_string(device);
   m["timer"] = timerInForce();

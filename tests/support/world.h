@@ -62,9 +62,14 @@ inline std::unique_ptr<Transport> makeTestTransport(const std::string& kind, Boo
   }
   if (kind == "tcp") return std::make_unique<TcpTransport>(boot, tcp);
 #if COLLBENCH_HAVE_LIBFABRIC
-  if (kind.rfind("libfabric:", 0) == 0) {
+  if (kind.rfind("libfabric:", 0) == 0) {  // "libfabric:tcp", or "libfabric:tcp@2" for 2 rails
     LibfabricOptions opts;
-    opts.provider = kind.substr(10);
+    const std::size_t at = kind.find('@');
+    opts.provider = kind.substr(10, at == std::string::npos ? std::string::npos : at - 10);
+    if (at != std::string::npos) {
+      opts.rails = std::stoi(kind.substr(at + 1));
+      opts.stripe_bytes = 4096;  // messages of the tests' sizes span every rail
+    }
     opts.blocking_progress = true;  // threads share two cores
     opts.spin = std::chrono::microseconds(20);
     return std::make_unique<LibfabricTransport>(boot, opts);

@@ -296,6 +296,9 @@ std::vector<Flavour> flavours() {
   for (const auto& kind : testing::testTransports()) out.push_back({kind, 1});
   out.push_back({"tcp", 3});
   out.push_back({"tcp", 2, 2000});  // the waiting mode chosen when ranks outnumber cores
+#if COLLBENCH_HAVE_LIBFABRIC
+  out.push_back({"libfabric:tcp@3", 1});  // three rails, messages striped over them
+#endif
   return out;
 }
 
@@ -303,6 +306,7 @@ INSTANTIATE_TEST_SUITE_P(All, Conformance, ::testing::ValuesIn(flavours()), [](c
   std::string name = info.param.transport + "_" + std::to_string(info.param.streams) + "streams";
   if (info.param.yield_us > 0) name += "_yield";
   std::replace(name.begin(), name.end(), ':', '_');
+  std::replace(name.begin(), name.end(), '@', '_');
   return name;
 });
 

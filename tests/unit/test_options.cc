@@ -270,6 +270,23 @@ TEST(ParseOptions, CanonicalFormShowsEveryRunSetting) {
   EXPECT_EQ(c.at("transport"), "tcp");
 }
 
+// libfabric's rails: how many endpoints each rank opens and the pieces messages are striped in;
+// both in the canonical form, so ranks that disagree are refused before any traffic.
+TEST(ParseOptions, RailsAndStripeAreCheckedAndRecorded) {
+  const Options o =
+      parse({"--transport", "libfabric", "--fi-rails", "4", "--fi-stripe-bytes", "1M"});
+  EXPECT_EQ(o.transport_options.libfabric.rails, 4);
+  EXPECT_EQ(o.transport_options.libfabric.stripe_bytes, 1u << 20);
+  EXPECT_EQ(o.canonical().at("fi_rails"), "4");
+  EXPECT_EQ(o.canonical().at("fi_stripe_bytes"), "1048576");
+  const Options d = parse({});
+  EXPECT_EQ(d.transport_options.libfabric.rails, 1);
+  EXPECT_EQ(d.transport_options.libfabric.stripe_bytes, 256u << 10);
+  EXPECT_EQ(usageError({"--fi-rails", "0"}), "--fi-rails: 0 is out of range [1, 64]");
+  EXPECT_EQ(usageError({"--fi-stripe-bytes", "1K"}),
+            "--fi-stripe-bytes: 1024 is out of range [4096, 1.07374e+09]");
+}
+
 }  // namespace
 }  // namespace collbench
 

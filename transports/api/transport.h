@@ -62,7 +62,10 @@ class Transport {
                            std::size_t bytes) = 0;
 
   // Posts a receive into region[offset, offset + bytes) from `peer`. Never blocks; the memory
-  // must not be read or written until the request completes.
+  // must not be read or written until the request completes. Post the size that will be sent:
+  // a longer message fails on every transport, and a shorter one is not taken by all (NCCL
+  // matches counts; libfabric cuts a message into pieces by size, with several rails or above
+  // the provider's largest message, and each piece needs its receive).
   virtual Request postRecv(int peer, Tag tag, MemoryRegion& region, std::size_t offset,
                            std::size_t bytes) = 0;
 

@@ -117,24 +117,44 @@ struct Piece {
   std::byte* buf = nullptr;
   std::size_t len = 0;
   void* desc = nullptr;
+  std::size_t rail = 0;
 };
 
-// A registration, closed under the transport's mutex (the idle-progress thread may be in the
-// provider at the time); one with a provider registration must not outlive its transport.
+// A registration, one per rail where the provider asks for them (none where it does not),
+// closed under the transport's mutex (the idle-progress thread may be in the provider at the
+// time); one with a provider registration must not outlive its transport.
 class FabricRegion : public MemoryRegion {
  public:
-  FabricRegion(void* data, std::size_t bytes, MemoryKind kind, FidPtr<fid_mr> mr, std::mutex& mu)
-      : MemoryRegion(data, bytes, kind), mr_(std::move(mr)), mu_(mu) {}
+  FabricRegion(void* data, std::size_t bytes, MemoryKind kind, std::vector<FidPtr<fid_mr>> mrs,
+               std::mutex& mu)
+      : MemoryRegion(data, bytes, kind), mrs_(std::move(mrs)), mu_(mu) {}
   ~FabricRegion() override {
-    if (!mr_) return;
+    if (mrs_.empty()) return;
     std::lock_guard<std::mutex> lock(mu_);
-    mr_.reset();
+    mrs_.clear();
   }
-  void* desc() const { return mr_ ? fi_mr_desc(mr_.get()) : nullptr; }
+  // The descriptor of the registration on `rail`; null where none was needed.
+  void* desc(std::size_t rail) const {
+    return rail < mrs_.size() ? fi_mr_desc(mrs_[rail].get()) : nullptr;
+  }
 
  private:
-  FidPtr<fid_mr> mr_;
+  std::vector<FidPtr<fid_mr>> mrs_;
   std::mutex& mu_;
+};
+
+// One endpoint on one domain (NIC), with its completion queue, its address vector and the
+// peers' addresses on it. A rank with several rails stripes its messages over them
+// (LibfabricOptions::rails); the endpoints of rail r of every rank talk to each other.
+struct Rail {
+  fi_info* info = nullptr;  // the chosen entry of the provider's list
+  FidPtr<fid_domain> domain;
+  FidPtr<fid_cq> cq;
+  FidPtr<fid_av> av;
+  FidPtr<fid_ep> ep;
+  std::vector<fi_addr_t> addrs;
+  int wait_fd = -1;                // the completion queue's wait object, when blocking
+  std::uint64_t bytes_posted = 0;  // sends and receives posted on it
 };
 
 }  // namespace
@@ -158,10 +178,11 @@ struct LibfabricTransport::Impl {
   ~Impl();
 
   void open(const std::string& provider);
-  void openDomain();
-  void openQueues();
-  void openEndpoint();
+  void openDomain(Rail& rail);
+  void openQueues(Rail& rail);
+  void openEndpoint(Rail& rail);
   void describeProvider();
+  FidPtr<fid_mr> registerOn(Rail& rail, void* data, std::size_t bytes, bool device);
   void exchangeAddresses(Bootstrap& boot);
   Request post(OpKind kind, int peer, Tag tag, const MemoryRegion& region, std::size_t offset,
                std::size_t bytes);
@@ -170,29 +191,22 @@ struct LibfabricTransport::Impl {
   void settle(std::unique_ptr<Piece> piece, int rc);
   bool retryBacklog();
   bool progress();  // true when something completed or was posted
+  bool readCompletions(Rail& rail);
   void complete(void* ctx);
-  void fail(const fi_cq_err_entry& err);
+  void fail(const fi_cq_err_entry& err, fid_cq* cq);
   void waitForCompletion(Deadline deadline);
-  std::uint64_t wireTag(TagSequences& seqs, Tag tag) {
-    return (tag << kSeqBits) | (seqs.next(tag) & kSeqMask);
-  }
 
   LibfabricOptions opts;
   int rank = 0, size = 0;
   TransportProps props;
   InfoPtr infos;
-  fi_info* info = nullptr;  // the chosen entry of infos
+  fi_info* info = nullptr;  // the first rail's entry of infos: what every rail's provider offers
   FidPtr<fid_fabric> fabric;
-  FidPtr<fid_domain> domain;
-  FidPtr<fid_cq> cq;
-  FidPtr<fid_av> av;
-  FidPtr<fid_ep> ep;
-  std::vector<fi_addr_t> addrs;
+  std::vector<Rail> rails;
   std::vector<std::string> hosts;
   std::vector<TagSequences> send_seq, recv_seq;
   std::unordered_map<void*, std::unique_ptr<Piece>> inflight;
   std::deque<std::unique_ptr<Piece>> backlog;  // refused with -FI_EAGAIN, posted by progress()
-  int wait_fd = -1;  // the completion queue's wait object (FI_WAIT_FD), when blocking
 
   // Progress between calls. With FI_PROGRESS_MANUAL the provider moves data only inside our
   // calls; a provider whose reliability is in software (udp;ofi_rxd) must still answer a
@@ -234,7 +248,7 @@ LibfabricTransport::Impl::~Impl() {
   }
   stop_cv.notify_all();
   if (idle.joinable()) idle.join();
-  ep.reset();  // the endpoint goes first: it may still reference pieces' contexts
+  for (Rail& r : rails) r.ep.reset();  // endpoints first: they may reference pieces' contexts
   inflight.clear();
 }
 
@@ -248,23 +262,30 @@ void LibfabricTransport::Impl::open(const std::string& provider) {
                          "FI_DIRECTED_RECV) on this host; providers present: " +
                          libfabricProviders());
   }
-  info = pickDomain(infos.get(), opts.local_rank);
-  openDomain();
-  openQueues();
-  openEndpoint();
-  describeProvider();
-}
-
-void LibfabricTransport::Impl::openDomain() {
+  const int count = std::max(1, opts.rails);
+  rails.resize(static_cast<std::size_t>(count));
+  for (int r = 0; r < count; ++r) {  // rail r of local rank i: device i * count + r
+    rails[r].info = pickDomain(infos.get(), opts.local_rank * count + r);
+  }
+  info = rails[0].info;
   fid_fabric* f = nullptr;
   check(fabricLibrary().fabric(info->fabric_attr, &f, nullptr), "fi_fabric");
   fabric.reset(f);
-  fid_domain* d = nullptr;
-  check(fi_domain(fabric.get(), info, &d, nullptr), "fi_domain");
-  domain.reset(d);
+  for (Rail& rail : rails) {
+    openDomain(rail);
+    openQueues(rail);
+    openEndpoint(rail);
+  }
+  describeProvider();
 }
 
-void LibfabricTransport::Impl::openQueues() {
+void LibfabricTransport::Impl::openDomain(Rail& rail) {
+  fid_domain* d = nullptr;
+  check(fi_domain(fabric.get(), rail.info, &d, nullptr), "fi_domain");
+  rail.domain.reset(d);
+}
+
+void LibfabricTransport::Impl::openQueues(Rail& rail) {
   fi_cq_attr cq_attr{};
   cq_attr.format = FI_CQ_FORMAT_TAGGED;
   cq_attr.size = 4096;
@@ -272,28 +293,28 @@ void LibfabricTransport::Impl::openQueues() {
   // has one; otherwise it polls with short sleeps.
   cq_attr.wait_obj = opts.blocking_progress ? FI_WAIT_FD : FI_WAIT_NONE;
   fid_cq* c = nullptr;
-  int rc = fi_cq_open(domain.get(), &cq_attr, &c, nullptr);
+  int rc = fi_cq_open(rail.domain.get(), &cq_attr, &c, nullptr);
   if (rc != 0 && opts.blocking_progress) {
     cq_attr.wait_obj = FI_WAIT_NONE;
-    rc = fi_cq_open(domain.get(), &cq_attr, &c, nullptr);
+    rc = fi_cq_open(rail.domain.get(), &cq_attr, &c, nullptr);
   }
   check(rc, "fi_cq_open");
-  cq.reset(c);
-  if (cq_attr.wait_obj == FI_WAIT_FD) fi_control(&cq->fid, FI_GETWAIT, &wait_fd);
+  rail.cq.reset(c);
+  if (cq_attr.wait_obj == FI_WAIT_FD) fi_control(&rail.cq->fid, FI_GETWAIT, &rail.wait_fd);
   fi_av_attr av_attr{};
   av_attr.type = FI_AV_TABLE;
   fid_av* a = nullptr;
-  check(fi_av_open(domain.get(), &av_attr, &a, nullptr), "fi_av_open");
-  av.reset(a);
+  check(fi_av_open(rail.domain.get(), &av_attr, &a, nullptr), "fi_av_open");
+  rail.av.reset(a);
 }
 
-void LibfabricTransport::Impl::openEndpoint() {
+void LibfabricTransport::Impl::openEndpoint(Rail& rail) {
   fid_ep* e = nullptr;
-  check(fi_endpoint(domain.get(), info, &e, nullptr), "fi_endpoint");
-  ep.reset(e);
-  check(fi_ep_bind(ep.get(), &cq->fid, FI_TRANSMIT | FI_RECV), "fi_ep_bind(cq)");
-  check(fi_ep_bind(ep.get(), &av->fid, 0), "fi_ep_bind(av)");
-  check(fi_enable(ep.get()), "fi_enable");
+  check(fi_endpoint(rail.domain.get(), rail.info, &e, nullptr), "fi_endpoint");
+  rail.ep.reset(e);
+  check(fi_ep_bind(rail.ep.get(), &rail.cq->fid, FI_TRANSMIT | FI_RECV), "fi_ep_bind(cq)");
+  check(fi_ep_bind(rail.ep.get(), &rail.av->fid, 0), "fi_ep_bind(av)");
+  check(fi_enable(rail.ep.get()), "fi_enable");
 }
 
 void LibfabricTransport::Impl::describeProvider() {
@@ -301,37 +322,50 @@ void LibfabricTransport::Impl::describeProvider() {
   props.provider = info->fabric_attr->prov_name ? info->fabric_attr->prov_name : "";
   props.limitations = knownLimitations(props.provider);
   if (opts.hmem && (info->caps & FI_HMEM)) props.memory_kinds.push_back(MemoryKind::kCuda);
-  if (info->nic && info->nic->link_attr && info->nic->link_attr->speed) {
-    props.link_gbps = static_cast<double>(info->nic->link_attr->speed) / 1e9;
+  std::set<std::string> counted;  // rails on one device count it once
+  for (const Rail& rail : rails) {
+    const fi_info* i = rail.info;
+    if (!counted.insert(i->domain_attr->name ? i->domain_attr->name : "").second) continue;
+    if (i->nic && i->nic->link_attr && i->nic->link_attr->speed) {
+      props.link_gbps += static_cast<double>(i->nic->link_attr->speed) / 1e9;
+    }
   }
 }
 
+// Every rank's name on every rail; rail k's address vector learns rail k of every rank.
 void LibfabricTransport::Impl::exchangeAddresses(Bootstrap& boot) {
-  char name[kMaxName] = {};
-  std::size_t len = sizeof name;
-  check(fi_getname(&ep->fid, name, &len), "fi_getname");
-  std::vector<char> all(kMaxName * size);
-  boot.allgather(name, kMaxName, all.data());
-  addrs.assign(size, FI_ADDR_UNSPEC);
-  for (int r = 0; r < size; ++r) {  // one at a time: the names sit kMaxName bytes apart
-    if (fi_av_insert(av.get(), all.data() + r * kMaxName, 1, &addrs[r], 0, nullptr) != 1) {
-      throw TransportError("libfabric " + props.provider +
-                           ": fi_av_insert rejected the address of " + "rank " + std::to_string(r) +
-                           " (host " + hosts[r] + ")");
+  const std::size_t count = rails.size();
+  std::vector<char> mine(kMaxName * count), all(kMaxName * count * size);
+  for (std::size_t k = 0; k < count; ++k) {
+    std::size_t len = kMaxName;
+    check(fi_getname(&rails[k].ep->fid, mine.data() + k * kMaxName, &len), "fi_getname");
+  }
+  boot.allgather(mine.data(), mine.size(), all.data());
+  for (std::size_t k = 0; k < count; ++k) {
+    Rail& rail = rails[k];
+    rail.addrs.assign(size, FI_ADDR_UNSPEC);
+    for (int r = 0; r < size; ++r) {  // one at a time: the names sit kMaxName bytes apart
+      const char* name = all.data() + (r * count + k) * kMaxName;
+      if (fi_av_insert(rail.av.get(), name, 1, &rail.addrs[r], 0, nullptr) != 1) {
+        throw TransportError("libfabric " + props.provider +
+                             ": fi_av_insert rejected the address of rank " + std::to_string(r) +
+                             " (host " + hosts[r] + ")");
+      }
     }
   }
 }
 
 int LibfabricTransport::Impl::postPiece(Piece& p) {
+  Rail& rail = rails[p.rail];
+  fid_ep* ep = rail.ep.get();
+  const fi_addr_t to = rail.addrs[p.peer];
   if (p.kind == OpKind::kRecv) {
-    return static_cast<int>(
-        fi_trecv(ep.get(), p.buf, p.len, p.desc, addrs[p.peer], p.wire_tag, 0, &p.ctx));
+    return static_cast<int>(fi_trecv(ep, p.buf, p.len, p.desc, to, p.wire_tag, 0, &p.ctx));
   }
   if (p.len <= info->tx_attr->inject_size) {  // the provider copies it now; no completion follows
-    return static_cast<int>(fi_tinject(ep.get(), p.buf, p.len, addrs[p.peer], p.wire_tag));
+    return static_cast<int>(fi_tinject(ep, p.buf, p.len, to, p.wire_tag));
   }
-  return static_cast<int>(
-      fi_tsend(ep.get(), p.buf, p.len, p.desc, addrs[p.peer], p.wire_tag, &p.ctx));
+  return static_cast<int>(fi_tsend(ep, p.buf, p.len, p.desc, to, p.wire_tag, &p.ctx));
 }
 
 // Posts a piece, or queues it behind earlier refused ones: -FI_EAGAIN means the provider's
@@ -372,17 +406,21 @@ bool LibfabricTransport::Impl::retryBacklog() {
   return posted;
 }
 
-// Splits one operation into pieces of at most max_msg_size (or max_piece_bytes) bytes, each
-// with its own sequence number, and submits them.
+// Splits one operation into pieces of at most max_msg_size (or max_piece_bytes, or with several
+// rails stripe_bytes) bytes, each with its own sequence number, and submits them. A piece goes
+// on rail (sequence number mod rails): the sender and the receiver number a (peer, tag)'s pieces
+// alike, so each piece's send and receive meet on the same rail.
 Request LibfabricTransport::Impl::post(OpKind kind, int peer, Tag tag, const MemoryRegion& region,
                                        std::size_t offset, std::size_t bytes) {
   checkPeer(peer, rank, size);
   auto req = std::make_shared<FabricRequest>(kind, peer, tag, bytes);
   std::size_t max_piece = std::max<std::size_t>(1, info->ep_attr->max_msg_size);
   if (opts.max_piece_bytes > 0) max_piece = std::min(max_piece, opts.max_piece_bytes);
+  if (rails.size() > 1)
+    max_piece = std::min(max_piece, std::max<std::size_t>(1, opts.stripe_bytes));
   const std::size_t pieces = std::max<std::size_t>(1, (bytes + max_piece - 1) / max_piece);
   req->pieces_left = pieces;
-  void* desc = static_cast<const FabricRegion&>(region).desc();
+  const auto& fabric_region = static_cast<const FabricRegion&>(region);
   auto& seqs = kind == OpKind::kSend ? send_seq[peer] : recv_seq[peer];
   std::vector<std::unique_ptr<Piece>> parts(pieces);
   for (std::size_t p = 0; p < pieces; ++p) {
@@ -392,10 +430,13 @@ Request LibfabricTransport::Impl::post(OpKind kind, int peer, Tag tag, const Mem
     piece.req = req;
     piece.kind = kind;
     piece.peer = peer;
-    piece.wire_tag = wireTag(seqs, tag);
+    const std::uint64_t seq = seqs.next(tag);
+    piece.wire_tag = (tag << kSeqBits) | (seq & kSeqMask);
+    piece.rail = seq % rails.size();
     piece.buf = region.data() + offset + off;
     piece.len = std::min(max_piece, bytes - off);
-    piece.desc = desc;
+    piece.desc = fabric_region.desc(piece.rail);
+    rails[piece.rail].bytes_posted += piece.len;
   }
   if (opts.reverse_pieces && kind == OpKind::kSend) std::reverse(parts.begin(), parts.end());
   for (auto& piece : parts) {
@@ -413,10 +454,10 @@ void LibfabricTransport::Impl::complete(void* ctx) {
   inflight.erase(it);
 }
 
-void LibfabricTransport::Impl::fail(const fi_cq_err_entry& err) {
+void LibfabricTransport::Impl::fail(const fi_cq_err_entry& err, fid_cq* cq) {
   auto it = inflight.find(err.op_context);
   char buf[256] = {};
-  const char* detail = fi_cq_strerror(cq.get(), err.prov_errno, err.err_data, buf, sizeof buf);
+  const char* detail = fi_cq_strerror(cq, err.prov_errno, err.err_data, buf, sizeof buf);
   const std::string why = "libfabric " + props.provider +
                           ": completion error: " + fabricLibrary().strerror(err.err) +
                           " (provider: " + (detail ? detail : "") + ")";
@@ -459,10 +500,12 @@ void LibfabricTransport::Impl::idleProgress() {
     period = kShortest;
     std::lock_guard<std::mutex> lock(mu);
     fi_cq_tagged_entry entries[16];
-    ssize_t n;
-    while ((n = fi_cq_read(cq.get(), entries, 16)) > 0) {
-      for (ssize_t i = 0; i < n; ++i) stashed.push_back(entries[i].op_context);
-    }  // errors (-FI_EAVAIL) stay queued for progress(), which reports them
+    for (Rail& rail : rails) {
+      ssize_t n;
+      while ((n = fi_cq_read(rail.cq.get(), entries, 16)) > 0) {
+        for (ssize_t i = 0; i < n; ++i) stashed.push_back(entries[i].op_context);
+      }  // errors (-FI_EAVAIL) stay queued for progress(), which reports them
+    }
   }
 }
 
@@ -478,38 +521,50 @@ bool LibfabricTransport::Impl::progress() {
     stashed.clear();
     return true;
   }
-  const bool posted = !backlog.empty() && retryBacklog();
+  bool moved = !backlog.empty() && retryBacklog();
+  for (Rail& rail : rails) moved = readCompletions(rail) || moved;
+  return moved;
+}
+
+// One read of a rail's completion queue; true when it held anything (an error is reported).
+bool LibfabricTransport::Impl::readCompletions(Rail& rail) {
   fi_cq_tagged_entry entries[16];
-  const ssize_t n = fi_cq_read(cq.get(), entries, 16);
+  const ssize_t n = fi_cq_read(rail.cq.get(), entries, 16);
   if (n > 0) {
     for (ssize_t i = 0; i < n; ++i) complete(entries[i].op_context);
     return true;
   }
-  if (n == -FI_EAGAIN) return posted;
+  if (n == -FI_EAGAIN) return false;
   if (n == -FI_EAVAIL) {
     fi_cq_err_entry err{};
-    if (fi_cq_readerr(cq.get(), &err, 0) == 1) fail(err);
+    if (fi_cq_readerr(rail.cq.get(), &err, 0) == 1) fail(err, rail.cq.get());
     return true;
   }
   throw TransportError("rank " + std::to_string(rank) + ": libfabric " + props.provider + ": " +
                        fiError("fi_cq_read", static_cast<int>(n)));
 }
 
-// Gives the core away until the completion queue has something (or 10 ms pass): poll() on its
-// file descriptor once fi_trywait says nothing is pending, else a 20 us sleep.
+// Gives the core away until a completion queue has something (or 10 ms pass): poll() on their
+// file descriptors once fi_trywait says nothing is pending, else a 20 us sleep.
 void LibfabricTransport::Impl::waitForCompletion(Deadline deadline) {
-  if (wait_fd < 0 || !backlog.empty()) {
+  std::vector<fid*> fids;
+  std::vector<pollfd> fds;
+  for (Rail& rail : rails) {
+    fids.push_back(&rail.cq->fid);
+    fds.push_back({rail.wait_fd, POLLIN, 0});
+  }
+  const bool no_fd = std::any_of(fds.begin(), fds.end(), [](const pollfd& p) { return p.fd < 0; });
+  if (no_fd || !backlog.empty()) {
     std::this_thread::sleep_for(std::chrono::microseconds(20));
     return;
   }
-  fid* fids[] = {&cq->fid};
   {
     std::lock_guard<std::mutex> lock(mu);
-    if (fi_trywait(fabric.get(), fids, 1) != FI_SUCCESS) return;  // events pending: poll again
+    const int rc = fi_trywait(fabric.get(), fids.data(), static_cast<int>(fids.size()));
+    if (rc != FI_SUCCESS) return;  // events pending: poll again
   }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  pollfd p{wait_fd, POLLIN, 0};
-  ::poll(&p, 1, static_cast<int>(std::clamp<long long>(left.count() + 1, 1, 10)));
+  ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(left.count() + 1, 1, 10)));
 }
 
 LibfabricTransport::LibfabricTransport(Bootstrap& boot, LibfabricOptions options)
@@ -531,9 +586,18 @@ std::unique_ptr<MemoryRegion> LibfabricTransport::registerMemory(void* data, std
     throw TransportError("libfabric provider " + m.props.provider +
                          " cannot register CUDA memory (no FI_HMEM)");
   }
+  std::vector<FidPtr<fid_mr>> mrs;
   if (!(mode & FI_MR_LOCAL) && !device) {
-    return std::make_unique<FabricRegion>(data, bytes, kind, nullptr, m.mu);
+    return std::make_unique<FabricRegion>(data, bytes, kind, std::move(mrs), m.mu);
   }
+  for (Rail& rail : m.rails) mrs.push_back(m.registerOn(rail, data, bytes, device));
+  return std::make_unique<FabricRegion>(data, bytes, kind, std::move(mrs), m.mu);
+}
+
+// A registration of [data, data + bytes) in one rail's domain (bound to its endpoint where
+// the provider asks for FI_MR_ENDPOINT).
+FidPtr<fid_mr> LibfabricTransport::Impl::registerOn(Rail& rail, void* data, std::size_t bytes,
+                                                    bool device) {
   iovec iov{data, bytes};
   fi_mr_attr attr{};
   attr.mr_iov = &iov;
@@ -549,14 +613,14 @@ std::unique_ptr<MemoryRegion> LibfabricTransport::registerMemory(void* data, std
   }
 #endif
   fid_mr* mr = nullptr;
-  check(fi_mr_regattr(m.domain.get(), &attr, device ? FI_HMEM_DEVICE_ONLY : 0, &mr),
+  check(fi_mr_regattr(rail.domain.get(), &attr, device ? FI_HMEM_DEVICE_ONLY : 0, &mr),
         "fi_mr_regattr(" + std::to_string(bytes) + " bytes)");
   FidPtr<fid_mr> owned(mr);
-  if (mode & FI_MR_ENDPOINT) {
-    check(fi_mr_bind(mr, &m.ep->fid, 0), "fi_mr_bind");
+  if (info->domain_attr->mr_mode & FI_MR_ENDPOINT) {
+    check(fi_mr_bind(mr, &rail.ep->fid, 0), "fi_mr_bind");
     check(fi_mr_enable(mr), "fi_mr_enable");
   }
-  return std::make_unique<FabricRegion>(data, bytes, kind, std::move(owned), m.mu);
+  return owned;
 }
 
 Request LibfabricTransport::postSend(int peer, Tag tag, const MemoryRegion& region,
@@ -569,6 +633,13 @@ Request LibfabricTransport::postRecv(int peer, Tag tag, MemoryRegion& region, st
                                      std::size_t bytes) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->post(OpKind::kRecv, peer, tag, region, offset, bytes);
+}
+
+std::vector<std::uint64_t> LibfabricTransport::bytesPerRail() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::uint64_t> bytes;
+  for (const Rail& rail : impl_->rails) bytes.push_back(rail.bytes_posted);
+  return bytes;
 }
 
 void LibfabricTransport::releaseTagsBelow(Tag bound) {

@@ -30,8 +30,13 @@ struct LibfabricOptions {
   std::string provider = "auto";
   bool blocking_progress = false;
   std::chrono::microseconds spin{50};  // with blocking progress: poll this long, then sleep
-  int local_rank = 0;                  // picks one of several NICs (domains): local_rank % count
-  bool hmem = false;                   // ask for FI_HMEM, to register CUDA memory (GPUDirect)
+  int local_rank = 0;  // picks NICs (domains): local_rank * rails + r for rail r, mod their count
+  // Endpoints per rank, each on its own domain (NIC) where the host has enough: a p5.48xlarge
+  // has 4 EFA devices beside each GPU. Messages are cut into pieces of stripe_bytes, dealt over
+  // the rails by their sequence numbers. Every rank must use the same count.
+  int rails = 1;
+  std::size_t stripe_bytes = 256 << 10;
+  bool hmem = false;  // ask for FI_HMEM, to register CUDA memory (GPUDirect)
   // A thread that progresses a FI_PROGRESS_MANUAL provider while no wait() runs (see
   // transport.cc); needed by providers with reliability in software (udp;ofi_rxd).
   bool idle_progress = true;
@@ -65,6 +70,9 @@ class LibfabricTransport : public Transport {
   void progressUntil(Request* reqs, std::size_t n, WaitFor until, Deadline deadline) override;
   void releaseTagsBelow(Tag bound) override;
   using Transport::wait;
+
+  // Bytes of the sends and receives posted on each rail so far (tests, reports).
+  std::vector<std::uint64_t> bytesPerRail() const;
 
  private:
   struct Impl;
