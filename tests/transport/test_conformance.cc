@@ -303,10 +303,15 @@ std::vector<Flavour> flavours() {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Conformance, ::testing::ValuesIn(flavours()), [](const auto& info) {
-  std::string name = info.param.transport + "_" + std::to_string(info.param.streams) + "streams";
+  std::string name = info.param.transport;
+  const std::size_t at = name.find('@');  // libfabric:tcp@3 -> libfabric_tcp_3rails
+  if (at != std::string::npos) {
+    name = name.substr(0, at) + "_" + name.substr(at + 1) + "rails";
+  } else {
+    name += "_" + std::to_string(info.param.streams) + "streams";
+  }
   if (info.param.yield_us > 0) name += "_yield";
   std::replace(name.begin(), name.end(), ':', '_');
-  std::replace(name.begin(), name.end(), '@', '_');
   return name;
 });
 
