@@ -4,6 +4,7 @@
 // Exit status: harness/exit_status.h.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -143,6 +144,17 @@ void describeLink(RunInfo& run, const Options& o, const Transport& transport) {
     run.link_gbps = f->link_gbps, run.link_source = "fabric " + f->name;
   } else if (transport.props().link_gbps > 0) {
     run.link_gbps = transport.props().link_gbps, run.link_source = "transport";
+  }
+}
+
+// Each host's ranks' NICs, in its rank_list order, where the transport names them. Collective.
+void describeNics(RunInfo& run, const Transport& transport, Bootstrap& boot) {
+  std::string mine;
+  for (const auto& d : transport.props().devices) mine += (mine.empty() ? "" : ",") + d;
+  const auto nics = allgatherStrings(boot, mine);
+  if (std::all_of(nics.begin(), nics.end(), [](const std::string& n) { return n.empty(); })) return;
+  for (HostInfo& h : run.hosts) {
+    for (int r : h.rank_list) h.rank_nics.push_back(nics[static_cast<std::size_t>(r)]);
   }
 }
 
@@ -461,6 +473,7 @@ int runJob(Options o, JobBootstrap& boot, double startup_s, int argc, char** arg
                   root ? SinkPaths{o.json_path, o.csv_path} : SinkPaths{});
   SweepBuffers buffers(world, o.max_bytes);
   describeTransport(run, *transport, buffers);
+  describeNics(run, *transport, boot);
   describeLink(run, o, *transport);
   sink.begin(run);
   const TransportProps& props = transport->props();

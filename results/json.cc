@@ -46,12 +46,19 @@ nlohmann::json toJson(const HostInfo& h) {
   for (const auto& n : h.nics) {
     nics.push_back({{"name", n.name}, {"speed_gbps", orNull(n.speed_gbps, n.speed_gbps > 0)}});
   }
-  return {{"name", h.name},           {"ranks", h.ranks},
-          {"rank_list", h.rank_list}, {"cpu_model", h.cpu_model},
-          {"cpus", h.cpus},           {"nics", nics},
-          {"gpus", h.gpus},           {"gpu_links", h.gpu_links},
-          {"rank_gpus", h.rank_gpus}, {"tcp_congestion_control", h.tcp_congestion_control},
-          {"tcp_wmem", h.tcp_wmem},   {"tcp_rmem", h.tcp_rmem}};
+  return {{"name", h.name},
+          {"ranks", h.ranks},
+          {"rank_list", h.rank_list},
+          {"cpu_model", h.cpu_model},
+          {"cpus", h.cpus},
+          {"nics", nics},
+          {"gpus", h.gpus},
+          {"gpu_links", h.gpu_links},
+          {"rank_gpus", h.rank_gpus},
+          {"rank_nics", h.rank_nics},
+          {"tcp_congestion_control", h.tcp_congestion_control},
+          {"tcp_wmem", h.tcp_wmem},
+          {"tcp_rmem", h.tcp_rmem}};
 }
 
 nlohmann::json rankOrNull(int rank) {

@@ -112,6 +112,9 @@ struct HostInfo {
   std::vector<std::string> gpu_links;
   // With --memory cuda: the device each rank of rank_list used ("NVIDIA H100 (0000:18:00.0)").
   std::vector<std::string> rank_gpus;
+  // The NICs each rank of rank_list sent through, its rails joined by ',' ("rdmap16s27" on
+  // EFA); empty where the transport does not say (TCP).
+  std::vector<std::string> rank_nics;
   // The host's TCP congestion control (net.ipv4.tcp_congestion_control of its network
   // namespace: "cubic", "bbr"); empty where unreadable. It changes loopback and emulated-link
   // figures (docs/PERFORMANCE-NOTES.md, 2026-12-07).

@@ -46,18 +46,16 @@ RunInfo sampleRun() {
   run.link_source = "--link-gbps";
   run.ranks = 4;
   run.launch = {"srun --mpi=pmix", "12", "0", "n[1-4]", "env", "rendezvous at n1:29500", 0.25};
-  run.hosts = {HostInfo{"n1",
-                        4,
-                        "EPYC",
-                        2,
-                        {{"eth0", 100}},
-                        {},
-                        {},
-                        {},
-                        {},
-                        "cubic",
-                        {4096, 16384, 4194304},
-                        {4096, 131072, 33554432}}};
+  HostInfo host;
+  host.name = "n1";
+  host.ranks = 4;
+  host.cpu_model = "EPYC";
+  host.cpus = 2;
+  host.nics = {{"eth0", 100}};
+  host.tcp_congestion_control = "cubic";
+  host.tcp_wmem = {4096, 16384, 4194304};
+  host.tcp_rmem = {4096, 131072, 33554432};
+  run.hosts = {host};
   run.libraries["mpi"] = "Open MPI";
   run.status.state = "failed";
   run.status.message = "rank 2 died";

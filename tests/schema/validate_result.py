@@ -94,6 +94,22 @@ def semantic_problems(doc, args):
         problems.append(f"Slurm job {launch.get('slurm_job_id')!r}, expected {args.slurm_job!r}")
     if args.sizes and len({m["bytes"] for m in doc["measurements"]}) != args.sizes:
         problems.append(f"expected {args.sizes} distinct sizes")
+    return problems + nic_problems(doc["run"])
+
+
+def nic_problems(run):
+    """A libfabric run names the NICs of every rank of every host, one per rail."""
+    if run.get("transport") != "libfabric":
+        return []
+    rails = int(run["options"].get("fi_rails", "1"))
+    problems = []
+    for h in run["hosts"]:
+        nics = h.get("rank_nics", [])
+        if len(nics) != len(h["rank_list"]):
+            problems.append(f"host {h['name']}: {len(nics)} rank_nics for ranks {h['rank_list']}")
+        for rank, names in zip(h["rank_list"], nics):
+            if len([n for n in names.split(",") if n]) != rails:
+                problems.append(f"host {h['name']} rank {rank}: NICs {names!r}, expected {rails}")
     return problems
 
 

@@ -126,6 +126,8 @@ TEST(Rails, MessagesStripedOverEveryRailArriveWholeAndInOrder) {
       }
       boot.barrier();
     }
+    ASSERT_EQ(tr.props().devices.size(), 3u);  // the NIC of each rail, for the result file
+    for (const auto& device : tr.props().devices) EXPECT_FALSE(device.empty());
     const std::vector<std::uint64_t> per_rail = tr.bytesPerRail();
     ASSERT_EQ(per_rail.size(), 3u);
     std::uint64_t sum = 0;

@@ -155,14 +155,25 @@ TEST(Json, DocumentCarriesRunAndMeasurements) {
   RunInfo run;
   run.command_line = "collbench -e 1M";
   run.version = "0.1.0";
-  run.hosts = {HostInfo{"node1", 2, "cpu", 8, {}, {}, {}, {}, {}, "bbr", {}, {}},
-               HostInfo{"node2", 2, "cpu", 8, {}, {}, {}, {}, {}, "cubic", {1, 2, 3}, {4, 5, 6}}};
+  run.hosts.resize(2);
+  for (int i = 0; i < 2; ++i) {
+    HostInfo& h = run.hosts[static_cast<std::size_t>(i)];
+    h.name = "node" + std::to_string(i + 1);
+    h.ranks = 2;
+    h.cpu_model = "cpu";
+    h.cpus = 8;
+    h.tcp_congestion_control = i == 0 ? "bbr" : "cubic";
+  }
+  run.hosts[1].rank_nics = {"eth0,eth1", "eth2,eth3"};
+  run.hosts[1].tcp_wmem = {1, 2, 3};
+  run.hosts[1].tcp_rmem = {4, 5, 6};
   run.libraries["mpi"] = "Open MPI v4.1.4";
   nlohmann::json doc = resultDocument(run, {sample(false)});
   EXPECT_EQ(doc["schema_version"], kResultSchemaVersion);
   EXPECT_EQ(doc["run"]["hosts"][1]["name"], "node2");
   EXPECT_EQ(doc["run"]["hosts"][1]["tcp_congestion_control"], "cubic");
   EXPECT_EQ(doc["run"]["hosts"][1]["tcp_rmem"], nlohmann::json({4, 5, 6}));
+  EXPECT_EQ(doc["run"]["hosts"][1]["rank_nics"], nlohmann::json({"eth0,eth1", "eth2,eth3"}));
   EXPECT_EQ(doc["run"]["hosts"][0]["tcp_wmem"], nlohmann::json::array());
   EXPECT_EQ(doc["run"]["libraries"]["mpi"], "Open MPI v4.1.4");
   const auto& m = doc["measurements"][0];

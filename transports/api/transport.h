@@ -28,6 +28,9 @@ struct TransportProps {
   std::string provider;  // e.g. libfabric provider; empty where it does not apply
   std::vector<MemoryKind> memory_kinds{MemoryKind::kHost};
   double link_gbps = 0;  // nominal link speed in 10^9 bit/s; 0 when unknown
+  // The NICs this rank's traffic leaves through, one per rail (libfabric: each endpoint's
+  // domain, "rdmap16s27" for an EFA device); empty where the transport does not say.
+  std::vector<std::string> devices;
   // Where this transport falls short of the contract below, known from testing (for example
   // a provider that truncates an oversized message without an error); empty when none. The
   // harness prints it as a note of the run.

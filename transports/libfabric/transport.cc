@@ -325,7 +325,8 @@ void LibfabricTransport::Impl::describeProvider() {
   std::set<std::string> counted;  // rails on one device count it once
   for (const Rail& rail : rails) {
     const fi_info* i = rail.info;
-    if (!counted.insert(i->domain_attr->name ? i->domain_attr->name : "").second) continue;
+    props.devices.push_back(i->domain_attr->name ? i->domain_attr->name : "");
+    if (!counted.insert(props.devices.back()).second) continue;
     if (i->nic && i->nic->link_attr && i->nic->link_attr->speed) {
       props.link_gbps += static_cast<double>(i->nic->link_attr->speed) / 1e9;
     }
