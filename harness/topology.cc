@@ -126,36 +126,6 @@ std::vector<std::string> nvlinkPairs() {
   return links;
 }
 
-nlohmann::json encode(const HostInfo& h) {
-  nlohmann::json nics = nlohmann::json::array();
-  for (const auto& n : h.nics) nics.push_back({n.name, n.speed_gbps});
-  return {{"name", h.name},
-          {"cpu", h.cpu_model},
-          {"cpus", h.cpus},
-          {"nics", nics},
-          {"gpus", h.gpus},
-          {"gpu_links", h.gpu_links},
-          {"tcp_cc", h.tcp_congestion_control},
-          {"tcp_wmem", h.tcp_wmem},
-          {"tcp_rmem", h.tcp_rmem}};
-}
-
-HostInfo decode(const std::string& text) {
-  auto j = nlohmann::json::parse(text);
-  HostInfo h;
-  h.name = j.at("name").get<std::string>();
-  h.cpu_model = j.at("cpu").get<std::string>();
-  h.cpus = j.at("cpus").get<int>();
-  for (const auto& n : j.at("nics"))
-    h.nics.push_back({n.at(0).get<std::string>(), n.at(1).get<double>()});
-  h.gpus = j.at("gpus").get<std::vector<std::string>>();
-  h.gpu_links = j.at("gpu_links").get<std::vector<std::string>>();
-  h.tcp_congestion_control = j.at("tcp_cc").get<std::string>();
-  h.tcp_wmem = j.at("tcp_wmem").get<std::vector<std::uint64_t>>();
-  h.tcp_rmem = j.at("tcp_rmem").get<std::vector<std::uint64_t>>();
-  return h;
-}
-
 }  // namespace
 
 std::string cpuModelFromCpuinfo(const std::string& cpuinfo) {
@@ -211,12 +181,14 @@ std::vector<int> gatherHostIds(Bootstrap& boot, const std::string& host_key) {
 }
 
 std::vector<HostInfo> gatherHosts(Bootstrap& boot, const std::vector<int>& host_ids) {
-  const std::string mine = encode(describeThisHost(boot.hostname())).dump();
+  const std::string mine = toJson(describeThisHost(boot.hostname())).dump();
   std::vector<HostInfo> hosts;
   int rank = 0;
   for (const auto& text : allgatherStrings(boot, mine)) {
     const auto id = static_cast<std::size_t>(host_ids[static_cast<std::size_t>(rank)]);
-    if (id == hosts.size()) hosts.push_back(decode(text));
+    if (id == hosts.size()) {
+      hosts.push_back(hostFromJson(nlohmann::json::parse(text), "rank " + std::to_string(rank)));
+    }
     hosts[id].rank_list.push_back(rank++);
     hosts[id].ranks = static_cast<int>(hosts[id].rank_list.size());
   }

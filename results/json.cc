@@ -41,26 +41,6 @@ nlohmann::json choiceJson(const Measurement& m) {
   return {{"algorithm", m.chosen_algorithm}, {"calibration", calibration}};
 }
 
-nlohmann::json toJson(const HostInfo& h) {
-  nlohmann::json nics = nlohmann::json::array();
-  for (const auto& n : h.nics) {
-    nics.push_back({{"name", n.name}, {"speed_gbps", orNull(n.speed_gbps, n.speed_gbps > 0)}});
-  }
-  return {{"name", h.name},
-          {"ranks", h.ranks},
-          {"rank_list", h.rank_list},
-          {"cpu_model", h.cpu_model},
-          {"cpus", h.cpus},
-          {"nics", nics},
-          {"gpus", h.gpus},
-          {"gpu_links", h.gpu_links},
-          {"rank_gpus", h.rank_gpus},
-          {"rank_nics", h.rank_nics},
-          {"tcp_congestion_control", h.tcp_congestion_control},
-          {"tcp_wmem", h.tcp_wmem},
-          {"tcp_rmem", h.tcp_rmem}};
-}
-
 nlohmann::json rankOrNull(int rank) {
   return rank < 0 ? nlohmann::json(nullptr) : nlohmann::json(rank);
 }
@@ -200,6 +180,26 @@ nlohmann::json toJson(const std::vector<RowMedians>& rows) {
 }
 
 }  // namespace
+
+nlohmann::json toJson(const HostInfo& h) {
+  nlohmann::json nics = nlohmann::json::array();
+  for (const auto& n : h.nics) {
+    nics.push_back({{"name", n.name}, {"speed_gbps", orNull(n.speed_gbps, n.speed_gbps > 0)}});
+  }
+  return {{"name", h.name},
+          {"ranks", h.ranks},
+          {"rank_list", h.rank_list},
+          {"cpu_model", h.cpu_model},
+          {"cpus", h.cpus},
+          {"nics", nics},
+          {"gpus", h.gpus},
+          {"gpu_links", h.gpu_links},
+          {"rank_gpus", h.rank_gpus},
+          {"rank_nics", h.rank_nics},
+          {"tcp_congestion_control", h.tcp_congestion_control},
+          {"tcp_wmem", h.tcp_wmem},
+          {"tcp_rmem", h.tcp_rmem}};
+}
 
 nlohmann::json toJson(const PairScreen& s) {
   nlohmann::json verdicts = nlohmann::json::array();
@@ -481,12 +481,33 @@ std::vector<std::uint64_t> integersOrEmpty(const Field& f, const char* key) {
   return out;
 }
 
+std::vector<std::string> stringsOrEmpty(const Field& f, const char* key) {
+  std::vector<std::string> out;
+  if (!f.has(key)) return out;
+  const Field list = f[key];
+  for (std::size_t i = 0; i < list.size(); ++i) out.push_back(list.at(i).str());
+  return out;
+}
+
+// Every field toJson(HostInfo) writes; those added over time are optional, for older files.
 HostInfo readHost(const Field& f) {
   HostInfo h;
   h.name = f["name"].str();
-  h.ranks = static_cast<int>(f["ranks"].integer(1));
+  h.ranks = static_cast<int>(f["ranks"].integer());
   if (f.has("cpu_model")) h.cpu_model = f["cpu_model"].str();
-  h.tcp_congestion_control = strOrEmpty(f, "tcp_congestion_control");  // newer files only
+  if (f.has("cpus")) h.cpus = static_cast<int>(f["cpus"].integer());
+  if (f.has("nics")) {
+    const Field nics = f["nics"];
+    for (std::size_t i = 0; i < nics.size(); ++i) {
+      h.nics.push_back({nics.at(i)["name"].str(), nics.at(i)["speed_gbps"].numberOr(0)});
+    }
+  }
+  h.gpus = stringsOrEmpty(f, "gpus");
+  h.gpu_links = stringsOrEmpty(f, "gpu_links");
+  for (auto r : integersOrEmpty(f, "rank_list")) h.rank_list.push_back(static_cast<int>(r));
+  h.rank_gpus = stringsOrEmpty(f, "rank_gpus");
+  h.rank_nics = stringsOrEmpty(f, "rank_nics");
+  h.tcp_congestion_control = strOrEmpty(f, "tcp_congestion_control");
   h.tcp_wmem = integersOrEmpty(f, "tcp_wmem");
   h.tcp_rmem = integersOrEmpty(f, "tcp_rmem");
   return h;
@@ -636,6 +657,14 @@ ResultFile readResultFile(const std::string& path) {
   const auto text = readWholeFile(path);
   if (!text) throw ResultFormatError(path + ": cannot open");
   return parseResultFile(*text, path);
+}
+
+HostInfo hostFromJson(const nlohmann::json& j, const std::string& source) {
+  try {
+    return readHost(Field(j, "host", source));
+  } catch (const nlohmann::json::exception& e) {
+    throw ResultFormatError(source + ": " + e.what());
+  }
 }
 
 }  // namespace collbench

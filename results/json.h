@@ -18,6 +18,11 @@ namespace collbench {
 nlohmann::json toJson(const Measurement& m);
 nlohmann::json toJson(const RunInfo& run);
 nlohmann::json toJson(const PairScreen& s);
+// A host as the result file records it (run.hosts[]), and back; the ranks' exchange of their
+// hosts' descriptions (harness/topology.cc) travels in the same shape. hostFromJson throws
+// ResultFormatError naming `source` and the field.
+nlohmann::json toJson(const HostInfo& h);
+HostInfo hostFromJson(const nlohmann::json& j, const std::string& source);
 // `screen`: the link screen's object, or null when the run measured collectives.
 nlohmann::json resultDocument(const RunInfo& run, const std::vector<Measurement>& measurements,
                               const nlohmann::json& screen = nullptr);

@@ -55,6 +55,9 @@ RunInfo sampleRun() {
   host.tcp_congestion_control = "cubic";
   host.tcp_wmem = {4096, 16384, 4194304};
   host.tcp_rmem = {4096, 131072, 33554432};
+  host.gpus = {"NVIDIA H100"};
+  host.rank_list = {0, 1, 2, 3};
+  host.rank_nics = {"rdmap16s27", "rdmap16s27", "rdmap32s27", "rdmap32s27"};
   run.hosts = {host};
   run.libraries["mpi"] = "Open MPI";
   run.status.state = "failed";
@@ -81,6 +84,15 @@ TEST(ResultFile, RoundTrips) {
   EXPECT_EQ(f.run.hosts.at(0).tcp_congestion_control, "cubic");
   EXPECT_EQ(f.run.hosts.at(0).tcp_wmem, (std::vector<std::uint64_t>{4096, 16384, 4194304}));
   EXPECT_EQ(f.run.hosts.at(0).tcp_rmem, (std::vector<std::uint64_t>{4096, 131072, 33554432}));
+  // Every field of a host comes back (the ranks exchange their hosts in this shape too).
+  const HostInfo& h = f.run.hosts.at(0);
+  EXPECT_EQ(h.cpus, 2);
+  ASSERT_EQ(h.nics.size(), 1u);
+  EXPECT_EQ(h.nics[0].name, "eth0");
+  EXPECT_EQ(h.nics[0].speed_gbps, 100);
+  EXPECT_EQ(h.gpus, (std::vector<std::string>{"NVIDIA H100"}));
+  EXPECT_EQ(h.rank_list, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(h.rank_nics[2], "rdmap32s27");
   EXPECT_EQ(f.run.status.state, "failed");
   EXPECT_EQ(f.run.launch.launcher, "srun --mpi=pmix");
   EXPECT_EQ(f.run.launch.slurm_job_id, "12");
