@@ -147,15 +147,22 @@ void describeLink(RunInfo& run, const Options& o, const Transport& transport) {
   }
 }
 
-// Each host's ranks' NICs, in its rank_list order, where the transport names them. Collective.
+// Gives each host's `field` the value of each of its ranks (`per_rank`, indexed by rank), in its
+// rank_list order.
+void recordPerRank(RunInfo& run, const std::vector<std::string>& per_rank,
+                   std::vector<std::string> HostInfo::*field) {
+  for (HostInfo& h : run.hosts) {
+    for (int r : h.rank_list) (h.*field).push_back(per_rank[static_cast<std::size_t>(r)]);
+  }
+}
+
+// Each host's ranks' NICs, where the transport names them. Collective.
 void describeNics(RunInfo& run, const Transport& transport, Bootstrap& boot) {
   std::string mine;
   for (const auto& d : transport.props().devices) mine += (mine.empty() ? "" : ",") + d;
   const auto nics = allgatherStrings(boot, mine);
   if (std::all_of(nics.begin(), nics.end(), [](const std::string& n) { return n.empty(); })) return;
-  for (HostInfo& h : run.hosts) {
-    for (int r : h.rank_list) h.rank_nics.push_back(nics[static_cast<std::size_t>(r)]);
-  }
+  recordPerRank(run, nics, &HostInfo::rank_nics);
 }
 
 void describeTransport(RunInfo& run, const Transport& transport, const SweepBuffers& buffers) {
@@ -380,13 +387,10 @@ std::string chooseDevice(const Options& o, const JobBootstrap& boot) {
   return "";
 }
 
-// Each host's ranks' devices, in its rank_list order.
+// Each host's ranks' GPUs, with --memory cuda. Collective.
 void describeDevices(RunInfo& run, const Options& o, JobBootstrap& boot) {
   if (!o.cudaMemory()) return;
-  const auto devices = allgatherStrings(boot, currentCudaDevice());
-  for (HostInfo& h : run.hosts) {
-    for (int r : h.rank_list) h.rank_gpus.push_back(devices[static_cast<std::size_t>(r)]);
-  }
+  recordPerRank(run, allgatherStrings(boot, currentCudaDevice()), &HostInfo::rank_gpus);
 }
 
 // --ranks against the launch size, which only the bootstrap knows.

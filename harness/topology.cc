@@ -181,7 +181,9 @@ std::vector<int> gatherHostIds(Bootstrap& boot, const std::string& host_key) {
 }
 
 std::vector<HostInfo> gatherHosts(Bootstrap& boot, const std::vector<int>& host_ids) {
-  const std::string mine = toJson(describeThisHost(boot.hostname())).dump();
+  HostInfo me = describeThisHost(boot.hostname());
+  me.ranks = 1;  // this rank; the host's count is made from rank_list below
+  const std::string mine = toJson(me).dump();
   std::vector<HostInfo> hosts;
   int rank = 0;
   for (const auto& text : allgatherStrings(boot, mine)) {

@@ -493,7 +493,7 @@ std::vector<std::string> stringsOrEmpty(const Field& f, const char* key) {
 HostInfo readHost(const Field& f) {
   HostInfo h;
   h.name = f["name"].str();
-  h.ranks = static_cast<int>(f["ranks"].integer());
+  h.ranks = static_cast<int>(f["ranks"].integer(1));
   if (f.has("cpu_model")) h.cpu_model = f["cpu_model"].str();
   if (f.has("cpus")) h.cpus = static_cast<int>(f["cpus"].integer());
   if (f.has("nics")) {
@@ -544,10 +544,7 @@ RunInfo readRun(const Field& f) {
   run.environment = f["environment"].strings();
   run.options = f["options"].strings();
   if (f.has("status")) run.status = readStatus(f["status"]);
-  if (f.has("notes")) {
-    Field notes = f["notes"];
-    for (std::size_t i = 0; i < notes.size(); ++i) run.notes.push_back(notes.at(i).str());
-  }
+  run.notes = stringsOrEmpty(f, "notes");
   return run;
 }
 
@@ -660,11 +657,7 @@ ResultFile readResultFile(const std::string& path) {
 }
 
 HostInfo hostFromJson(const nlohmann::json& j, const std::string& source) {
-  try {
-    return readHost(Field(j, "host", source));
-  } catch (const nlohmann::json::exception& e) {
-    throw ResultFormatError(source + ": " + e.what());
-  }
+  return readHost(Field(j, "host", source));
 }
 
 }  // namespace collbench

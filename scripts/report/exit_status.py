@@ -3,15 +3,15 @@ report tool ends as collbench does: USAGE for a bad flag or file, RUNTIME for a 
 import os
 import re
 
-_HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness",
-                       "exit_status.h")
+HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "harness",
+                      "exit_status.h")
 
 
-def _statuses():
-    with open(_HEADER, encoding="utf-8") as f:
-        found = dict(re.findall(r"constexpr int kExit(\w+) = (\d+);", f.read()))
-    return {name: int(value) for name, value in found.items()}
+def statuses(path=HEADER):
+    """{constant: status} of the header at `path`: {"kExitOk": 0, "kExitRuntime": 1, ...}."""
+    with open(path, encoding="utf-8") as f:
+        return {n: int(v) for n, v in re.findall(r"constexpr int (kExit\w+) = (\d+);", f.read())}
 
 
-_ALL = _statuses()
-OK, RUNTIME, USAGE = _ALL["Ok"], _ALL["Runtime"], _ALL["Usage"]
+_ALL = statuses()
+OK, RUNTIME, USAGE = _ALL["kExitOk"], _ALL["kExitRuntime"], _ALL["kExitUsage"]

@@ -9,6 +9,10 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts", "report"))
+import exit_status  # noqa: E402  (reads harness/exit_status.h)
+
 FLAG = re.compile(r"--?[A-Za-z][\w-]*")
 
 
@@ -54,15 +58,9 @@ def table_statuses(path):
     return statuses
 
 
-def header_statuses(path):
-    """{name: status} from the constants of harness/exit_status.h."""
-    text = open(path, encoding="utf-8").read()
-    return {n: int(v) for n, v in re.findall(r"constexpr int (kExit\w+) = (\d+);", text)}
-
-
 def exit_status_problems(readme):
     header = os.path.join(os.path.dirname(os.path.abspath(readme)), "harness", "exit_status.h")
-    coded, documented = header_statuses(header), table_statuses(readme)
+    coded, documented = exit_status.statuses(header), table_statuses(readme)
     problems = [f"exit status {v} ({n}): in harness/exit_status.h, not in README's table"
                 for n, v in coded.items() if v not in documented]
     problems += [f"exit status {v}: in README's table, not in harness/exit_status.h"
