@@ -203,6 +203,8 @@ struct LibfabricTransport::Impl {
   fi_info* info = nullptr;  // the first rail's entry of infos: what every rail's provider offers
   FidPtr<fid_fabric> fabric;
   std::vector<Rail> rails;
+  std::vector<fid*> wait_fids;   // every rail's completion queue, for fi_trywait
+  std::vector<pollfd> wait_fds;  // and its wait object (fd -1: none), for poll()
   std::vector<std::string> hosts;
   std::vector<TagSequences> send_seq, recv_seq;
   std::unordered_map<void*, std::unique_ptr<Piece>> inflight;
@@ -275,6 +277,8 @@ void LibfabricTransport::Impl::open(const std::string& provider) {
     openDomain(rail);
     openQueues(rail);
     openEndpoint(rail);
+    wait_fids.push_back(&rail.cq->fid);
+    wait_fds.push_back({rail.wait_fd, POLLIN, 0});
   }
   describeProvider();
 }
@@ -548,24 +552,20 @@ bool LibfabricTransport::Impl::readCompletions(Rail& rail) {
 // Gives the core away until a completion queue has something (or 10 ms pass): poll() on their
 // file descriptors once fi_trywait says nothing is pending, else a 20 us sleep.
 void LibfabricTransport::Impl::waitForCompletion(Deadline deadline) {
-  std::vector<fid*> fids;
-  std::vector<pollfd> fds;
-  for (Rail& rail : rails) {
-    fids.push_back(&rail.cq->fid);
-    fds.push_back({rail.wait_fd, POLLIN, 0});
-  }
-  const bool no_fd = std::any_of(fds.begin(), fds.end(), [](const pollfd& p) { return p.fd < 0; });
+  const bool no_fd =
+      std::any_of(wait_fds.begin(), wait_fds.end(), [](const pollfd& p) { return p.fd < 0; });
   if (no_fd || !backlog.empty()) {
     std::this_thread::sleep_for(std::chrono::microseconds(20));
     return;
   }
   {
     std::lock_guard<std::mutex> lock(mu);
-    const int rc = fi_trywait(fabric.get(), fids.data(), static_cast<int>(fids.size()));
+    const int rc = fi_trywait(fabric.get(), wait_fids.data(), static_cast<int>(wait_fids.size()));
     if (rc != FI_SUCCESS) return;  // events pending: poll again
   }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(left.count() + 1, 1, 10)));
+  ::poll(wait_fds.data(), wait_fds.size(),
+         static_cast<int>(std::clamp<long long>(left.count() + 1, 1, 10)));
 }
 
 LibfabricTransport::LibfabricTransport(Bootstrap& boot, LibfabricOptions options)
