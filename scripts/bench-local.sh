@@ -11,6 +11,9 @@
 #            (Gloo's TCP transport)
 #   fi-tcp   ring, tree over libfabric's tcp provider; mpi with Open MPI's default (shared
 #            memory) BTL
+#   tcp-fi-segment  (2 ranks, 4-64 MiB) ring over TCP in the fi-tcp launch's segment size: the
+#            two transports with the same messages on the wire (docs/PERFORMANCE-NOTES.md: under
+#            bbr on loopback the message size, not the transport, sets the congestion state)
 #   fi-shm   ring, tree over libfabric's shm provider
 #   pingpong tcp, libfabric tcp, libfabric shm (2 ranks, the bandwidth of one link)
 #   link     ring and tree over TCP between 2, 4 and 8 emulated hosts (network namespaces, one rank
@@ -63,6 +66,11 @@ algos() {
     *) echo "ring,tree,recursive-doubling,best,mpi" ;;
   esac
 }
+# A recorded option of a result file's run (run.options.KEY).
+run_option() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["run"]["options"][sys.argv[2]])' \
+    "$1" "$2"
+}
 
 for r in $(seq 1 "$repeats"); do
   for np in $ranks; do
@@ -71,6 +79,12 @@ for r in $(seq 1 "$repeats"); do
       --label tcp -J "$out/tcp_${np}_$r.json" >/dev/null
     "${mpi[@]}" -np "$np" "$bin" "${common[@]}" --transport libfabric --fi-provider tcp \
       --algo ring,tree,mpi --label fi-tcp -J "$out/fi-tcp_${np}_$r.json" >/dev/null
+    if [ "$np" = 2 ]; then
+      segment=$(run_option "$out/fi-tcp_${np}_$r.json" segment_bytes)
+      "${mpi[@]}" -np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" --in-place no -d float32 -o sum \
+        --algo ring --segment-bytes "$segment" --label tcp-fi-segment \
+        -J "$out/tcp-fi-segment_${np}_$r.json" >/dev/null
+    fi
     "${mpi[@]}" -np "$np" "$bin" "${common[@]}" --transport libfabric --fi-provider shm \
       --algo ring,tree --label fi-shm -J "$out/fi-shm_${np}_$r.json" >/dev/null
   done

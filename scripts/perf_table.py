@@ -96,6 +96,7 @@ BW_COLUMNS = [
     ("ring / MPI tcp", ("tcp", "ring", "tcp"), ("tcp", "mpi", "mpi")),
     ("best / MPI tcp", ("tcp", "best", "tcp"), ("tcp", "mpi", "mpi")),
     ("ring fi-tcp", "fi-tcp", "ring", "libfabric"),
+    ("ring tcp, fi-tcp's segment", "tcp-fi-segment", "ring", "tcp"),
     ("ring fi-shm", "fi-shm", "ring", "libfabric"),
     ("MPI shm", "fi-tcp", "mpi", "mpi"),
 ]
@@ -247,10 +248,16 @@ def transport_micro_lines(directory):
 
 def libfabric_target_lines(data):
     """libfabric's tcp provider against our TCP transport, ring at 2 ranks: the medians over the
-    repeats, each repeat launching both one after the other."""
-    rs = [ratio(data.bw("fi-tcp", "ring", "libfabric", 2, s), data.bw("tcp", "ring", "tcp", 2, s))
-          for s in TARGET_SIZES]
-    return range_lines("2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP", rs, "0.9", "x")
+    repeats, each repeat launching both one after the other; then against our TCP in the
+    provider's segment size (the tcp-fi-segment launch), the same messages on the wire."""
+    fi = [data.bw("fi-tcp", "ring", "libfabric", 2, s) for s in TARGET_SIZES]
+    lines = []
+    for label, what in (("tcp", "ring over TCP"),
+                        ("tcp-fi-segment", "ring over TCP in libfabric's segment size")):
+        rs = [ratio(f, data.bw(label, "ring", "tcp", 2, s)) for f, s in zip(fi, TARGET_SIZES)]
+        lines += range_lines(f"2 ranks, 4-64 MiB: ring over libfabric tcp / {what}", rs, "0.9",
+                             "x")
+    return lines
 
 
 def small_target_lines(data):
@@ -366,7 +373,8 @@ def main():
            "Written by `scripts/bench-local.sh` (do not edit by hand; rerun it). Every ratio compares "
            "numbers from the same mpirun launch: the `tcp` launch runs with `--mca btl tcp,self`, so "
            "its MPI column is Open MPI over TCP; `MPI shm` comes from the libfabric-tcp launch, "
-           "where Open MPI uses shared memory. GB/s = 10^9 bytes/s; busbw = algbw x 2(n-1)/n.", ""]
+           "where Open MPI uses shared memory; `ring tcp, fi-tcp's segment` is our TCP in the "
+           "libfabric launch's segment size (2 ranks). GB/s = 10^9 bytes/s; busbw = algbw x 2(n-1)/n.", ""]
     out += machine(data)
     out += ["", "## Targets", ""] + target_lines(data, args.dir)
     for np in data.ranks():

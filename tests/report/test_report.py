@@ -747,6 +747,21 @@ def test_libfabric_target_is_the_ratio_of_ring_medians_at_two_ranks():
     assert perf_table.libfabric_target_lines(MediansStub()) == []
 
 
+def test_libfabric_is_also_compared_with_tcp_in_its_segment_size():
+    perf_table = perf_table_module()
+    mib = 1 << 20
+    busbw = {("fi-tcp", "ring", "libfabric", 2, s * mib): 2.0 for s in (4, 64)}
+    busbw[("tcp", "ring", "tcp", 2, 4 * mib)] = 2.5
+    busbw[("tcp-fi-segment", "ring", "tcp", 2, 4 * mib)] = 1.6
+    busbw[("tcp-fi-segment", "ring", "tcp", 2, 64 * mib)] = 2.0
+    busbw[("tcp-fi-segment", "ring", "tcp", 4, 4 * mib)] = 9.0  # 4 ranks: not compared
+    assert perf_table.libfabric_target_lines(MediansStub(busbw=busbw)) == [
+        "- 2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP = 0.80x to 0.80x "
+        "(target >= 0.9x): NOT met",
+        "- 2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP in libfabric's segment "
+        "size = 1.00x to 1.25x (target >= 0.9x): met"]
+
+
 def test_small_message_target_compares_p50_not_mean():
     perf_table = perf_table_module()
     p50 = {}
