@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Turns the result files of scripts/bench-local.sh into docs/PERFORMANCE.md: medians over
 repeats of each (launch, algorithm, transport, ranks, size), tables of bus bandwidth and time
-with ratios ours / peer (peers measured in the same launch), pingpong per transport, the
-micro-benchmarks, and the issue's targets checked against the numbers.
+with ratios ours / peer (the median of each repeat's ratio: a repeat's two numbers share one
+launch, or launches one after the other), pingpong per transport, the micro-benchmarks, and
+the issue's targets checked against the numbers.
 
     perf_table.py DIR [-o FILE] [--baseline DIR]
 
@@ -29,10 +30,16 @@ def size_text(n):
     return f"{n} B"
 
 
+def repeat_of(path):
+    """The repeat a result file belongs to: bench-local.sh names each NAME_R.json (R from 1)."""
+    tail = os.path.splitext(os.path.basename(path))[0].rsplit("_", 1)[-1]
+    return tail if tail.isdigit() else "1"
+
+
 def load(directory):
-    """(label, algorithm, transport, ranks, bytes) -> medians over the repeats of busbw, mean
-    time and p50 time; run info."""
-    busbw, time, p50 = defaultdict(list), defaultdict(list), defaultdict(list)
+    """(label, algorithm, transport, ranks, bytes) -> {repeat: value} of busbw, mean time and
+    p50 time; run info."""
+    busbw, time, p50 = defaultdict(dict), defaultdict(dict), defaultdict(dict)
     runs = []
     for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
         if os.path.basename(path).startswith("micro_"):
@@ -43,21 +50,36 @@ def load(directory):
         if run["status"]["state"] != "complete":
             sys.exit(f"perf_table: {path}: run did not complete ({run['status']['message']})")
         runs.append(run)
+        repeat = repeat_of(path)
         for m in doc["measurements"]:
             if m["wrong"]:
                 sys.exit(f"perf_table: {path}: {m['algorithm']} {m['bytes']} B has wrong results")
             transport = None if run["label"].startswith("pingpong") else m["transport"]
             key = (run["label"], m["algorithm"], transport, m["ranks"], m["bytes"])
-            busbw[key].append(m["busbw_gbps"])
-            time[key].append(m["time_us"]["mean"])
-            p50[key].append(m["time_us"]["p50"])
+            busbw[key][repeat] = m["busbw_gbps"]
+            time[key][repeat] = m["time_us"]["mean"]
+            p50[key][repeat] = m["time_us"]["p50"]
     if not runs:
         sys.exit(f"perf_table: no result files in {directory}")
-    med = lambda d: {k: statistics.median(v) for k, v in d.items()}
-    return med(busbw), med(time), med(p50), runs
+    return busbw, time, p50, runs
+
+
+def median_value(by_repeat):
+    return statistics.median(by_repeat.values()) if by_repeat else None
+
+
+def paired_ratio(a, b):
+    """The median over the repeats that measured both of a's value / b's ({repeat: value} each):
+    a repeat's two numbers come from one launch or from launches one after the other, so each
+    ratio sees one stretch of the host's noise."""
+    rs = [a[r] / b[r] for r in a if r in b and b[r]]
+    return statistics.median(rs) if rs else None
 
 
 class Data:
+    """Lookups over a bench-local.sh directory: medians over the repeats, and ratios paired by
+    repeat."""
+
     def __init__(self, directory):
         self.busbw, self.time, self.time_p50, self.runs = load(directory)
         self.repeats = max(len([r for r in self.runs if r["label"] == "pingpong-tcp"]), 1)
@@ -66,13 +88,21 @@ class Data:
         return sorted({k[3] for k in self.busbw if not k[0].startswith(("pingpong", "link-"))})
 
     def bw(self, label, algo, transport, np, size):
-        return self.busbw.get((label, algo, transport, np, size))
+        return median_value(self.busbw.get((label, algo, transport, np, size)))
 
     def us(self, label, algo, transport, np, size):
-        return self.time.get((label, algo, transport, np, size))
+        return median_value(self.time.get((label, algo, transport, np, size)))
 
     def p50(self, label, algo, transport, np, size):
-        return self.time_p50.get((label, algo, transport, np, size))
+        return median_value(self.time_p50.get((label, algo, transport, np, size)))
+
+    def bw_ratio(self, a, b, np, size):
+        """a's busbw / b's, a and b (label, algorithm, transport): the median of each repeat's."""
+        return paired_ratio(self.busbw.get((*a, np, size), {}), self.busbw.get((*b, np, size), {}))
+
+    def p50_ratio(self, a, b, np, size):
+        return paired_ratio(self.time_p50.get((*a, np, size), {}),
+                            self.time_p50.get((*b, np, size), {}))
 
 
 def fmt(v, digits=2):
@@ -104,7 +134,7 @@ BW_COLUMNS = [
 
 def cell(data, col, np, size, value):
     if isinstance(col[1], tuple):
-        r = ratio(value(*col[1], np, size), value(*col[2], np, size))
+        r = data.bw_ratio(col[1], col[2], np, size)
         return fmt(r) + ("x" if r is not None else "")
     return fmt(value(*col[1:], np, size), 2 if value == data.bw else 1)
 
@@ -196,7 +226,7 @@ def link_target_lines(data):
     label = link_label(data)
     if not label:
         return []
-    rs = [ratio(data.bw(label, "ring", "tcp", 2, s), data.bw(label, "pingpong", "tcp", 2, s))
+    rs = [data.bw_ratio((label, "ring", "tcp"), (label, "pingpong", "tcp"), 2, s)
           for s in TARGET_SIZES]
     lines = range_lines(f"2 emulated hosts over a {label[5:]} link, 4-64 MiB: ring busbw / "
                         "pingpong bandwidth", rs, "0.80")
@@ -250,11 +280,11 @@ def libfabric_target_lines(data):
     """libfabric's tcp provider against our TCP transport, ring at 2 ranks: the medians over the
     repeats, each repeat launching both one after the other; then against our TCP in the
     provider's segment size (the tcp-fi-segment launch), the same messages on the wire."""
-    fi = [data.bw("fi-tcp", "ring", "libfabric", 2, s) for s in TARGET_SIZES]
     lines = []
     for label, what in (("tcp", "ring over TCP"),
                         ("tcp-fi-segment", "ring over TCP in libfabric's segment size")):
-        rs = [ratio(f, data.bw(label, "ring", "tcp", 2, s)) for f, s in zip(fi, TARGET_SIZES)]
+        rs = [data.bw_ratio(("fi-tcp", "ring", "libfabric"), (label, "ring", "tcp"), 2, s)
+              for s in TARGET_SIZES]
         lines += range_lines(f"2 ranks, 4-64 MiB: ring over libfabric tcp / {what}", rs, "0.9",
                              "x")
     return lines
@@ -265,7 +295,7 @@ def small_target_lines(data):
     of ten moves a mean by 10%)."""
     lines = []
     for np in data.ranks():
-        rs = [ratio(data.p50("tcp", "best", "tcp", np, s), data.p50("tcp", "mpi", "mpi", np, s))
+        rs = [data.p50_ratio(("tcp", "best", "tcp"), ("tcp", "mpi", "mpi"), np, s)
               for s in SMALL]
         lines += range_lines(f"{np} ranks, 8 B-4 KiB: best's p50 / MPI over TCP's", rs, "1.00",
                              at_most=True)
@@ -277,10 +307,10 @@ def target_lines(data, directory):
     for np in data.ranks():
         for peer, name, want in (("gloo-ring", "Gloo ring", "1.3"), ("mpi", "MPI over TCP", "1.0")):
             transport = "mpi" if peer == "mpi" else "gloo"  # the transport baselines record
-            rs = [ratio(data.bw("tcp", "ring", "tcp", np, s), data.bw("tcp", peer, transport, np, s))
+            rs = [data.bw_ratio(("tcp", "ring", "tcp"), ("tcp", peer, transport), np, s)
                   for s in TARGET_SIZES]
             lines += range_lines(f"{np} ranks, 4-64 MiB: ring TCP / {name}", rs, want, "x")
-    rs = [ratio(data.bw("tcp", "ring", "tcp", 2, s), data.bw("pingpong-tcp", "pingpong", None, 2, s))
+    rs = [data.bw_ratio(("tcp", "ring", "tcp"), ("pingpong-tcp", "pingpong", None), 2, s)
           for s in TARGET_SIZES]
     lines += range_lines("2 ranks, 4-64 MiB: ring busbw / TCP pingpong bandwidth", rs, "0.80")
     lines += libfabric_target_lines(data)
@@ -370,9 +400,11 @@ def main():
     args = ap.parse_args()
     data = Data(args.dir)
     out = ["# Performance on one host", "",
-           "Written by `scripts/bench-local.sh` (do not edit by hand; rerun it). Every ratio compares "
-           "numbers from the same mpirun launch: the `tcp` launch runs with `--mca btl tcp,self`, so "
-           "its MPI column is Open MPI over TCP; `MPI shm` comes from the libfabric-tcp launch, "
+           "Written by `scripts/bench-local.sh` (do not edit by hand; rerun it). Values are medians "
+           "over the repeats; a ratio is the median of each repeat's ratio, whose two numbers come "
+           "from one mpirun launch (ours against a vendor's, against each other) or, for two "
+           "transports or a pingpong, from launches one after the other. The `tcp` launch runs "
+           "with `--mca btl tcp,self`, so its MPI column is Open MPI over TCP; `MPI shm` comes from the libfabric-tcp launch, "
            "where Open MPI uses shared memory; `ring tcp, fi-tcp's segment` is our TCP in the "
            "libfabric launch's segment size (2 ranks). GB/s = 10^9 bytes/s; busbw = algbw x 2(n-1)/n.", ""]
     out += machine(data)

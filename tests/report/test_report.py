@@ -724,6 +724,16 @@ class MediansStub:
     def p50(self, label, algo, transport, np, size):
         return self.time_p50.get((label, algo, transport, np, size))
 
+    def bw_ratio(self, a, b, np, size):
+        return ratio_or_none(self.bw(*a, np, size), self.bw(*b, np, size))
+
+    def p50_ratio(self, a, b, np, size):
+        return ratio_or_none(self.p50(*a, np, size), self.p50(*b, np, size))
+
+
+def ratio_or_none(a, b):
+    return None if a is None or b is None else a / b
+
 
 def perf_table_module():
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -760,6 +770,37 @@ def test_libfabric_is_also_compared_with_tcp_in_its_segment_size():
         "(target >= 0.9x): NOT met",
         "- 2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP in libfabric's segment "
         "size = 1.00x to 1.25x (target >= 0.9x): met"]
+
+
+def write_bench_file(path, label, busbw_by_algorithm, ranks=2, size=4 << 20):
+    """A result file as bench-local.sh leaves it, reduced to what perf_table reads."""
+    doc = {"run": {"label": label, "status": {"state": "complete", "message": ""}},
+           "measurements": [{"algorithm": algo, "transport": transport, "ranks": ranks,
+                             "bytes": size, "wrong": 0, "busbw_gbps": bw,
+                             "time_us": {"mean": 1.0, "p50": 1.0}}
+                            for (algo, transport), bw in busbw_by_algorithm.items()]}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def test_ratios_are_the_median_of_each_repeats_ratio(tmp_path):
+    """Each repeat's ring and MPI numbers come from one launch: the ratio pairs them by repeat
+    (NAME_R.json), so one noisy launch moves one ratio, not both medians. Here the medians'
+    ratio would be 2 / 4 = 0.5; the repeats' ratios are 1, 0.5 and 2."""
+    perf_table = perf_table_module()
+    for repeat, (ring, mpi) in enumerate([(1.0, 1.0), (2.0, 4.0), (10.0, 5.0)], start=1):
+        write_bench_file(tmp_path / f"tcp_2_{repeat}.json", "tcp",
+                         {("ring", "tcp"): ring, ("mpi", "mpi"): mpi})
+    write_bench_file(tmp_path / "tcp_2_4.json", "tcp", {("ring", "tcp"): 100.0})  # unpaired
+    data = perf_table.Data(str(tmp_path))
+    four = 4 << 20
+    assert data.bw("tcp", "ring", "tcp", 2, four) == pytest.approx(6.0)  # median of 1, 2, 10, 100
+    assert data.bw("tcp", "mpi", "mpi", 2, four) == pytest.approx(4.0)
+    ring, mpi = ("tcp", "ring", "tcp"), ("tcp", "mpi", "mpi")
+    assert data.bw_ratio(ring, mpi, 2, four) == pytest.approx(1.0)
+    assert data.bw_ratio(ring, ("tcp", "gloo-ring", "gloo"), 2, four) is None
+    assert perf_table.repeat_of("/d/pingpong-fi-tcp_3.json") == "3"
+    assert perf_table.repeat_of("/d/tcp-fi-segment_2_12.json") == "12"
 
 
 def test_small_message_target_compares_p50_not_mean():
