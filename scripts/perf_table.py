@@ -277,8 +277,8 @@ def transport_micro_lines(directory):
 
 
 def libfabric_target_lines(data):
-    """libfabric's tcp provider against our TCP transport, ring at 2 ranks: the medians over the
-    repeats, each repeat launching both one after the other; then against our TCP in the
+    """libfabric's tcp provider against our TCP transport, ring at 2 ranks: the median of each
+    repeat's ratio, each repeat launching both one after the other; then against our TCP in the
     provider's segment size (the tcp-fi-segment launch), the same messages on the wire."""
     lines = []
     for label, what in (("tcp", "ring over TCP"),
