@@ -56,7 +56,9 @@ mpi=(mpirun $(mpirun_flags) --mca mtl ^psm,psm2,ofi)
 # call is timed thousands of times (a p50 of 10 calls moved best / MPI by 20% between launches)
 # and a 64 MiB one 5 times.
 timing=(--iter-time 0.1 -w 3)
-common=(-b 8 -e 64M -f 2 "${timing[@]}" --in-place no -d float32 -o sum)
+# What every launch reduces: out-of-place float32 sums.
+shape=(--in-place no -d float32 -o sum)
+common=(-b 8 -e 64M -f 2 "${timing[@]}" "${shape[@]}")
 # (Read --list whole first: grep -q stopping early would make pipefail report collbench's EPIPE.)
 algos() {
   local list
@@ -81,7 +83,7 @@ for r in $(seq 1 "$repeats"); do
       --algo ring,tree,mpi --label fi-tcp -J "$out/fi-tcp_${np}_$r.json" >/dev/null
     if [ "$np" = 2 ]; then
       segment=$(run_option "$out/fi-tcp_${np}_$r.json" segment_bytes)
-      "${mpi[@]}" -np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" --in-place no -d float32 -o sum \
+      "${mpi[@]}" -np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" "${shape[@]}" \
         --algo ring --segment-bytes "$segment" --label tcp-fi-segment \
         -J "$out/tcp-fi-segment_${np}_$r.json" >/dev/null
     fi
@@ -101,7 +103,7 @@ link_run() {
   local hosts=$1 name=$2
   shift 2
   "$COLLBENCH_ROOT/scripts/netns-hosts.sh" -H "$hosts" -r 1 --rate "$link" --collbench "$bin" -- \
-    -b 1M -e 64M -f 4 -n 3 -w 1 --in-place no -d float32 -o sum --label "link-$link" \
+    -b 1M -e 64M -f 4 -n 3 -w 1 "${shape[@]}" --label "link-$link" \
     -J "$out/$name.json" "$@" >/dev/null
 }
 if [ "$link" != none ]; then

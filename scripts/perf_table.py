@@ -404,9 +404,10 @@ def main():
            "over the repeats; a ratio is the median of each repeat's ratio, whose two numbers come "
            "from one mpirun launch (ours against a vendor's, against each other) or, for two "
            "transports or a pingpong, from launches one after the other. The `tcp` launch runs "
-           "with `--mca btl tcp,self`, so its MPI column is Open MPI over TCP; `MPI shm` comes from the libfabric-tcp launch, "
-           "where Open MPI uses shared memory; `ring tcp, fi-tcp's segment` is our TCP in the "
-           "libfabric launch's segment size (2 ranks). GB/s = 10^9 bytes/s; busbw = algbw x 2(n-1)/n.", ""]
+           "with `--mca btl tcp,self`, so its MPI column is Open MPI over TCP; `MPI shm` comes "
+           "from the libfabric-tcp launch, where Open MPI uses shared memory; `ring tcp, fi-tcp's "
+           "segment` is our TCP in the libfabric launch's segment size (2 ranks). GB/s = 10^9 "
+           "bytes/s; busbw = algbw x 2(n-1)/n.", ""]
     out += machine(data)
     out += ["", "## Targets", ""] + target_lines(data, args.dir)
     for np in data.ranks():

@@ -741,7 +741,7 @@ def perf_table_module():
     return perf_table
 
 
-def test_libfabric_target_is_the_ratio_of_ring_medians_at_two_ranks():
+def test_libfabric_target_compares_the_rings_at_two_ranks():
     perf_table = perf_table_module()
     mib = 1 << 20
     busbw = {("tcp", "ring", "tcp", 2, s * mib): 2.0 for s in (4, 16, 64)}
@@ -785,8 +785,9 @@ def write_bench_file(path, label, busbw_by_algorithm, ranks=2, size=4 << 20):
 
 def test_ratios_are_the_median_of_each_repeats_ratio(tmp_path):
     """Each repeat's ring and MPI numbers come from one launch: the ratio pairs them by repeat
-    (NAME_R.json), so one noisy launch moves one ratio, not both medians. Here the medians'
-    ratio would be 2 / 4 = 0.5; the repeats' ratios are 1, 0.5 and 2."""
+    (NAME_R.json), so one noisy launch moves one ratio, not both medians. Here the ratio of
+    the medians would be 6 / 4 = 1.5; the paired repeats' ratios are 1, 0.5 and 2 (the fourth
+    repeat measured no MPI)."""
     perf_table = perf_table_module()
     for repeat, (ring, mpi) in enumerate([(1.0, 1.0), (2.0, 4.0), (10.0, 5.0)], start=1):
         write_bench_file(tmp_path / f"tcp_2_{repeat}.json", "tcp",
