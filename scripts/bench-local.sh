@@ -2,7 +2,7 @@
 # Measures, in one go on this host, collbench's ring and tree against the vendor baselines and
 # against each transport's own point-to-point bandwidth, and writes the tables with ratios
 # (ours / peer, medians over repeats) to docs/PERFORMANCE.md. Every ratio compares numbers taken
-# in the same mpirun launch.
+# in the same mpirun launch, or in launches one after the other (two transports, a pingpong).
 #   scripts/bench-local.sh [-o OUT_DIR] [-r REPEATS] [-n "2 4"] [--doc FILE] [--no-micro]
 #                          [--link RATE|none]
 # Launches, per rank count and repeat (8 B to 64 MiB, out-of-place, float32 sum):
@@ -11,9 +11,11 @@
 #            (Gloo's TCP transport)
 #   fi-tcp   ring, tree over libfabric's tcp provider; mpi with Open MPI's default (shared
 #            memory) BTL
-#   tcp-fi-segment  (2 ranks, 4-64 MiB) ring over TCP in the fi-tcp launch's segment size: the
-#            two transports with the same messages on the wire (docs/PERFORMANCE-NOTES.md: under
-#            bbr on loopback the message size, not the transport, sets the congestion state)
+#   ring-*   (2 ranks, 4-64 MiB, three rounds per repeat) ring alone over TCP, over libfabric's
+#            tcp provider, and over TCP in the provider's segment size (the same messages on the
+#            wire; docs/PERFORMANCE-NOTES.md: under bbr on loopback the message size, not the
+#            transport, sets the congestion state): the transports compared without other
+#            algorithms' traffic on their sockets
 #   fi-shm   ring, tree over libfabric's shm provider
 #   pingpong tcp, libfabric tcp, libfabric shm (2 ranks, the bandwidth of one link)
 #   link     ring and tree over TCP between 2, 4 and 8 emulated hosts (network namespaces, one rank
@@ -73,6 +75,20 @@ run_option() {
   python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["run"]["options"][sys.argv[2]])' \
     "$1" "$2"
 }
+# Ring alone at 2 ranks, 4-64 MiB: our TCP, libfabric's tcp provider, then our TCP in the
+# provider's segment size (read from its result file), in launches one after the other; three
+# rounds per repeat, each round a pair of its own for perf_table (files numbered 1, 2, 3, ...).
+compare_transports() {
+  local n segment ring=(-np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" "${shape[@]}" --algo ring)
+  for n in $(seq $((3 * $1 - 2)) $((3 * $1))); do
+    "${mpi[@]}" "${ring[@]}" --label ring-tcp -J "$out/ring-tcp_2_$n.json" >/dev/null
+    "${mpi[@]}" "${ring[@]}" --transport libfabric --fi-provider tcp --label ring-fi-tcp \
+      -J "$out/ring-fi-tcp_2_$n.json" >/dev/null
+    segment=$(run_option "$out/ring-fi-tcp_2_$n.json" segment_bytes)
+    "${mpi[@]}" "${ring[@]}" --segment-bytes "$segment" --label ring-tcp-fi-segment \
+      -J "$out/ring-tcp-fi-segment_2_$n.json" >/dev/null
+  done
+}
 
 for r in $(seq 1 "$repeats"); do
   for np in $ranks; do
@@ -81,12 +97,7 @@ for r in $(seq 1 "$repeats"); do
       --label tcp -J "$out/tcp_${np}_$r.json" >/dev/null
     "${mpi[@]}" -np "$np" "$bin" "${common[@]}" --transport libfabric --fi-provider tcp \
       --algo ring,tree,mpi --label fi-tcp -J "$out/fi-tcp_${np}_$r.json" >/dev/null
-    if [ "$np" = 2 ]; then
-      segment=$(run_option "$out/fi-tcp_${np}_$r.json" segment_bytes)
-      "${mpi[@]}" -np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" "${shape[@]}" \
-        --algo ring --segment-bytes "$segment" --label tcp-fi-segment \
-        -J "$out/tcp-fi-segment_${np}_$r.json" >/dev/null
-    fi
+    if [ "$np" = 2 ]; then compare_transports "$r"; fi
     "${mpi[@]}" -np "$np" "$bin" "${common[@]}" --transport libfabric --fi-provider shm \
       --algo ring,tree --label fi-shm -J "$out/fi-shm_${np}_$r.json" >/dev/null
   done

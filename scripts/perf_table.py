@@ -96,6 +96,10 @@ class Data:
     def p50(self, label, algo, transport, np, size):
         return median_value(self.time_p50.get((label, algo, transport, np, size)))
 
+    def count(self, a, np, size):
+        """How many repeats measured a (label, algorithm, transport) at this size."""
+        return len(self.busbw.get((*a, np, size), {}))
+
     def bw_ratio(self, a, b, np, size):
         """a's busbw / b's, a and b (label, algorithm, transport): the median of each repeat's."""
         return paired_ratio(self.busbw.get((*a, np, size), {}), self.busbw.get((*b, np, size), {}))
@@ -126,9 +130,21 @@ BW_COLUMNS = [
     ("ring / MPI tcp", ("tcp", "ring", "tcp"), ("tcp", "mpi", "mpi")),
     ("best / MPI tcp", ("tcp", "best", "tcp"), ("tcp", "mpi", "mpi")),
     ("ring fi-tcp", "fi-tcp", "ring", "libfabric"),
-    ("ring tcp, fi-tcp's segment", "tcp-fi-segment", "ring", "tcp"),
     ("ring fi-shm", "fi-shm", "ring", "libfabric"),
     ("MPI shm", "fi-tcp", "mpi", "mpi"),
+]
+
+# bench-local's ring-* launches: ring alone at 2 ranks, 4-64 MiB, over our TCP, over libfabric's
+# tcp provider, and over our TCP in the provider's segment size, one after the other.
+RING_TCP = ("ring-tcp", "ring", "tcp")
+RING_FI_TCP = ("ring-fi-tcp", "ring", "libfabric")
+RING_TCP_FI_SEGMENT = ("ring-tcp-fi-segment", "ring", "tcp")
+TRANSPORT_COLUMNS = [
+    ("ring tcp", *RING_TCP),
+    ("ring fi-tcp", *RING_FI_TCP),
+    ("ring tcp in fi-tcp's segment", *RING_TCP_FI_SEGMENT),
+    ("fi-tcp / tcp", RING_FI_TCP, RING_TCP),
+    ("fi-tcp / tcp in its segment", RING_FI_TCP, RING_TCP_FI_SEGMENT),
 ]
 
 
@@ -276,15 +292,24 @@ def transport_micro_lines(directory):
     return lines
 
 
+def transport_lines(data):
+    """The ring-* launches' table: each transport's busbw and the ratios, paired by round."""
+    pairs = data.count(RING_FI_TCP, 2, TARGET_SIZES[0])
+    if not pairs:
+        return []
+    return [f"Ring alone, 2 ranks, {pairs} rounds of launches one after the other (bench-local's "
+            "`ring-*` launches: no other algorithm's traffic on the sockets).", ""] + table(
+                data, 2, TARGET_SIZES, data.bw, TRANSPORT_COLUMNS)
+
+
 def libfabric_target_lines(data):
-    """libfabric's tcp provider against our TCP transport, ring at 2 ranks: the median of each
-    repeat's ratio, each repeat launching both one after the other; then against our TCP in the
-    provider's segment size (the tcp-fi-segment launch), the same messages on the wire."""
+    """libfabric's tcp provider against our TCP transport, ring alone at 2 ranks: the median of
+    each round's ratio, each round launching both one after the other; then against our TCP in
+    the provider's segment size, the same messages on the wire."""
     lines = []
-    for label, what in (("tcp", "ring over TCP"),
-                        ("tcp-fi-segment", "ring over TCP in libfabric's segment size")):
-        rs = [data.bw_ratio(("fi-tcp", "ring", "libfabric"), (label, "ring", "tcp"), 2, s)
-              for s in TARGET_SIZES]
+    for peer, what in ((RING_TCP, "ring over TCP"),
+                       (RING_TCP_FI_SEGMENT, "ring over TCP in libfabric's segment size")):
+        rs = [data.bw_ratio(RING_FI_TCP, peer, 2, s) for s in TARGET_SIZES]
         lines += range_lines(f"2 ranks, 4-64 MiB: ring over libfabric tcp / {what}", rs, "0.9",
                              "x")
     return lines
@@ -405,8 +430,7 @@ def main():
            "from one mpirun launch (ours against a vendor's, against each other) or, for two "
            "transports or a pingpong, from launches one after the other. The `tcp` launch runs "
            "with `--mca btl tcp,self`, so its MPI column is Open MPI over TCP; `MPI shm` comes "
-           "from the libfabric-tcp launch, where Open MPI uses shared memory; `ring tcp, fi-tcp's "
-           "segment` is our TCP in the libfabric launch's segment size (2 ranks). GB/s = 10^9 "
+           "from the libfabric-tcp launch, where Open MPI uses shared memory. GB/s = 10^9 "
            "bytes/s; busbw = algbw x 2(n-1)/n.", ""]
     out += machine(data)
     out += ["", "## Targets", ""] + target_lines(data, args.dir)
@@ -416,6 +440,9 @@ def main():
         out += ["", f"## All-reduce time, {np} ranks, small messages (us)", ""]
         small_cols = [c for c in BW_COLUMNS if not isinstance(c[1], tuple)]
         out += table(data, np, SMALL, data.us, small_cols)
+    transports = transport_lines(data)
+    if transports:
+        out += ["", "## libfabric's tcp provider against our TCP (busbw GB/s)", ""] + transports
     out += ["", "## Point-to-point (pingpong, 2 ranks): bandwidth of one link", ""]
     out += pingpong_lines(data)
     link = link_lines(data)

@@ -744,14 +744,15 @@ def perf_table_module():
 def test_libfabric_target_compares_the_rings_at_two_ranks():
     perf_table = perf_table_module()
     mib = 1 << 20
-    busbw = {("tcp", "ring", "tcp", 2, s * mib): 2.0 for s in (4, 16, 64)}
-    busbw[("fi-tcp", "ring", "libfabric", 2, 4 * mib)] = 1.9
-    busbw[("fi-tcp", "ring", "libfabric", 2, 16 * mib)] = 2.2
-    busbw[("fi-tcp", "ring", "libfabric", 4, 64 * mib)] = 0.1  # 4 ranks: not this target
+    busbw = {("ring-tcp", "ring", "tcp", 2, s * mib): 2.0 for s in (4, 16, 64)}
+    busbw[("ring-fi-tcp", "ring", "libfabric", 2, 4 * mib)] = 1.9
+    busbw[("ring-fi-tcp", "ring", "libfabric", 2, 16 * mib)] = 2.2
+    busbw[("ring-fi-tcp", "ring", "libfabric", 4, 64 * mib)] = 0.1  # 4 ranks: not this target
+    busbw[("fi-tcp", "ring", "libfabric", 2, 64 * mib)] = 0.1  # a launch with other algorithms
     assert perf_table.libfabric_target_lines(MediansStub(busbw=busbw)) == [
         "- 2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP = 0.95x to 1.10x "
         "(target >= 0.9x): met"]
-    busbw[("fi-tcp", "ring", "libfabric", 2, 64 * mib)] = 1.7
+    busbw[("ring-fi-tcp", "ring", "libfabric", 2, 64 * mib)] = 1.7
     assert perf_table.libfabric_target_lines(MediansStub(busbw=busbw))[0].endswith(
         "= 0.85x to 1.10x (target >= 0.9x): NOT met")
     assert perf_table.libfabric_target_lines(MediansStub()) == []
@@ -760,11 +761,11 @@ def test_libfabric_target_compares_the_rings_at_two_ranks():
 def test_libfabric_is_also_compared_with_tcp_in_its_segment_size():
     perf_table = perf_table_module()
     mib = 1 << 20
-    busbw = {("fi-tcp", "ring", "libfabric", 2, s * mib): 2.0 for s in (4, 64)}
-    busbw[("tcp", "ring", "tcp", 2, 4 * mib)] = 2.5
-    busbw[("tcp-fi-segment", "ring", "tcp", 2, 4 * mib)] = 1.6
-    busbw[("tcp-fi-segment", "ring", "tcp", 2, 64 * mib)] = 2.0
-    busbw[("tcp-fi-segment", "ring", "tcp", 4, 4 * mib)] = 9.0  # 4 ranks: not compared
+    busbw = {("ring-fi-tcp", "ring", "libfabric", 2, s * mib): 2.0 for s in (4, 64)}
+    busbw[("ring-tcp", "ring", "tcp", 2, 4 * mib)] = 2.5
+    busbw[("ring-tcp-fi-segment", "ring", "tcp", 2, 4 * mib)] = 1.6
+    busbw[("ring-tcp-fi-segment", "ring", "tcp", 2, 64 * mib)] = 2.0
+    busbw[("ring-tcp-fi-segment", "ring", "tcp", 4, 4 * mib)] = 9.0  # 4 ranks: not compared
     assert perf_table.libfabric_target_lines(MediansStub(busbw=busbw)) == [
         "- 2 ranks, 4-64 MiB: ring over libfabric tcp / ring over TCP = 0.80x to 0.80x "
         "(target >= 0.9x): NOT met",
@@ -801,7 +802,30 @@ def test_ratios_are_the_median_of_each_repeats_ratio(tmp_path):
     assert data.bw_ratio(ring, mpi, 2, four) == pytest.approx(1.0)
     assert data.bw_ratio(ring, ("tcp", "gloo-ring", "gloo"), 2, four) is None
     assert perf_table.repeat_of("/d/pingpong-fi-tcp_3.json") == "3"
-    assert perf_table.repeat_of("/d/tcp-fi-segment_2_12.json") == "12"
+    assert perf_table.repeat_of("/d/ring-tcp-fi-segment_2_12.json") == "12"
+
+
+def test_transport_table_pairs_each_round_of_the_ring_launches(tmp_path):
+    """bench-local's ring-* launches: one table row per size, each ratio the median of the
+    rounds' own ratios (against our TCP in libfabric's segment size 2.0, 0.5 and 1.0: 1.00x,
+    where the ratio of the medians would be 2 / 3), and no table without those launches."""
+    perf_table = perf_table_module()
+    rounds = [(1.0, 2.0, 1.0), (2.0, 2.0, 4.0), (6.0, 3.0, 3.0)]  # tcp, fi-tcp, tcp in fi's segment
+    for n, (tcp, fi, segment) in enumerate(rounds, start=1):
+        write_bench_file(tmp_path / f"ring-tcp_2_{n}.json", "ring-tcp", {("ring", "tcp"): tcp})
+        write_bench_file(tmp_path / f"ring-fi-tcp_2_{n}.json", "ring-fi-tcp",
+                         {("ring", "libfabric"): fi})
+        write_bench_file(tmp_path / f"ring-tcp-fi-segment_2_{n}.json", "ring-tcp-fi-segment",
+                         {("ring", "tcp"): segment})
+    lines = perf_table.transport_lines(perf_table.Data(str(tmp_path)))
+    assert lines[0].startswith("Ring alone, 2 ranks, 3 rounds of launches")
+    assert lines[2] == ("| size | ring tcp | ring fi-tcp | ring tcp in fi-tcp's segment | "
+                        "fi-tcp / tcp | fi-tcp / tcp in its segment |")
+    assert lines[4:] == ["| 4 MiB | 2.00 | 2.00 | 3.00 | 1.00x | 1.00x |"]
+    write_bench_file(tmp_path / "tcp_2_1.json", "tcp", {("ring", "tcp"): 1.0})
+    for path in tmp_path.glob("ring-*"):
+        path.unlink()
+    assert perf_table.transport_lines(perf_table.Data(str(tmp_path))) == []
 
 
 def test_small_message_target_compares_p50_not_mean():
