@@ -294,10 +294,10 @@ def transport_micro_lines(directory):
 
 def transport_lines(data):
     """The ring-* launches' table: each transport's busbw and the ratios, paired by round."""
-    pairs = data.count(RING_FI_TCP, 2, TARGET_SIZES[0])
-    if not pairs:
+    rounds = data.count(RING_FI_TCP, 2, TARGET_SIZES[0])
+    if not rounds:
         return []
-    return [f"Ring alone, 2 ranks, {pairs} rounds of launches one after the other (bench-local's "
+    return [f"Ring alone, 2 ranks, {rounds} rounds of launches one after the other (bench-local's "
             "`ring-*` launches: no other algorithm's traffic on the sockets).", ""] + table(
                 data, 2, TARGET_SIZES, data.bw, TRANSPORT_COLUMNS)
 
