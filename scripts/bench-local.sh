@@ -79,8 +79,9 @@ run_option() {
 # provider's segment size (read from its result file), in launches one after the other; three
 # rounds per repeat, each round a pair of its own for perf_table (files numbered 1, 2, 3, ...).
 compare_transports() {
-  local n segment ring=(-np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" "${shape[@]}" --algo ring)
-  for n in $(seq $((3 * $1 - 2)) $((3 * $1))); do
+  local n segment rounds=3
+  local ring=(-np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" "${shape[@]}" --algo ring)
+  for n in $(seq $((rounds * ($1 - 1) + 1)) $((rounds * $1))); do
     "${mpi[@]}" "${ring[@]}" --label ring-tcp -J "$out/ring-tcp_2_$n.json" >/dev/null
     "${mpi[@]}" "${ring[@]}" --transport libfabric --fi-provider tcp --label ring-fi-tcp \
       -J "$out/ring-fi-tcp_2_$n.json" >/dev/null
