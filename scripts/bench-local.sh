@@ -18,6 +18,10 @@
 #            algorithms' traffic on their sockets
 #   fi-shm   ring, tree over libfabric's shm provider
 #   pingpong tcp, libfabric tcp, libfabric shm (2 ranks, the bandwidth of one link)
+#   hosts-ring-*  (with the link launches, three rounds per repeat) ring alone between 2
+#            emulated hosts over an unlimited link, over TCP and over libfabric's tcp provider:
+#            each host its own TCP stack (netns-hosts.sh's congestion control, cubic), no
+#            loopback device between the ranks
 #   link     ring and tree over TCP between 2, 4 and 8 emulated hosts (network namespaces, one rank
 #            each) whose links tc limits to --link RATE per direction (default 1gbit), and the
 #            pingpong over the same link: loopback measures the CPU's copies, this the link
@@ -60,6 +64,10 @@ mpi=(mpirun $(mpirun_flags) --mca mtl ^psm,psm2,ofi)
 timing=(--iter-time 0.1 -w 3)
 # What every launch reduces: out-of-place float32 sums.
 shape=(--in-place no -d float32 -o sum)
+# Rounds per repeat of the launches that compare two transports one after the other.
+rounds=3
+# The numbers of repeat $1's rounds (1-3 for the first, 4-6 for the second, ...).
+round_numbers() { seq $((rounds * ($1 - 1) + 1)) $((rounds * $1)); }
 common=(-b 8 -e 64M -f 2 "${timing[@]}" "${shape[@]}")
 # (Read --list whole first: grep -q stopping early would make pipefail report collbench's EPIPE.)
 algos() {
@@ -70,18 +78,23 @@ algos() {
     *) echo "ring,tree,recursive-doubling,best,mpi" ;;
   esac
 }
+# flags=(the collbench flags of transport label $1): tcp, or fi-PROVIDER for libfabric's.
+transport_flags() {
+  flags=(--transport tcp)
+  [ "$1" = tcp ] || flags=(--transport libfabric --fi-provider "${1#fi-}")
+}
 # A recorded option of a result file's run (run.options.KEY).
 run_option() {
   python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["run"]["options"][sys.argv[2]])' \
     "$1" "$2"
 }
 # Ring alone at 2 ranks, 4-64 MiB: our TCP, libfabric's tcp provider, then our TCP in the
-# provider's segment size (read from its result file), in launches one after the other; three
+# provider's segment size (read from its result file), in launches one after the other; $rounds
 # rounds per repeat, each round a pair of its own for perf_table (files numbered 1, 2, 3, ...).
 compare_transports() {
-  local n segment rounds=3
+  local n segment
   local ring=(-np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" "${shape[@]}" --algo ring)
-  for n in $(seq $((rounds * ($1 - 1) + 1)) $((rounds * $1))); do
+  for n in $(round_numbers "$1"); do
     "${mpi[@]}" "${ring[@]}" --label ring-tcp -J "$out/ring-tcp_2_$n.json" >/dev/null
     "${mpi[@]}" "${ring[@]}" --transport libfabric --fi-provider tcp --label ring-fi-tcp \
       -J "$out/ring-fi-tcp_2_$n.json" >/dev/null
@@ -103,8 +116,7 @@ for r in $(seq 1 "$repeats"); do
       --algo ring,tree --label fi-shm -J "$out/fi-shm_${np}_$r.json" >/dev/null
   done
   for t in tcp fi-tcp fi-shm; do
-    flags=(--transport tcp)
-    [ "$t" = tcp ] || flags=(--transport libfabric --fi-provider "${t#fi-}")
+    transport_flags "$t"
     "${mpi[@]}" -np 2 "$bin" --collective pingpong "${flags[@]}" -b 8 -e 64M -f 2 "${timing[@]}" \
       --in-place no --label "pingpong-$t" -J "$out/pingpong-${t}_$r.json" >/dev/null
   done
@@ -118,6 +130,19 @@ link_run() {
     -b 1M -e 64M -f 4 -n 3 -w 1 "${shape[@]}" --label "link-$link" \
     -J "$out/$name.json" "$@" >/dev/null
 }
+# Ring alone between 2 emulated hosts over an unlimited link, our TCP then libfabric's tcp
+# provider, in rounds numbered as compare_transports' rounds.
+compare_transports_on_hosts() {
+  local n t
+  for n in $(round_numbers "$1"); do
+    for t in tcp fi-tcp; do
+      transport_flags "$t"
+      "$COLLBENCH_ROOT/scripts/netns-hosts.sh" -H 2 -r 1 --collbench "$bin" -- -b 4M -e 64M -f 2 \
+        "${timing[@]}" "${shape[@]}" --algo ring "${flags[@]}" --label "hosts-ring-$t" \
+        -J "$out/hosts-ring-${t}_2_$n.json" >/dev/null
+    done
+  done
+}
 if [ "$link" != none ]; then
   for r in $(seq 1 "$repeats"); do
     echo "bench-local: repeat $r of $repeats, emulated hosts over a $link link"
@@ -129,6 +154,7 @@ if [ "$link" != none ]; then
     fi
     [ "$status" = 0 ] || exit "$status"
     for hosts in 2 4 8; do link_run "$hosts" "link_${hosts}_$r" --algo ring,tree; done
+    compare_transports_on_hosts "$r"
   done
 fi
 

@@ -43,7 +43,7 @@
 # the same --tcp-addr cb0. The vendor baselines cross the emulated links too: Open MPI is held
 # to its TCP BTL on cb0 (its shared-memory BTL would join ranks of different namespaces, which
 # share the machine's memory, and bypass the links), and Gloo binds to cb0
-# (GLOO_SOCKET_IFNAME).
+# (GLOO_SOCKET_IFNAME), as does libfabric's tcp provider (FI_TCP_IFACE, unless the caller set it).
 set -euo pipefail
 
 PREFIX=cbh
@@ -185,7 +185,7 @@ setup
 echo "netns-hosts: $hosts hosts x $per_host ranks, TCP $tcp_cc, link ${rate:-unlimited}$(for h in "${!host_rate[@]}"; do
   echo -n ", host $h ${host_rate[$h]}"; done)$(for h in "${!host_egress_rate[@]}"; do
   echo -n ", host $h out ${host_egress_rate[$h]}"; done)" >&2
-export GLOO_SOCKET_IFNAME=cb0
+export GLOO_SOCKET_IFNAME=cb0 FI_TCP_IFACE=${FI_TCP_IFACE:-cb0}
 # What the links are, for the result file: a model fit must know which calls rode the bucket.
 if [ -n "$rate${host_rate[*]-}${host_egress_rate[*]-}" ]; then
   export COLLBENCH_LINK_EMULATION="tbf rate=${rate:-unlimited} burst=$burst_bytes cc=$tcp_cc"

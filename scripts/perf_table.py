@@ -139,12 +139,20 @@ BW_COLUMNS = [
 RING_TCP = ("ring-tcp", "ring", "tcp")
 RING_FI_TCP = ("ring-fi-tcp", "ring", "libfabric")
 RING_TCP_FI_SEGMENT = ("ring-tcp-fi-segment", "ring", "tcp")
+# Its hosts-ring-* launches: the same rings between 2 emulated hosts over an unlimited link.
+HOSTS_RING_TCP = ("hosts-ring-tcp", "ring", "tcp")
+HOSTS_RING_FI_TCP = ("hosts-ring-fi-tcp", "ring", "libfabric")
 TRANSPORT_COLUMNS = [
     ("ring tcp", *RING_TCP),
     ("ring fi-tcp", *RING_FI_TCP),
     ("ring tcp in fi-tcp's segment", *RING_TCP_FI_SEGMENT),
     ("fi-tcp / tcp", RING_FI_TCP, RING_TCP),
     ("fi-tcp / tcp in its segment", RING_FI_TCP, RING_TCP_FI_SEGMENT),
+]
+HOSTS_TRANSPORT_COLUMNS = [
+    ("2 hosts: ring tcp", *HOSTS_RING_TCP),
+    ("2 hosts: ring fi-tcp", *HOSTS_RING_FI_TCP),
+    ("2 hosts: fi-tcp / tcp", HOSTS_RING_FI_TCP, HOSTS_RING_TCP),
 ]
 
 
@@ -293,24 +301,43 @@ def transport_micro_lines(directory):
 
 
 def transport_lines(data):
-    """The ring-* launches' table: each transport's busbw and the ratios, paired by round."""
+    """The ring-* and hosts-ring-* launches' table: each transport's busbw and the ratios, paired
+    by round."""
     rounds = data.count(RING_FI_TCP, 2, TARGET_SIZES[0])
     if not rounds:
         return []
-    return [f"Ring alone, 2 ranks, {rounds} rounds of launches one after the other (bench-local's "
-            "`ring-*` launches: no other algorithm's traffic on the sockets).", ""] + table(
-                data, 2, TARGET_SIZES, data.bw, TRANSPORT_COLUMNS)
+    text = (f"Ring alone, 2 ranks, {rounds} rounds of launches one after the other (bench-local's "
+            "`ring-*` launches: no other algorithm's traffic on the sockets)")
+    columns = TRANSPORT_COLUMNS
+    hosts = data.count(HOSTS_RING_FI_TCP, 2, TARGET_SIZES[0])
+    if hosts:
+        text += (f"; `2 hosts`: {hosts} rounds between 2 emulated hosts over an unlimited link "
+                 f"(`hosts-ring-*`, TCP congestion control {hosts_congestion_control(data)})")
+        columns = TRANSPORT_COLUMNS + HOSTS_TRANSPORT_COLUMNS
+    return [text + ".", ""] + table(data, 2, TARGET_SIZES, data.bw, columns)
+
+
+def hosts_congestion_control(data):
+    """The congestion control the emulated hosts' result files recorded (their own stacks')."""
+    found = {h.get("tcp_congestion_control", "?") for r in data.runs
+             if r["label"] == HOSTS_RING_TCP[0] for h in r.get("hosts", [])}
+    return ", ".join(sorted(found)) or "?"
 
 
 def libfabric_target_lines(data):
     """libfabric's tcp provider against our TCP transport, ring alone at 2 ranks: the median of
     each round's ratio, each round launching both one after the other; then against our TCP in
-    the provider's segment size, the same messages on the wire."""
+    the provider's segment size, the same messages on the wire; then between 2 emulated hosts,
+    each with its own TCP stack."""
     lines = []
-    for peer, what in ((RING_TCP, "ring over TCP"),
-                       (RING_TCP_FI_SEGMENT, "ring over TCP in libfabric's segment size")):
-        rs = [data.bw_ratio(RING_FI_TCP, peer, 2, s) for s in TARGET_SIZES]
-        lines += range_lines(f"2 ranks, 4-64 MiB: ring over libfabric tcp / {what}", rs, "0.9",
+    for where, (ours, peer), what in (
+            ("2 ranks", (RING_FI_TCP, RING_TCP), "ring over TCP"),
+            ("2 ranks", (RING_FI_TCP, RING_TCP_FI_SEGMENT),
+             "ring over TCP in libfabric's segment size"),
+            ("2 emulated hosts over an unlimited link", (HOSTS_RING_FI_TCP, HOSTS_RING_TCP),
+             "ring over TCP")):
+        rs = [data.bw_ratio(ours, peer, 2, s) for s in TARGET_SIZES]
+        lines += range_lines(f"{where}, 4-64 MiB: ring over libfabric tcp / {what}", rs, "0.9",
                              "x")
     return lines
 

@@ -773,9 +773,22 @@ def test_libfabric_is_also_compared_with_tcp_in_its_segment_size():
         "size = 1.00x to 1.25x (target >= 0.9x): met"]
 
 
-def write_bench_file(path, label, busbw_by_algorithm, ranks=2, size=4 << 20):
+def test_libfabric_is_also_compared_between_emulated_hosts():
+    perf_table = perf_table_module()
+    mib = 1 << 20
+    busbw = {("hosts-ring-tcp", "ring", "tcp", 2, s * mib): 2.0 for s in (4, 64)}
+    busbw[("hosts-ring-fi-tcp", "ring", "libfabric", 2, 4 * mib)] = 2.2
+    busbw[("hosts-ring-fi-tcp", "ring", "libfabric", 2, 64 * mib)] = 1.7
+    busbw[("ring-tcp", "ring", "tcp", 2, 4 * mib)] = 9.0  # loopback, no libfabric: no line
+    assert perf_table.libfabric_target_lines(MediansStub(busbw=busbw)) == [
+        "- 2 emulated hosts over an unlimited link, 4-64 MiB: ring over libfabric tcp / ring over "
+        "TCP = 0.85x to 1.10x (target >= 0.9x): NOT met"]
+
+
+def write_bench_file(path, label, busbw_by_algorithm, ranks=2, size=4 << 20, cc="bbr"):
     """A result file as bench-local.sh leaves it, reduced to what perf_table reads."""
-    doc = {"run": {"label": label, "status": {"state": "complete", "message": ""}},
+    doc = {"run": {"label": label, "status": {"state": "complete", "message": ""},
+                   "hosts": [{"tcp_congestion_control": cc}]},
            "measurements": [{"algorithm": algo, "transport": transport, "ranks": ranks,
                              "bytes": size, "wrong": 0, "busbw_gbps": bw,
                              "time_us": {"mean": 1.0, "p50": 1.0}}
@@ -822,8 +835,18 @@ def test_transport_table_pairs_each_round_of_the_ring_launches(tmp_path):
     assert lines[2] == ("| size | ring tcp | ring fi-tcp | ring tcp in fi-tcp's segment | "
                         "fi-tcp / tcp | fi-tcp / tcp in its segment |")
     assert lines[4:] == ["| 4 MiB | 2.00 | 2.00 | 3.00 | 1.00x | 1.00x |"]
+    for n, (tcp, fi) in enumerate([(1.0, 1.5), (2.0, 1.0)], start=1):  # between emulated hosts
+        write_bench_file(tmp_path / f"hosts-ring-tcp_2_{n}.json", "hosts-ring-tcp",
+                         {("ring", "tcp"): tcp}, cc="cubic")
+        write_bench_file(tmp_path / f"hosts-ring-fi-tcp_2_{n}.json", "hosts-ring-fi-tcp",
+                         {("ring", "libfabric"): fi}, cc="cubic")
+    lines = perf_table.transport_lines(perf_table.Data(str(tmp_path)))
+    assert lines[0].endswith("; `2 hosts`: 2 rounds between 2 emulated hosts over an unlimited "
+                             "link (`hosts-ring-*`, TCP congestion control cubic).")
+    assert lines[2].endswith("| 2 hosts: ring tcp | 2 hosts: ring fi-tcp | 2 hosts: fi-tcp / tcp |")
+    assert lines[4:] == ["| 4 MiB | 2.00 | 2.00 | 3.00 | 1.00x | 1.00x | 1.50 | 1.25 | 1.00x |"]
     write_bench_file(tmp_path / "tcp_2_1.json", "tcp", {("ring", "tcp"): 1.0})
-    for path in tmp_path.glob("ring-*"):
+    for path in list(tmp_path.glob("ring-*")) + list(tmp_path.glob("hosts-*")):
         path.unlink()
     assert perf_table.transport_lines(perf_table.Data(str(tmp_path))) == []
 
