@@ -96,8 +96,9 @@ compare_transports() {
   local ring=(-np 2 "$bin" -b 4M -e 64M -f 2 "${timing[@]}" "${shape[@]}" --algo ring)
   for n in $(round_numbers "$1"); do
     "${mpi[@]}" "${ring[@]}" --label ring-tcp -J "$out/ring-tcp_2_$n.json" >/dev/null
-    "${mpi[@]}" "${ring[@]}" --transport libfabric --fi-provider tcp --label ring-fi-tcp \
-      -J "$out/ring-fi-tcp_2_$n.json" >/dev/null
+    transport_flags fi-tcp
+    "${mpi[@]}" "${ring[@]}" "${flags[@]}" --label ring-fi-tcp -J "$out/ring-fi-tcp_2_$n.json" \
+      >/dev/null
     segment=$(run_option "$out/ring-fi-tcp_2_$n.json" segment_bytes)
     "${mpi[@]}" "${ring[@]}" --segment-bytes "$segment" --label ring-tcp-fi-segment \
       -J "$out/ring-tcp-fi-segment_2_$n.json" >/dev/null
